@@ -1,0 +1,433 @@
+/* kchaos's settings: see config.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+typedef struct opt opt_t;
+typedef int (*set_fn)(kc_config_t *cfg, const char *v, char *err, size_t errlen);
+
+struct opt {
+    const char *name; /* flag without dashes; the YAML key is the same with '_' or '-' */
+    const char *arg;  /* for --help; NULL for flags without a value */
+    set_fn set;
+    const char *help;
+};
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return KC_CONFIG_ERROR;
+}
+
+static int parse_u32(const char *s, uint64_t max, uint32_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end || s[0] == '-' || v > max)
+        return -1;
+    *out = (uint32_t)v;
+    return 0;
+}
+
+static int parse_i32(const char *s, int32_t *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end || v < INT32_MIN || v > INT32_MAX)
+        return -1;
+    *out = (int32_t)v;
+    return 0;
+}
+
+int kc_config_hostport(const char *s, bool allow_no_host, kc_hostport_t *out)
+{
+    const char *colon = strrchr(s, ':');
+    const char *host = s, *port = colon ? colon + 1 : s;
+    size_t hlen = colon ? (size_t)(colon - s) : 0;
+    if (!colon && !allow_no_host)
+        return -1;
+    if (hlen >= 2 && host[0] == '[' && host[hlen - 1] == ']')
+        host++, hlen -= 2;
+    else if (hlen && memchr(host, ':', hlen))
+        return -1; /* an IPv6 literal needs brackets */
+    if (!hlen && !allow_no_host)
+        return -1;
+    uint32_t p;
+    if (parse_u32(port, 65535, &p) || p == 0)
+        return -1;
+    out->host = hlen ? strndup(host, hlen) : NULL;
+    out->port = (uint16_t)p;
+    return 0;
+}
+
+static int set_upstream(kc_config_t *c, const char *v, char *err, size_t n)
+{
+    char *copy = strdup(v), *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        kc_hostport_t hp;
+        if (kc_config_hostport(tok, false, &hp)) {
+            fail(err, n, "--upstream: '%s' is not HOST:PORT", tok);
+            free(copy);
+            return KC_CONFIG_ERROR;
+        }
+        c->upstreams = realloc(c->upstreams, (size_t)(c->nupstreams + 1) * sizeof(hp));
+        c->upstreams[c->nupstreams++] = hp;
+    }
+    free(copy);
+    return 0;
+}
+
+static int set_listen(kc_config_t *c, const char *v, char *err, size_t n)
+{
+    kc_hostport_t hp;
+    if (kc_config_hostport(v, true, &hp))
+        return fail(err, n, "--listen: '%s' is not [HOST:]PORT", v);
+    free(c->listen.host);
+    c->listen = hp;
+    return 0;
+}
+
+static int set_advertise(kc_config_t *c, const char *v, char *err, size_t n)
+{
+    if (!*v || strlen(v) > 255)
+        return fail(err, n, "--advertise: '%s' is not a host name", v);
+    free(c->advertise);
+    c->advertise = strdup(v);
+    return 0;
+}
+
+static int set_broker_ports(kc_config_t *c, const char *v, char *err, size_t n)
+{
+    uint32_t p;
+    if (parse_u32(v, 65535, &p) || p == 0)
+        return fail(err, n, "--broker-ports: '%s' is not a port", v);
+    c->broker_ports = (int32_t)p;
+    return 0;
+}
+
+static int set_node_id_base(kc_config_t *c, const char *v, char *err, size_t n)
+{
+    if (parse_i32(v, &c->node_id_base) || c->node_id_base < 0)
+        return fail(err, n, "--node-id-base: '%s' is not a node id", v);
+    return 0;
+}
+
+static int set_broker_port(kc_config_t *c, const char *v, char *err, size_t n)
+{
+    const char *eq = strchr(v, '=');
+    char id[16];
+    uint32_t port;
+    int32_t node;
+    if (!eq || (size_t)(eq - v) >= sizeof(id))
+        return fail(err, n, "--broker-port: '%s' is not ID=PORT", v);
+    memcpy(id, v, (size_t)(eq - v));
+    id[eq - v] = 0;
+    if (parse_i32(id, &node) || node < 0 || parse_u32(eq + 1, 65535, &port) || port == 0)
+        return fail(err, n, "--broker-port: '%s' is not ID=PORT", v);
+    c->port_overrides =
+        realloc(c->port_overrides, (size_t)(c->noverrides + 1) * sizeof(*c->port_overrides));
+    c->port_overrides[c->noverrides++] = (kc_port_override_t){node, (uint16_t)port};
+    return 0;
+}
+
+static int set_upstream_bind(kc_config_t *c, const char *v, char *err, size_t n)
+{
+    (void)err, (void)n;
+    free(c->upstream_bind);
+    c->upstream_bind = strdup(v);
+    return 0;
+}
+
+static int set_max_frame(kc_config_t *c, const char *v, char *err, size_t n)
+{
+    if (parse_u32(v, 1u << 30, &c->max_frame) || c->max_frame < 64)
+        return fail(err, n, "--max-frame-bytes: '%s' is not a size from 64 to 1073741824", v);
+    return 0;
+}
+
+static int set_connect_timeout(kc_config_t *c, const char *v, char *err, size_t n)
+{
+    if (parse_u32(v, 3600000, &c->connect_timeout_ms) || !c->connect_timeout_ms)
+        return fail(err, n, "--connect-timeout-ms: '%s' is not a duration in ms", v);
+    return 0;
+}
+
+static int set_drain_timeout(kc_config_t *c, const char *v, char *err, size_t n)
+{
+    if (parse_u32(v, 3600000, &c->drain_timeout_ms))
+        return fail(err, n, "--drain-timeout-ms: '%s' is not a duration in ms", v);
+    return 0;
+}
+
+static int set_log_level(kc_config_t *c, const char *v, char *err, size_t n)
+{
+    if (kc_log_parse_level(v, &c->log_level))
+        return fail(err, n, "--log-level: '%s' is not error, warn, info or debug", v);
+    return 0;
+}
+
+static int set_log_format(kc_config_t *c, const char *v, char *err, size_t n)
+{
+    if (strcmp(v, "json") && strcmp(v, "text"))
+        return fail(err, n, "--log-format: '%s' is not text or json", v);
+    c->log_json = strcmp(v, "json") == 0;
+    return 0;
+}
+
+static const opt_t opts[] = {
+    {"upstream", "HOST:PORT[,...]", set_upstream, "bootstrap brokers of the cluster (required)"},
+    {"listen", "[HOST:]PORT", set_listen, "bootstrap listener for clients (required)"},
+    {"advertise", "HOST", set_advertise, "host clients are told to connect to (default: the listen host)"},
+    {"broker-ports", "START", set_broker_ports, "port of node id BASE; node N listens on START+N-BASE (default: listen port + 1)"},
+    {"node-id-base", "BASE", set_node_id_base, "lowest node id (default 0)"},
+    {"broker-port", "ID=PORT", set_broker_port, "fixed port for one node id (repeatable)"},
+    {"upstream-bind", "ADDR", set_upstream_bind, "source address for connections to brokers"},
+    {"max-frame-bytes", "N", set_max_frame, "largest frame accepted (default 104857600, like socket.request.max.bytes)"},
+    {"connect-timeout-ms", "MS", set_connect_timeout, "broker connect timeout (default 10000)"},
+    {"drain-timeout-ms", "MS", set_drain_timeout, "on SIGTERM, time left for in-flight requests (default 5000)"},
+    {"log-level", "LEVEL", set_log_level, "error, warn, info or debug (default info)"},
+    {"log-format", "FORMAT", set_log_format, "text or json lines (default text)"},
+    {"config", "FILE", NULL, "YAML file with the same settings (keys as above)"},
+    {"help", NULL, NULL, "this help"},
+    {"version", NULL, NULL, "print the version"},
+};
+#define NOPTS ((int)(sizeof(opts) / sizeof(opts[0])))
+
+static const opt_t *find_opt(const char *key)
+{
+    char norm[64];
+    size_t i = 0;
+    for (; key[i] && i < sizeof(norm) - 1; i++)
+        norm[i] = key[i] == '_' ? '-' : key[i];
+    norm[i] = 0;
+    for (int k = 0; k < NOPTS; k++)
+        if (opts[k].set && strcmp(opts[k].name, norm) == 0)
+            return &opts[k];
+    return NULL;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out, "kchaos %s: a Kafka wire-protocol proxy\n\n"
+                 "usage: kchaos --upstream HOST:PORT[,HOST:PORT...] --listen [HOST:]PORT [options]\n\n",
+            KC_VERSION);
+    for (int i = 0; i < NOPTS; i++) {
+        char left[48];
+        snprintf(left, sizeof(left), "--%s%s%s", opts[i].name, opts[i].arg ? " " : "",
+                 opts[i].arg ? opts[i].arg : "");
+        fprintf(out, "  %-30s %s\n", left, opts[i].help);
+    }
+}
+
+/* ---- YAML: a mapping of option keys to scalars (or, for repeatable ones, sequences or, for
+ * broker_port, a mapping of node id to port). */
+
+typedef struct yaml_ctx {
+    const char *path;
+    yaml_document_t doc;
+    char *err;
+    size_t errlen;
+} yaml_ctx_t;
+
+static int yfail(yaml_ctx_t *y, const yaml_node_t *node, const char *fmt, const char *a)
+{
+    char msg[256];
+    snprintf(msg, sizeof(msg), fmt, a);
+    return fail(y->err, y->errlen, "%s:%zu: %s", y->path, node->start_mark.line + 1, msg);
+}
+
+static int yaml_apply(yaml_ctx_t *y, kc_config_t *cfg, const opt_t *o, yaml_node_t *v)
+{
+    char err[256];
+    if (v->type == YAML_SCALAR_NODE) {
+        if (o->set(cfg, (const char *)v->data.scalar.value, err, sizeof(err)))
+            return yfail(y, v, "%s", err);
+        return 0;
+    }
+    if (v->type == YAML_SEQUENCE_NODE && (o->set == set_upstream || o->set == set_broker_port)) {
+        for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+            yaml_node_t *item = yaml_document_get_node(&y->doc, *it);
+            if (!item || item->type != YAML_SCALAR_NODE)
+                return yfail(y, v, "%s: expected a list of strings", o->name);
+            if (o->set(cfg, (const char *)item->data.scalar.value, err, sizeof(err)))
+                return yfail(y, item, "%s", err);
+        }
+        return 0;
+    }
+    if (v->type == YAML_MAPPING_NODE && o->set == set_broker_port) {
+        for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
+            yaml_node_t *k = yaml_document_get_node(&y->doc, p->key);
+            yaml_node_t *val = yaml_document_get_node(&y->doc, p->value);
+            if (k->type != YAML_SCALAR_NODE || val->type != YAML_SCALAR_NODE)
+                return yfail(y, v, "%s: expected node id: port", o->name);
+            char kv[64];
+            snprintf(kv, sizeof(kv), "%s=%s", k->data.scalar.value, val->data.scalar.value);
+            if (o->set(cfg, kv, err, sizeof(err)))
+                return yfail(y, k, "%s", err);
+        }
+        return 0;
+    }
+    return yfail(y, v, "%s: expected a single value", o->name);
+}
+
+static int load_yaml(kc_config_t *cfg, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return fail(err, errlen, "--config: cannot open %s: %s", path, strerror(errno));
+    yaml_parser_t parser;
+    yaml_ctx_t y = {.path = path, .err = err, .errlen = errlen};
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_file(&parser, f);
+    int rc = 0;
+    if (!yaml_parser_load(&parser, &y.doc)) {
+        rc = fail(err, errlen, "%s:%zu: %s", path, parser.problem_mark.line + 1,
+                  parser.problem ? parser.problem : "malformed YAML");
+        yaml_parser_delete(&parser);
+        fclose(f);
+        return rc;
+    }
+    yaml_node_t *root = yaml_document_get_root_node(&y.doc);
+    if (root && root->type != YAML_MAPPING_NODE)
+        rc = yfail(&y, root, "%s", "expected a mapping of settings");
+    for (yaml_node_pair_t *p = root && !rc ? root->data.mapping.pairs.start : NULL;
+         p && p < root->data.mapping.pairs.top && !rc; p++) {
+        yaml_node_t *k = yaml_document_get_node(&y.doc, p->key);
+        yaml_node_t *v = yaml_document_get_node(&y.doc, p->value);
+        const opt_t *o = k->type == YAML_SCALAR_NODE ? find_opt((const char *)k->data.scalar.value) : NULL;
+        if (!o)
+            rc = yfail(&y, k, "unknown key '%s'",
+                       k->type == YAML_SCALAR_NODE ? (const char *)k->data.scalar.value : "?");
+        else
+            rc = yaml_apply(&y, cfg, o, v);
+    }
+    yaml_document_delete(&y.doc);
+    yaml_parser_delete(&parser);
+    fclose(f);
+    return rc;
+}
+
+static void clear_upstreams(kc_config_t *c)
+{
+    for (int i = 0; i < c->nupstreams; i++)
+        free(c->upstreams[i].host);
+    free(c->upstreams);
+    c->upstreams = NULL;
+    c->nupstreams = 0;
+}
+
+static void defaults(kc_config_t *c)
+{
+    *c = (kc_config_t){
+        .max_frame = 100 * 1024 * 1024,
+        .connect_timeout_ms = 10000,
+        .drain_timeout_ms = 5000,
+        .high_watermark = 4 * 1024 * 1024,
+        .low_watermark = 1024 * 1024,
+        .log_level = KC_LOG_INFO,
+    };
+}
+
+static int finish(kc_config_t *c, char *err, size_t n)
+{
+    if (!c->nupstreams)
+        return fail(err, n, "--upstream is required (try --help)");
+    if (!c->listen.port)
+        return fail(err, n, "--listen is required (try --help)");
+    if (!c->listen.host)
+        c->listen.host = strdup("127.0.0.1");
+    if (!c->advertise) {
+        /* A wildcard address can't be connected to: clients need a name. */
+        bool wildcard = !strcmp(c->listen.host, "0.0.0.0") || !strcmp(c->listen.host, "::");
+        c->advertise = strdup(wildcard ? "127.0.0.1" : c->listen.host);
+    }
+    if (!c->broker_ports)
+        c->broker_ports = c->listen.port + 1;
+    for (int i = 0; i < c->noverrides; i++) {
+        if (c->port_overrides[i].port == c->listen.port)
+            return fail(err, n, "--broker-port %d=%u: that is the --listen port",
+                        c->port_overrides[i].node_id, c->port_overrides[i].port);
+        for (int j = 0; j < i; j++)
+            if (c->port_overrides[j].port == c->port_overrides[i].port)
+                return fail(err, n, "--broker-port: nodes %d and %d both on port %u",
+                            c->port_overrides[j].node_id, c->port_overrides[i].node_id,
+                            c->port_overrides[i].port);
+    }
+    return KC_CONFIG_OK;
+}
+
+int kc_config_parse(kc_config_t *cfg, int argc, char **argv, char *err, size_t errlen)
+{
+    defaults(cfg);
+    struct option lo[NOPTS + 1];
+    for (int i = 0; i < NOPTS; i++)
+        lo[i] = (struct option){opts[i].name, opts[i].arg ? required_argument : no_argument, NULL, 1000 + i};
+    lo[NOPTS] = (struct option){0};
+
+    /* The file first, so that flags override it. */
+    for (int i = 1; i < argc; i++) {
+        const char *file = NULL;
+        if (!strcmp(argv[i], "--config") && i + 1 < argc)
+            file = argv[i + 1];
+        else if (!strncmp(argv[i], "--config=", 9))
+            file = argv[i] + 9;
+        if (file && load_yaml(cfg, file, err, errlen))
+            return KC_CONFIG_ERROR;
+    }
+    opterr = 0;
+    optind = 1;
+    int c;
+    bool lists_reset = false, ports_reset = false;
+    while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+        if (c == 'h' || (c >= 1000 && !strcmp(opts[c - 1000].name, "help"))) {
+            usage(stdout);
+            return KC_CONFIG_EXIT;
+        }
+        if (c >= 1000 && !strcmp(opts[c - 1000].name, "version")) {
+            printf("kchaos %s\n", KC_VERSION);
+            return KC_CONFIG_EXIT;
+        }
+        if (c == ':')
+            return fail(err, errlen, "%s needs a value (try --help)", argv[optind - 1]);
+        if (c == '?')
+            return fail(err, errlen, "unknown option '%s' (try --help)", argv[optind - 1]);
+        const opt_t *o = &opts[c - 1000];
+        /* A list given as flags replaces the file's list instead of adding to it. */
+        if (o->set == set_upstream && !lists_reset) {
+            clear_upstreams(cfg);
+            lists_reset = true;
+        }
+        if (o->set == set_broker_port && !ports_reset) {
+            free(cfg->port_overrides);
+            cfg->port_overrides = NULL;
+            cfg->noverrides = 0;
+            ports_reset = true;
+        }
+        if (o->set && o->set(cfg, optarg, err, errlen))
+            return KC_CONFIG_ERROR;
+    }
+    if (optind < argc)
+        return fail(err, errlen, "unexpected argument '%s' (try --help)", argv[optind]);
+    return finish(cfg, err, errlen);
+}
+
+void kc_config_free(kc_config_t *c)
+{
+    clear_upstreams(c);
+    free(c->listen.host);
+    free(c->advertise);
+    free(c->port_overrides);
+    free(c->upstream_bind);
+    *c = (kc_config_t){0};
+}

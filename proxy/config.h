@@ -1,0 +1,49 @@
+/* kchaos's settings, from the command line and from a YAML file (--config). Both go through one
+ * table of options, so a flag and its YAML key always mean the same thing; flags win. */
+#ifndef KC_CONFIG_H
+#define KC_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "route/route.h"
+#include "util/log.h"
+
+typedef struct kc_hostport {
+    char *host; /* owned; brackets of an IPv6 literal removed */
+    uint16_t port;
+} kc_hostport_t;
+
+typedef struct kc_config {
+    kc_hostport_t *upstreams; /* bootstrap brokers, owned */
+    int nupstreams;
+    kc_hostport_t listen;       /* bootstrap listener */
+    char *advertise;            /* host clients are told; default: the listen host */
+    int32_t broker_ports;       /* port of node id == node_id_base; default listen port + 1 */
+    int32_t node_id_base;
+    kc_port_override_t *port_overrides; /* --broker-port ID=PORT, owned */
+    int noverrides;
+    char *upstream_bind;        /* source address for upstream connections, or NULL */
+    uint32_t max_frame;         /* largest frame accepted, bytes */
+    uint32_t connect_timeout_ms;
+    uint32_t drain_timeout_ms;
+    size_t high_watermark;      /* queued bytes at which the other side stops being read */
+    size_t low_watermark;       /* ... and resumes */
+    kc_log_level_t log_level;
+    bool log_json;
+} kc_config_t;
+
+enum { KC_CONFIG_OK = 0, KC_CONFIG_EXIT = 1, KC_CONFIG_ERROR = -1 };
+
+/* Fill cfg from argv (and the file named by --config). KC_CONFIG_EXIT when --help or --version
+ * printed what was asked; KC_CONFIG_ERROR with one line in err. */
+int kc_config_parse(kc_config_t *cfg, int argc, char **argv, char *err, size_t errlen);
+void kc_config_free(kc_config_t *cfg);
+
+/* "HOST:PORT", "[V6]:PORT", or ":PORT"/"PORT" when allow_no_host. */
+int kc_config_hostport(const char *s, bool allow_no_host, kc_hostport_t *out);
+
+#define KC_VERSION "0.1.0"
+
+#endif

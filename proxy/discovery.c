@@ -1,0 +1,184 @@
+/* Start-up discovery: see discovery.h. One MetadataRequest v1 with no topics, sent to each
+ * --upstream in turn until one answers; its brokers go through the same rewriter clients'
+ * responses do, which records them and opens their listeners. Retries with backoff until the
+ * cluster answers: a cluster that is down at start-up is found when it comes up. */
+#include "discovery.h"
+
+#include "kafka/api.h"
+#include "kafka/header.h"
+#include "kafka/metadata.h"
+#include "proxy.h"
+#include "route/rewrite.h"
+#include "util/log.h"
+
+#define ATTEMPT_TIMEOUT_MS 5000
+#define MAX_BACKOFF_MS 10000
+#define CORRELATION_ID 0x6b630001 /* "kc" */
+
+static void attempt(kc_discovery_t *d);
+
+static void on_retry(uv_timer_t *t) { attempt(t->data); }
+
+static void on_tcp_closed(uv_handle_t *h)
+{
+    kc_discovery_t *d = h->data;
+    d->tcp_open = false;
+    kc_framer_free(&d->framer);
+    if (!d->done && !d->stopping) {
+        uint64_t backoff = d->attempt < 6 ? 200u << d->attempt : MAX_BACKOFF_MS;
+        uv_timer_start(&d->timer, on_retry, backoff < MAX_BACKOFF_MS ? backoff : MAX_BACKOFF_MS, 0);
+    }
+}
+
+static void finish_attempt(kc_discovery_t *d, const char *failure)
+{
+    if (failure && (d->attempt <= 1 || d->attempt % 10 == 0))
+        kc_log(KC_LOG_WARN, "discovery: %s; retrying", failure);
+    uv_timer_stop(&d->timer);
+    kc_buf_unref(&d->px->pool, d->req);
+    d->req = NULL;
+    if (d->tcp_open && !uv_is_closing((uv_handle_t *)&d->tcp))
+        uv_close((uv_handle_t *)&d->tcp, on_tcp_closed);
+}
+
+static int on_frame(void *ctx, kc_frame_t *f)
+{
+    kc_discovery_t *d = ctx;
+    kc_proxy_t *px = d->px;
+    kc_splice_t sp;
+    kc_rewrite_info_t info;
+    int rc = kc_rewrite_response(&px->route, &px->pool, KC_API_METADATA, 1, kc_frame_msg(f),
+                                 kc_frame_msg_len(f), &sp, &info);
+    kc_splice_release(&px->pool, &sp); /* only the learning mattered */
+    kc_frame_release(&px->pool, f);
+    if (rc) {
+        finish_attempt(d, "malformed metadata response");
+        return 1;
+    }
+    d->done = true;
+    char list[1024];
+    size_t n = 0;
+    list[0] = 0;
+    for (int i = 0; i < px->route.nbrokers && n < sizeof(list) - 80; i++) {
+        const kc_broker_t *b = &px->route.brokers[i];
+        n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%d=%s:%d->:%u", i ? " " : "",
+                              b->node_id, b->host, b->port, b->listen_port);
+    }
+    kc_log(KC_LOG_INFO, "discovery: %d broker(s): %s", px->route.nbrokers, list);
+    finish_attempt(d, NULL);
+    return 1; /* stop reading */
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    (void)suggested;
+    kc_discovery_t *d = h->data;
+    kc_framer_alloc(&d->framer, buf);
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+    (void)buf;
+    kc_discovery_t *d = s->data;
+    if (n == 0 || d->done)
+        return;
+    if (n < 0) {
+        finish_attempt(d, "connection closed before the metadata response");
+        return;
+    }
+    int32_t bad;
+    int rc = kc_framer_feed(&d->framer, (size_t)n, on_frame, d, &bad);
+    if (rc < 0)
+        finish_attempt(d, "bad metadata response frame");
+}
+
+static void on_write(uv_write_t *req, int status)
+{
+    kc_discovery_t *d = req->data;
+    if (status < 0 && !d->done && status != UV_ECANCELED)
+        finish_attempt(d, "cannot send the metadata request");
+}
+
+static void on_connect(uv_connect_t *req, int status)
+{
+    kc_discovery_t *d = req->data;
+    if (status < 0) {
+        if (status != UV_ECANCELED) {
+            char why[160];
+            snprintf(why, sizeof(why), "cannot connect to an upstream: %s", uv_strerror(status));
+            finish_attempt(d, why);
+        }
+        return;
+    }
+    d->write_req.data = d;
+    d->out = uv_buf_init((char *)d->req->data, d->out.len);
+    uv_read_start((uv_stream_t *)&d->tcp, on_alloc, on_read);
+    if (uv_write(&d->write_req, (uv_stream_t *)&d->tcp, &d->out, 1, on_write) != 0)
+        finish_attempt(d, "cannot send the metadata request");
+}
+
+static void on_timeout(uv_timer_t *t)
+{
+    kc_discovery_t *d = t->data;
+    finish_attempt(d, "the cluster did not answer in time");
+}
+
+static void attempt(kc_discovery_t *d)
+{
+    kc_proxy_t *px = d->px;
+    const kc_config_t *cfg = px->cfg;
+    const kc_hostport_t *u = &cfg->upstreams[d->attempt++ % (uint32_t)cfg->nupstreams];
+    struct sockaddr_storage ss;
+    if (uv_ip4_addr(u->host, u->port, (struct sockaddr_in *)&ss) &&
+        uv_ip6_addr(u->host, u->port, (struct sockaddr_in6 *)&ss)) {
+        /* Names are resolved by clients' connections; discovery needs an address. */
+        kc_log(KC_LOG_INFO, "discovery: upstream %s is a name; brokers are learned from the first "
+                            "client's metadata", u->host);
+        d->done = true;
+        return;
+    }
+    kc_wr_t w;
+    kc_wr_init(&w, &px->pool, 64, false);
+    kc_metadata_request_brokers(&w, CORRELATION_ID, "kchaos");
+    size_t len;
+    d->req = kc_wr_take(&w, &len);
+    d->out.len = len;
+    kc_framer_init(&d->framer, &px->pool, cfg->max_frame);
+    uv_tcp_init(px->loop, &d->tcp);
+    d->tcp.data = d;
+    d->tcp_open = true;
+    d->connect_req.data = d;
+    int rc = 0;
+    if (cfg->upstream_bind) {
+        struct sockaddr_storage src;
+        if (uv_ip4_addr(cfg->upstream_bind, 0, (struct sockaddr_in *)&src) == 0 ||
+            uv_ip6_addr(cfg->upstream_bind, 0, (struct sockaddr_in6 *)&src) == 0)
+            rc = uv_tcp_bind(&d->tcp, (struct sockaddr *)&src, 0);
+    }
+    if (!rc)
+        rc = uv_tcp_connect(&d->connect_req, &d->tcp, (struct sockaddr *)&ss, on_connect);
+    if (rc) {
+        finish_attempt(d, uv_strerror(rc));
+        return;
+    }
+    uv_timer_start(&d->timer, on_timeout, ATTEMPT_TIMEOUT_MS, 0);
+}
+
+void kc_discovery_start(kc_discovery_t *d, kc_proxy_t *px)
+{
+    *d = (kc_discovery_t){.px = px};
+    uv_timer_init(px->loop, &d->timer);
+    d->timer.data = d;
+    attempt(d);
+}
+
+void kc_discovery_stop(kc_discovery_t *d)
+{
+    d->stopping = true;
+    if (!uv_is_closing((uv_handle_t *)&d->timer))
+        uv_close((uv_handle_t *)&d->timer, NULL);
+    if (d->tcp_open && !uv_is_closing((uv_handle_t *)&d->tcp))
+        uv_close((uv_handle_t *)&d->tcp, on_tcp_closed);
+    kc_buf_unref(&d->px->pool, d->req);
+    d->req = NULL;
+}

@@ -1,0 +1,97 @@
+/* The proxy: see proxy.h. */
+#include "proxy.h"
+
+#include <stdlib.h>
+
+#include "net/conn.h"
+#include "net/listener.h"
+#include "util/log.h"
+
+#define CLIENT_IDS_MAX 65536
+#define POOL_CACHE (64u * 1024 * 1024) /* free buffers kept for reuse */
+
+/* A node seen for the first time: open its listener before the response naming it goes on. */
+static int open_broker(void *ctx, kc_broker_t *b)
+{
+    kc_proxy_t *px = ctx;
+    if (px->draining)
+        return 0;
+    kc_listener_t *l;
+    int rc = kc_listener_open(px, px->cfg->listen.host, b->listen_port, b->node_id, &l);
+    if (rc == 0)
+        b->listener = l;
+    return rc;
+}
+
+static void on_drain_timeout(uv_timer_t *t)
+{
+    kc_proxy_t *px = t->data;
+    for (kc_conn_t *c = px->conns, *next; c; c = next) {
+        next = c->next;
+        kc_conn_close(c, KC_LOG_INFO, "kchaos shutting down (drain timeout)");
+    }
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+    kc_proxy_t *px = s->data;
+    kc_log(KC_LOG_INFO, "%s: %s", signum == SIGTERM ? "SIGTERM" : "SIGINT",
+           px->draining ? "closing every connection now" : "draining");
+    if (px->draining)
+        on_drain_timeout(&px->drain_timer);
+    else
+        kc_proxy_shutdown(px);
+}
+
+int kc_proxy_start(kc_proxy_t *px, uv_loop_t *loop, const kc_config_t *cfg)
+{
+    *px = (kc_proxy_t){.loop = loop, .cfg = cfg};
+    kc_buf_pool_init(&px->pool, POOL_CACHE);
+    if (kc_intern_init(&px->client_ids, CLIENT_IDS_MAX))
+        return UV_ENOMEM;
+    kc_route_init(&px->route, cfg->advertise, cfg->broker_ports, cfg->node_id_base,
+                  cfg->port_overrides, cfg->noverrides);
+    px->route.on_new = open_broker;
+    px->route.ctx = px;
+    kc_listener_t *boot;
+    int rc = kc_listener_open(px, cfg->listen.host, cfg->listen.port, -1, &boot);
+    if (rc)
+        return rc;
+    uv_signal_init(loop, &px->sig_term);
+    uv_signal_init(loop, &px->sig_int);
+    uv_timer_init(loop, &px->drain_timer);
+    px->sig_term.data = px->sig_int.data = px->drain_timer.data = px;
+    uv_signal_start(&px->sig_term, on_signal, SIGTERM);
+    uv_signal_start(&px->sig_int, on_signal, SIGINT);
+    kc_discovery_start(&px->discovery, px);
+    return 0;
+}
+
+void kc_proxy_shutdown(kc_proxy_t *px)
+{
+    if (px->draining)
+        return;
+    px->draining = true;
+    kc_listener_close_all(px);
+    kc_discovery_stop(&px->discovery);
+    for (kc_conn_t *c = px->conns, *next; c; c = next) {
+        next = c->next;
+        kc_conn_drain(c);
+    }
+    /* Neither the timer nor the signals keep the loop alive: it ends with the last connection. */
+    uv_timer_start(&px->drain_timer, on_drain_timeout, px->cfg->drain_timeout_ms, 0);
+    uv_unref((uv_handle_t *)&px->drain_timer);
+    uv_unref((uv_handle_t *)&px->sig_term);
+    uv_unref((uv_handle_t *)&px->sig_int);
+}
+
+void kc_proxy_free(kc_proxy_t *px)
+{
+    uv_close((uv_handle_t *)&px->drain_timer, NULL);
+    uv_close((uv_handle_t *)&px->sig_term, NULL);
+    uv_close((uv_handle_t *)&px->sig_int, NULL);
+    uv_run(px->loop, UV_RUN_DEFAULT); /* let the close callbacks run */
+    kc_route_free(&px->route);
+    kc_intern_free(&px->client_ids);
+    kc_buf_pool_free(&px->pool);
+}

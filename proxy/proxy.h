@@ -1,0 +1,46 @@
+/* The proxy: everything one event loop owns. Listeners, live connections, the broker map, the
+ * buffer pool, start-up discovery and shutdown. Nothing here is global, so that N loops on N
+ * threads can later each own one (sharing ports through SO_REUSEPORT). */
+#ifndef KC_PROXY_H
+#define KC_PROXY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "config.h"
+#include "discovery.h"
+#include "route/route.h"
+#include "util/buf.h"
+#include "util/intern.h"
+
+struct kc_conn;
+struct kc_listener;
+
+typedef struct kc_proxy {
+    uv_loop_t *loop;
+    const kc_config_t *cfg;     /* not owned */
+    kc_pool_t pool;             /* every frame buffer */
+    kc_route_t route;           /* node id -> real address and local port */
+    struct kc_listener *listeners; /* bootstrap first, then one per broker; owned */
+    struct kc_conn *conns;      /* live connection pairs, owned */
+    uint64_t next_conn_id;
+    uint32_t next_upstream;     /* rotates bootstrap connections over cfg->upstreams */
+    kc_intern_t client_ids;
+    kc_discovery_t discovery;
+    uv_signal_t sig_term, sig_int;
+    uv_timer_t drain_timer;
+    bool draining;
+    bool removed_logged[128];   /* unknown api keys already reported, by key & 127 */
+} kc_proxy_t;
+
+/* Open the bootstrap listener, start discovery and the signal handlers. Returns 0 or a negative
+ * libuv error (logged). */
+int kc_proxy_start(kc_proxy_t *px, uv_loop_t *loop, const kc_config_t *cfg);
+/* Stop accepting, let in-flight requests finish (up to drain_timeout_ms), then close
+ * everything; uv_run() returns once all is closed. A second call closes at once. */
+void kc_proxy_shutdown(kc_proxy_t *px);
+/* After uv_run() has returned. */
+void kc_proxy_free(kc_proxy_t *px);
+
+#endif

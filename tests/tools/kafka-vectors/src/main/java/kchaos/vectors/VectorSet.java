@@ -1,0 +1,128 @@
+// VectorSet: the ordered output (comment lines and vectors). It numbers the cases, frames input
+// and expected messages with the case's correlation id, and for response families derives the
+// expected message by applying the routing rule to a duplicate of the input.
+package kchaos.vectors;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.BiFunction;
+
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+
+final class VectorSet {
+    enum Kind { RESP, REQ }
+
+    /** One output line: a vector (RESP: expected frame; REQ: expected summary). */
+    record Vector(Kind kind, ApiKeys api, short version, String name, int caseNo,
+                  byte[] input, byte[] expected, String summary) {
+        int correlationId() {
+            return Frames.CORRELATION_BASE + caseNo;
+        }
+
+        String line() {
+            String last = kind == Kind.RESP ? Frames.hex(expected) : summary;
+            return kind + " " + api.id + " " + version + " " + name + " " + Frames.hex(input) + " " + last;
+        }
+    }
+
+    /** Where an address-carrying message keeps its host/port slots, for a given version. */
+    interface AddressSlots extends BiFunction<ApiMessage, Short, List<Routing.Addr>> {
+    }
+
+    /** Output lines in order: String (comment, without the leading "# ") or Vector. */
+    final List<Object> lines = new ArrayList<>();
+    private final Set<String> names = new HashSet<>();
+    private int nextCase = 0;
+
+    void comment(String text) {
+        lines.add(text);
+    }
+
+    List<Vector> vectors() {
+        List<Vector> out = new ArrayList<>();
+        for (Object o : lines) {
+            if (o instanceof Vector v) {
+                out.add(v);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Adds a response vector whose expected frame is the input with the routing rule applied to
+     * every host/port slot. Names ending in "_nochange" must come out identical, all others must
+     * differ: a check that the case really exercises what its name says.
+     */
+    Vector routed(ApiKeys api, short version, String name, ApiMessage input, AddressSlots slots) {
+        ApiMessage expected = Frames.copyResponse(api, version, input);
+        Routing.rewrite(slots.apply(expected, version));
+        Vector v = response(api, version, name, input, expected);
+        boolean same = java.util.Arrays.equals(v.input(), v.expected());
+        if (same != name.endsWith("_nochange")) {
+            throw new IllegalStateException(name + ": expected frame " + (same ? "equals" : "differs from")
+                + " the input, but the name says otherwise");
+        }
+        return v;
+    }
+
+    /** Adds a response vector with an explicitly built expected message. */
+    Vector response(ApiKeys api, short version, String name, ApiMessage input, ApiMessage expected) {
+        return response(api, version, name, input, expected, version);
+    }
+
+    /** Same, with the bodies encoded at bodyVersion (ApiVersions UNSUPPORTED_VERSION answers: 0). */
+    Vector response(ApiKeys api, short version, String name, ApiMessage input, ApiMessage expected,
+                    short bodyVersion) {
+        int caseNo = claim(name);
+        int corr = Frames.CORRELATION_BASE + caseNo;
+        Vector v = new Vector(Kind.RESP, api, version, name, caseNo,
+            Frames.responseFrame(api, version, corr, input, bodyVersion),
+            Frames.responseFrame(api, version, corr, expected, bodyVersion), null);
+        // everything set on the objects must survive the encoding at this version
+        for (byte[] frame : List.of(v.input(), v.expected())) {
+            Frames.ParsedResponse parsed = Frames.parseResponse(api, version, frame);
+            if (parsed.bodyVersion() != bodyVersion) {
+                throw new IllegalStateException(name + ": body decodes at v" + parsed.bodyVersion()
+                    + ", not v" + bodyVersion);
+            }
+            roundTrips(name, frame == v.input() ? input : expected, parsed.body());
+        }
+        lines.add(v);
+        return v;
+    }
+
+    /** Adds a request vector with its expected summary. */
+    Vector request(ApiKeys api, short version, String name, ApiMessage body, String summary) {
+        if (summary.contains(" ")) {
+            throw new IllegalArgumentException(name + ": summary must not contain spaces: " + summary);
+        }
+        int caseNo = claim(name);
+        int corr = Frames.CORRELATION_BASE + caseNo;
+        Vector v = new Vector(Kind.REQ, api, version, name, caseNo,
+            Frames.requestFrame(api, version, corr, body), null, summary);
+        roundTrips(name, body, Frames.parseRequest(api, version, v.input()).body());
+        lines.add(v);
+        return v;
+    }
+
+    /** Fails when a field set on the built message is not carried by this version's encoding. */
+    private static void roundTrips(String name, ApiMessage built, ApiMessage parsed) {
+        if (!built.equals(parsed)) {
+            throw new IllegalStateException(name + ": built message does not survive encoding at this version:\n  built:  "
+                + built + "\n  parsed: " + parsed);
+        }
+    }
+
+    private int claim(String name) {
+        if (!name.matches("[a-z0-9_]+")) {
+            throw new IllegalArgumentException("bad vector name: " + name);
+        }
+        if (!names.add(name)) {
+            throw new IllegalArgumentException("duplicate vector name: " + name);
+        }
+        return nextCase++;
+    }
+}
