@@ -22,13 +22,18 @@ MAIN_CLASS=kchaos.launcher.KafkaLauncher
 die() { echo "kafka-cluster.sh: $*" >&2; exit 1; }
 
 build() {
-    local stamp="$TARGET/.built"
+    local stamp="$TARGET/.built" lock
+    mkdir -p "$TARGET"
+    exec {lock}>"$TARGET/.build.lock"  # parallel fixture setups build once
+    flock "$lock"
     if [[ -f "$stamp" && -d "$TARGET/lib" && -d "$TARGET/classes" ]] &&
        [[ -z "$(find "$PROJ/pom.xml" "$PROJ/src" -newer "$stamp" -print -quit)" ]]; then
+        exec {lock}>&-
         return 0
     fi
     mvn -q -B -f "$PROJ/pom.xml" package -DskipTests >&2 || die "maven build failed"
     touch "$stamp"
+    exec {lock}>&-
 }
 
 # ctl_line PORT LINE: one request line, one response line on stdout.

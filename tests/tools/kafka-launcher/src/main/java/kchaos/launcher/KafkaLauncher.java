@@ -43,7 +43,6 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.ExecutorService;
@@ -119,18 +118,42 @@ public final class KafkaLauncher {
         // Bind the control port first: a port clash fails before any node starts.
         controlSocket = new ServerSocket();
         controlSocket.setReuseAddress(true);
-        controlSocket.bind(new InetSocketAddress(InetAddress.getByName(HOST), basePort), 50);
+        try {
+            controlSocket.bind(new InetSocketAddress(InetAddress.getByName(HOST), basePort), 50);
+        } catch (IOException e) {
+            controlSocket.close();
+            throw new IOException("control port " + HOST + ":" + basePort + " is not free (" + e.getMessage() + ")", e);
+        }
+        // Then check every port a node will bind, for a clear error up front.
+        List<Integer> ports = new ArrayList<>(List.of(basePort + 1));
+        for (int i = 1; i <= brokers; i++)
+            ports.addAll(List.of(clientPort(i), internalPort(i), peerBindPort(i)));
+        for (int port : ports) {
+            try (ServerSocket probe = new ServerSocket()) {
+                probe.setReuseAddress(true);
+                probe.bind(new InetSocketAddress(InetAddress.getByName(HOST), port));
+            } catch (IOException e) {
+                controlSocket.close();
+                throw new IOException("port " + HOST + ":" + port + " is not free (" + e.getMessage() + ")", e);
+            }
+        }
 
-        Properties c = commonProps(overrides);
+        // --config overrides apply to every node, NODE_ID:key=value ones to one node;
+        // the node's identity and listeners below always win.
+        Map<String, String> co = new LinkedHashMap<>();
+        co.put("num.partitions", "1"); // a controller setting in KRaft (brokers warn about it)
+        co.putAll(overrides);
+        Properties c = commonProps(co);
+        c.putAll(nodeOverrides.getOrDefault(CONTROLLER_ID, Map.of()));
         c.setProperty("process.roles", "controller");
         c.setProperty("node.id", String.valueOf(CONTROLLER_ID));
         c.setProperty("listeners", "CONTROLLER://" + HOST + ":" + (basePort + 1));
         c.setProperty("log.dirs", dataDir.resolve("controller-" + CONTROLLER_ID).toString());
-        c.putAll(nodeOverrides.getOrDefault(CONTROLLER_ID, Map.of()));
         controller = new KNode(CONTROLLER_ID, c);
 
         for (int i = 1; i <= brokers; i++) {
             Properties b = commonProps(overrides);
+            b.putAll(nodeOverrides.getOrDefault(i, Map.of()));
             b.setProperty("process.roles", "broker");
             b.setProperty("node.id", String.valueOf(i));
             b.setProperty("listeners", "CLIENT://" + HOST + ":" + clientPort(i)
@@ -141,7 +164,6 @@ public final class KafkaLauncher {
                     + ",PEER://" + HOST + ":" + peerAdvertisedPort(i));
             b.setProperty("inter.broker.listener.name", "INTERNAL");
             b.setProperty("log.dirs", dataDir.resolve("broker-" + i).toString());
-            b.putAll(nodeOverrides.getOrDefault(i, Map.of()));
             // Always off: stopBroker() performs the controlled shutdown itself when
             // asked to, so that a "hard" stop can skip it (see stopBroker).
             b.setProperty("controlled.shutdown.enable", "false");
@@ -167,7 +189,6 @@ public final class KafkaLauncher {
         p.setProperty("share.coordinator.state.topic.min.isr", "1");
         p.setProperty("share.coordinator.state.topic.num.partitions", "1");
         p.setProperty("group.initial.rebalance.delay.ms", "0");
-        p.setProperty("num.partitions", "1");
         p.setProperty("auto.create.topics.enable", "false");
         p.setProperty("auto.leader.rebalance.enable", "false"); // moved leaders stay put
         // A broker that stops heartbeating is fenced after 6 s (default 9 s).
@@ -200,6 +221,7 @@ public final class KafkaLauncher {
             try (PrintStream ps = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
                 rc = StorageTool.execute(new String[] {"format", "-t", clusterId, "-c", cfg.toString()}, ps);
             }
+            log.info("node {} config: {}", n.id, new TreeMap<>(n.props));
             log.info("StorageTool format node {} rc={}: {}", n.id, rc, buf.toString(StandardCharsets.UTF_8).trim());
             if (rc != 0)
                 throw new IOException("formatting node " + n.id + " failed: " + buf.toString(StandardCharsets.UTF_8).trim());
@@ -745,6 +767,7 @@ public final class KafkaLauncher {
         System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
         System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd HH:mm:ss.SSS");
         System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka.clients", "warn");
+        // Each node's full config dump is long; format() logs the settings the launcher passes instead.
         System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka.common.config.AbstractConfig", "warn");
         log = LoggerFactory.getLogger(KafkaLauncher.class);
 
@@ -758,7 +781,7 @@ public final class KafkaLauncher {
         try {
             l = new KafkaLauncher(brokers, basePort, dataDir, overrides, nodeOverrides);
         } catch (IOException e) {
-            System.err.println("launcher: cannot bind control port " + HOST + ":" + basePort + ": " + e);
+            System.err.println("launcher: cannot bind ports (base port " + basePort + "): " + e.getMessage());
             deleteTree(dataDir);
             System.exit(1);
             return;
@@ -770,7 +793,10 @@ public final class KafkaLauncher {
             l.startAll();
         } catch (Exception e) {
             log.error("launcher: cluster failed to start", e);
-            System.err.println("launcher: cluster failed to start: " + e);
+            StringBuilder why = new StringBuilder();
+            for (Throwable c = e; c != null; c = c.getCause())
+                why.append(why.length() == 0 ? "" : " <- ").append(c);
+            System.err.println("launcher: cluster failed to start: " + why);
             System.exit(1); // the shutdown hook stops what did start
         }
         log.info("launcher: cluster ready in {} ms", (System.nanoTime() - t0) / 1_000_000);

@@ -54,9 +54,9 @@ final class Fixtures {
         };
     }
 
-    /** The original (pre-rewrite) port of a broker. */
+    /** The original (pre-rewrite) port of a broker (9092 + N; controllers 3000+ listen on 9093). */
     static int port(int nodeId) {
-        return 9092 + nodeId;
+        return nodeId >= 3000 ? 9093 : 9092 + nodeId;
     }
 
     static String rack(int nodeId) {

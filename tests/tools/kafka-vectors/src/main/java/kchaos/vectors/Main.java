@@ -23,7 +23,7 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import kchaos.vectors.VectorSet.Vector;
 
 public final class Main {
-    static final String DEFAULT_CLAMP = "0=13,1=18,3=13,10=6,18=5,60=2,78=2,79=2";
+    static final String DEFAULT_CLAMP = "0=13,1=18,3=13,10=6,17=1,18=5,60=2,78=2,79=2";
 
     private Main() {
     }
@@ -92,6 +92,7 @@ public final class Main {
 
         List<Vector> vectors = set.vectors();
         List<String> lines = new ArrayList<>(header(clampSpec, vectors.size()));
+        lines.addAll(apiLines());
         for (Object o : set.lines) {
             lines.add(o instanceof Vector v ? v.line() : "# " + o);
         }
@@ -101,7 +102,8 @@ public final class Main {
         if (parent != null) {
             Files.createDirectories(parent);
         }
-        Path tmp = Files.createTempFile(parent, out.getFileName().toString(), ".tmp");
+        // sibling temp file (created with the umask's permissions, unlike Files.createTempFile)
+        Path tmp = out.resolveSibling("." + out.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         try {
             Files.write(tmp, lines, StandardCharsets.US_ASCII);
             SelfCheck check = new SelfCheck(clamp);
@@ -154,6 +156,7 @@ public final class Main {
             "# Oracle: org.apache.kafka:kafka-clients " + kafkaVersion() + " generated message classes. Do not edit.",
             "# RESP <api_key> <api_version> <name> <input_hex> <expected_hex>",
             "# REQ <api_key> <api_version> <name> <input_hex> <expected_summary>",
+            "# API <api_key> <name> <first flexible version or -1> <oldest version> <latest version>",
             "# Frames are complete: 4-byte big-endian size, header (versions from ApiKeys.request/responseHeaderVersion;",
             "# ApiVersions responses always header v0), body. Correlation id = 0x01020304 + case number",
             "# (0-based, in file order); request client_id = \"" + Frames.CLIENT_ID + "\".",
@@ -163,6 +166,26 @@ public final class Main {
                 + kafkaVersion() + " removed.",
             "# clamp: " + clampSpec,
             "# vectors: " + count);
+    }
+
+    /**
+     * One "API <key> <name> <first flexible version, -1 if none> <oldest> <latest>" line per api
+     * key kafka-clients knows, so the C test can hold kchaos's api table against Kafka's own.
+     */
+    private static List<String> apiLines() {
+        List<String> out = new ArrayList<>();
+        for (ApiKeys k : ApiKeys.values()) {
+            short latest = k.latestVersion(true);
+            short flex = -1;
+            for (short v = k.oldestVersion(); v <= latest; v++) {
+                if (k.requestHeaderVersion(v) >= 2) {
+                    flex = v;
+                    break;
+                }
+            }
+            out.add("API " + k.id + " " + k.name + " " + flex + " " + k.oldestVersion() + " " + latest);
+        }
+        return out;
     }
 
     private static void report(List<Vector> vectors, SelfCheck check, Path out, long nanos) {

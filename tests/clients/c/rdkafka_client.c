@@ -1,0 +1,271 @@
+/* rdkafka_client: the test-client contract (tests/clients/README.md) for librdkafka, in C.
+ *
+ * Beyond the contract it takes --allowed-ports LIST (e.g. "19092,19101-19103"): a connect
+ * callback refuses every connection to any other port and counts it, so a client that learned
+ * a real broker address (an unrewritten response) fails loudly instead of quietly connecting
+ * around kchaos. The count is reported as "refused_connects". */
+#include <errno.h>
+#include <librdkafka/rdkafka.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_ERRORS 8
+
+static struct {
+    const char *bootstrap, *topic, *prefix, *acks, *compression, *group, *allowed;
+    int count, max_in_flight, linger_ms;
+    int idempotent, consume;
+} opt = {.acks = "all", .compression = "none", .count = 100, .max_in_flight = 5, .linger_ms = 5};
+
+static struct {
+    int acked, refused;
+    char errors[MAX_ERRORS][160];
+    int nerrors;
+} st;
+
+static void add_error(const char *e)
+{
+    for (int i = 0; i < st.nerrors; i++)
+        if (!strcmp(st.errors[i], e))
+            return;
+    if (st.nerrors < MAX_ERRORS)
+        snprintf(st.errors[st.nerrors++], sizeof(st.errors[0]), "%s", e);
+}
+
+static int port_allowed(int port)
+{
+    if (!opt.allowed)
+        return 1;
+    char *copy = strdup(opt.allowed), *save = NULL;
+    int ok = 0;
+    for (char *t = strtok_r(copy, ",", &save); t && !ok; t = strtok_r(NULL, ",", &save)) {
+        int lo, hi;
+        int n = sscanf(t, "%d-%d", &lo, &hi);
+        ok = n == 2 ? port >= lo && port <= hi : n == 1 && port == lo;
+    }
+    free(copy);
+    return ok;
+}
+
+static int connect_cb(int fd, const struct sockaddr *sa, int len, const char *id, void *opaque)
+{
+    (void)opaque;
+    int port = sa->sa_family == AF_INET6 ? ntohs(((const struct sockaddr_in6 *)sa)->sin6_port)
+                                         : ntohs(((const struct sockaddr_in *)sa)->sin_port);
+    if (!port_allowed(port)) {
+        st.refused++;
+        fprintf(stderr, "rdkafka_client: refused a direct connection to port %d (%s)\n", port, id);
+        return ECONNREFUSED;
+    }
+    /* Non-blocking socket: an in-progress connect is success for librdkafka. */
+    return connect(fd, sa, (socklen_t)len) == -1 && errno != EINPROGRESS ? errno : 0;
+}
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    (void)rk, (void)opaque;
+    if (m->err)
+        add_error(rd_kafka_err2name(m->err));
+    else
+        st.acked++;
+}
+
+static rd_kafka_conf_t *base_conf(void)
+{
+    char err[256];
+    rd_kafka_conf_t *c = rd_kafka_conf_new();
+    rd_kafka_conf_set(c, "bootstrap.servers", opt.bootstrap, err, sizeof(err));
+    rd_kafka_conf_set(c, "client.id", "kchaos-test-rdkafka", err, sizeof(err));
+    rd_kafka_conf_set_connect_cb(c, connect_cb);
+    return c;
+}
+
+static void set(rd_kafka_conf_t *c, const char *k, const char *v)
+{
+    char err[256];
+    if (rd_kafka_conf_set(c, k, v, err, sizeof(err)) != RD_KAFKA_CONF_OK) {
+        fprintf(stderr, "rdkafka_client: %s=%s: %s\n", k, v, err);
+        exit(2);
+    }
+}
+
+static char brokers_seen[4096] = "";
+
+static void record_brokers(rd_kafka_t *rk)
+{
+    const struct rd_kafka_metadata *md;
+    if (rd_kafka_metadata(rk, 0, NULL, &md, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return;
+    size_t n = strlen(brokers_seen);
+    for (int i = 0; i < md->broker_cnt; i++) {
+        char one[300];
+        snprintf(one, sizeof(one), "\"%s:%d\"", md->brokers[i].host, md->brokers[i].port);
+        if (strstr(brokers_seen, one))
+            continue;
+        n += (size_t)snprintf(brokers_seen + n, sizeof(brokers_seen) - n, "%s%s", n ? "," : "", one);
+    }
+    rd_kafka_metadata_destroy(md);
+}
+
+static int produce(void)
+{
+    char num[32];
+    rd_kafka_conf_t *c = base_conf();
+    set(c, "acks", !strcmp(opt.acks, "all") ? "all" : opt.acks);
+    set(c, "compression.codec", opt.compression);
+    snprintf(num, sizeof(num), "%d", opt.max_in_flight);
+    set(c, "max.in.flight.requests.per.connection", num);
+    snprintf(num, sizeof(num), "%d", opt.linger_ms);
+    set(c, "linger.ms", num);
+    set(c, "message.timeout.ms", "120000");
+    if (opt.idempotent)
+        set(c, "enable.idempotence", "true");
+    rd_kafka_conf_set_dr_msg_cb(c, on_delivery);
+    char err[256];
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof(err));
+    if (!rk) {
+        fprintf(stderr, "rdkafka_client: %s\n", err);
+        return -1;
+    }
+    for (int i = 0; i < opt.count; i++) {
+        char key[128], val[160];
+        snprintf(key, sizeof(key), "%s-%d", opt.prefix, i);
+        snprintf(val, sizeof(val), "%s-v", key);
+        rd_kafka_resp_err_t e;
+        while ((e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(opt.topic), RD_KAFKA_V_KEY(key, strlen(key)),
+                                      RD_KAFKA_V_VALUE(val, strlen(val)),
+                                      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END)) ==
+               RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            rd_kafka_poll(rk, 10);
+        if (e)
+            add_error(rd_kafka_err2name(e));
+        rd_kafka_poll(rk, 0);
+    }
+    rd_kafka_flush(rk, 150000);
+    record_brokers(rk);
+    rd_kafka_destroy(rk);
+    return 0;
+}
+
+static int consume(int *consumed, int *dups, int *missing, int *ooo)
+{
+    char err[256], group[160];
+    rd_kafka_conf_t *c = base_conf();
+    snprintf(group, sizeof(group), "%s", opt.group ? opt.group : opt.prefix);
+    if (!opt.group)
+        strncat(group, "-group", sizeof(group) - strlen(group) - 1);
+    set(c, "group.id", group);
+    set(c, "auto.offset.reset", "earliest");
+    set(c, "enable.partition.eof", "false");
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, err, sizeof(err));
+    if (!rk)
+        return -1;
+    rd_kafka_poll_set_consumer(rk);
+    rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(sub, opt.topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_subscribe(rk, sub);
+    rd_kafka_topic_partition_list_destroy(sub);
+    unsigned char *seen = calloc((size_t)opt.count, 1);
+    int last[1024];
+    for (int i = 0; i < 1024; i++)
+        last[i] = -1;
+    size_t plen = strlen(opt.prefix);
+    int distinct = 0;
+    time_t deadline = time(NULL) + 60;
+    while (distinct < opt.count && time(NULL) < deadline) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 200);
+        if (!m)
+            continue;
+        if (m->err) {
+            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                add_error(rd_kafka_err2name(m->err));
+        } else if (m->key && m->key_len > plen + 1 && !memcmp(m->key, opt.prefix, plen) &&
+                   ((char *)m->key)[plen] == '-') {
+            char k[64] = "";
+            size_t kl = m->key_len - plen - 1 < sizeof(k) - 1 ? m->key_len - plen - 1 : sizeof(k) - 1;
+            memcpy(k, (char *)m->key + plen + 1, kl);
+            int i = atoi(k);
+            (*consumed)++;
+            if (i >= 0 && i < opt.count) {
+                if (seen[i]++)
+                    (*dups)++;
+                else
+                    distinct++;
+                int p = m->partition & 1023;
+                if (i < last[p])
+                    (*ooo)++;
+                last[p] = i;
+            }
+        }
+        rd_kafka_message_destroy(m);
+    }
+    for (int i = 0; i < opt.count; i++)
+        *missing += !seen[i];
+    free(seen);
+    record_brokers(rk);
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--idempotent"))
+            opt.idempotent = 1;
+        else if (!strcmp(a, "--consume"))
+            opt.consume = 1;
+        else if (!v)
+            goto usage;
+        else if (!strcmp(a, "--bootstrap"))
+            opt.bootstrap = v, i++;
+        else if (!strcmp(a, "--topic"))
+            opt.topic = v, i++;
+        else if (!strcmp(a, "--prefix"))
+            opt.prefix = v, i++;
+        else if (!strcmp(a, "--count"))
+            opt.count = atoi(v), i++;
+        else if (!strcmp(a, "--acks"))
+            opt.acks = v, i++;
+        else if (!strcmp(a, "--compression"))
+            opt.compression = v, i++;
+        else if (!strcmp(a, "--max-in-flight"))
+            opt.max_in_flight = atoi(v), i++;
+        else if (!strcmp(a, "--linger-ms"))
+            opt.linger_ms = atoi(v), i++;
+        else if (!strcmp(a, "--group"))
+            opt.group = v, i++;
+        else if (!strcmp(a, "--allowed-ports"))
+            opt.allowed = v, i++;
+        else
+            goto usage;
+    }
+    if (!opt.bootstrap || !opt.topic || !opt.prefix)
+        goto usage;
+    if (produce() != 0)
+        return 1;
+    int consumed = 0, dups = 0, missing = 0, ooo = 0;
+    if (opt.consume && consume(&consumed, &dups, &missing, &ooo) != 0)
+        return 1;
+    printf("{\"client\":\"librdkafka\",\"version\":\"%s\",\"produced\":%d,\"acked\":%d,"
+           "\"consumed\":%d,\"duplicates\":%d,\"missing\":%d,\"out_of_order\":%d,"
+           "\"refused_connects\":%d,\"brokers_seen\":[%s],\"errors\":[",
+           rd_kafka_version_str(), opt.count, st.acked, consumed, dups, opt.consume ? missing : 0,
+           ooo, st.refused, brokers_seen);
+    for (int i = 0; i < st.nerrors; i++)
+        printf("%s\"%s\"", i ? "," : "", st.errors[i]);
+    printf("]}\n");
+    return 0;
+usage:
+    fprintf(stderr, "usage: rdkafka_client --bootstrap B --topic T --prefix P [--count N] "
+                    "[--acks all|1|0] [--idempotent] [--compression C] [--max-in-flight K] "
+                    "[--linger-ms MS] [--consume] [--group G] [--allowed-ports LIST]\n");
+    return 2;
+}

@@ -1,0 +1,357 @@
+"""Integration test harness: clusters, kchaos, the direct-connection guard and test clients.
+
+Every integration test runs real clients through a real kchaos process, in front of either
+librdkafka's mock cluster (tests/tools/mock_cluster) or the real Apache Kafka cluster started
+by tests/tools/kafka-cluster.sh. This module is the one place that knows how to start them,
+how to read kchaos's JSON log, and how to prove that no client went around kchaos.
+
+Environment (set by CTest, see tests/integration/CMakeLists.txt):
+  KCHAOS_BIN       the kchaos binary under test (the sanitizer build sets its own)
+  KCHAOS_BUILD     the build directory holding mock_cluster and rdkafka_client
+  KCHAOS_KAFKA     state directory of a running real-Kafka cluster (real-kafka tests)
+"""
+import contextlib
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("KCHAOS_BUILD", os.path.join(ROOT, "build"))
+KCHAOS_BIN = os.environ.get("KCHAOS_BIN", os.path.join(BUILD, "kchaos"))
+# kchaos opens its broker connections from this loopback address, so the guard below can tell
+# them from a client that connects to a broker directly.
+UPSTREAM_SOURCE = "127.0.0.2"
+
+
+def wait_for(cond, timeout=30.0, what="condition", interval=0.05):
+    """Poll cond() until it returns a truthy value; fail with `what` after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = cond()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out after %.0fs waiting for %s" % (timeout, what))
+        time.sleep(interval)
+
+
+def port_open(port, host="127.0.0.1"):
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def free_port_block(n):
+    """A random block of n consecutive ports that are free right now. 39000-39999 is left to
+    the real Kafka clusters, whose ports are fixed (tests/integration/CMakeLists.txt)."""
+    for _ in range(200):
+        base = random.randint(20000, 60000 - n)
+        if base + n > 39000 and base < 40000:
+            continue
+        socks = []
+        try:
+            for p in range(base, base + n):
+                s = socket.socket()
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.bind(("127.0.0.1", p))
+                socks.append(s)
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no free port block of %d" % n)
+
+
+def control(port, line, timeout=120.0):
+    """One request line to a cluster's control port; returns the text after OK, raises on ERR."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(line.encode() + b"\n")
+        buf = b""
+        while not buf.endswith(b"\n"):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            buf += chunk
+    reply = buf.decode().strip()
+    if not reply.startswith("OK"):
+        raise AssertionError("control %r: %s" % (line, reply))
+    return reply[2:].strip()
+
+
+def parse_brokers(text):
+    """'1@127.0.0.1:9092,2@...' -> {1: ('127.0.0.1', 9092), ...}"""
+    out = {}
+    for item in filter(None, text.split(",")):
+        node, addr = item.split("@")
+        host, port = addr.rsplit(":", 1)
+        out[int(node)] = (host, int(port))
+    return out
+
+
+class Cluster:
+    """What tests need of a cluster: its bootstrap list, its brokers and its control port."""
+
+    bootstrap = ""
+    brokers = {}
+    control_port = 0
+    node_id_base = 0
+    real = False
+
+    def ctl(self, line, timeout=120.0):
+        return control(self.control_port, line, timeout)
+
+    def broker_ports(self):
+        return sorted(p for _, p in self.brokers.values())
+
+
+class MockCluster(Cluster):
+    """librdkafka's mock cluster in its own process (brokers 1..N on random ports)."""
+
+    node_id_base = 1
+
+    def __init__(self, brokers=3, topics=()):
+        args = [os.path.join(BUILD, "mock_cluster"), "--brokers", str(brokers)]
+        for t in topics:
+            args += ["--topic", t]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=sys.stderr, text=True)
+        line = self.proc.stdout.readline()
+        if not line.startswith("READY"):
+            self.proc.kill()
+            raise RuntimeError("mock_cluster did not start: %r" % line)
+        fields = dict(f.split("=", 1) for f in line.split()[1:])
+        self.bootstrap = fields["bootstrap"]
+        self.brokers = parse_brokers(fields["brokers"])
+        self.control_port = int(fields["control"].rsplit(":", 1)[1])
+
+    def close(self):
+        if self.proc.poll() is None:
+            with contextlib.suppress(Exception):
+                self.ctl("shutdown", timeout=5)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class KafkaCluster(Cluster):
+    """A real Kafka cluster already started by tests/tools/kafka-cluster.sh (a CTest fixture)."""
+
+    node_id_base = 1
+    real = True
+
+    def __init__(self, state_dir=None):
+        state_dir = state_dir or os.environ.get("KCHAOS_KAFKA")
+        if not state_dir:
+            raise RuntimeError("KCHAOS_KAFKA is not set: run through ctest (real-kafka fixture)")
+        env = {}
+        with open(os.path.join(state_dir, "cluster.env")) as f:
+            for line in f:
+                if "=" in line:
+                    k, v = line.strip().split("=", 1)
+                    env[k] = v.strip('"')
+        self.env = env
+        self.state_dir = state_dir
+        self.bootstrap = env["KAFKA_BOOTSTRAP"]
+        self.control_port = int(env["KAFKA_CONTROL_PORT"])
+        self.brokers = parse_brokers(env["KAFKA_BROKERS"].replace(" ", ","))
+        self.version = env.get("KAFKA_VERSION", "")
+
+
+class DirectGuard:
+    """Kernel-level proof that nothing but kchaos reaches the brokers.
+
+    An nftables rule rejects (and counts) every new connection to the brokers' client ports
+    that does not come from kchaos's upstream source address. A client that learned a real
+    broker address gets a refused connection (so it fails visibly) and the counter shows it.
+    Without nftables (not root) the guard is inactive and `available` is False.
+    """
+
+    def __init__(self, ports):
+        self.table = "kchaos_guard_%d_%d" % (os.getpid(), random.randint(0, 1 << 30))
+        self.ports = sorted(set(ports))
+        self.available = shutil.which("nft") is not None and os.geteuid() == 0
+        if not self.available:
+            return
+        plist = ", ".join(str(p) for p in self.ports)
+        rules = (
+            "table inet %s {\n chain out {\n  type filter hook output priority 0;\n"
+            "  tcp dport { %s } ip saddr != %s ct state new counter reject with tcp reset\n"
+            " }\n}\n" % (self.table, plist, UPSTREAM_SOURCE)
+        )
+        r = subprocess.run(["nft", "-f", "-"], input=rules, text=True, capture_output=True)
+        if r.returncode != 0:
+            sys.stderr.write("guard: nft unavailable (%s); guard off\n" % r.stderr.strip())
+            self.available = False
+
+    def refused(self):
+        """Connections the guard refused so far."""
+        if not self.available:
+            return 0
+        out = subprocess.run(["nft", "list", "table", "inet", self.table], text=True,
+                             capture_output=True, check=True).stdout
+        return sum(int(n) for n in re.findall(r"counter packets (\d+)", out))
+
+    def close(self):
+        if self.available:
+            subprocess.run(["nft", "delete", "table", "inet", self.table], capture_output=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class Kchaos:
+    """A kchaos process in front of `cluster`, logging JSON lines to a file."""
+
+    def __init__(self, cluster, extra=(), nbroker_ports=8, binary=None, log_level="debug",
+                 port=None, upstream_bind=UPSTREAM_SOURCE):
+        self.cluster = cluster
+        self.port = port or free_port_block(nbroker_ports + 1)  # bootstrap
+        self.broker_ports_start = self.port + 1  # node id base -> the next port
+        self.node_id_base = cluster.node_id_base
+        self.logdir = tempfile.mkdtemp(prefix="kchaos-test-")
+        self.logfile = os.path.join(self.logdir, "kchaos.log")
+        self.args = [
+            binary or KCHAOS_BIN,
+            "--upstream", cluster.bootstrap,
+            "--listen", "127.0.0.1:%d" % self.port,
+            "--broker-ports", str(self.broker_ports_start),
+            "--node-id-base", str(self.node_id_base),
+            "--log-format", "json",
+            "--log-level", log_level,
+        ] + (["--upstream-bind", upstream_bind] if upstream_bind else []) + list(extra)
+        self.log = open(self.logfile, "w")
+        self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=self.log)
+        wait_for(lambda: port_open(self.port) or self.proc.poll() is not None, 10,
+                 "kchaos to listen")
+        if self.proc.poll() is not None:
+            raise AssertionError("kchaos exited at start:\n" + self.log_text())
+        # Discovery opens every broker's listener before clients are let in.
+        wait_for(lambda: all(port_open(self.port_of(n)) for n in cluster.brokers), 30,
+                 "kchaos to open every broker listener")
+
+    @property
+    def bootstrap(self):
+        return "127.0.0.1:%d" % self.port
+
+    def port_of(self, node_id):
+        return self.broker_ports_start + node_id - self.node_id_base
+
+    def ports(self):
+        """Every port a client may legitimately connect to."""
+        return [self.port] + [self.port_of(n) for n in self.cluster.brokers]
+
+    def allowed_ports_arg(self):
+        return "%d,%d-%d" % (self.port, self.broker_ports_start, self.broker_ports_start + 64)
+
+    def log_text(self):
+        with open(self.logfile) as f:
+            return f.read()
+
+    def events(self):
+        out = []
+        for line in self.log_text().splitlines():
+            with contextlib.suppress(ValueError):
+                out.append(json.loads(line))
+        return out
+
+    def conn_summaries(self):
+        return [e for e in self.events() if e.get("event") == "conn_close"]
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        """Stop kchaos and return its exit status (0 expected: a drain, no sanitizer report)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError("kchaos did not stop within %ds" % timeout)
+        self.log.close()
+        return self.proc.returncode
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, *exc):
+        rc = self.stop()
+        if exc_type is None:
+            assert rc == 0, "kchaos exited with %d:\n%s" % (rc, self.log_text()[-4000:])
+        else:
+            sys.stderr.write("---- kchaos log (tail) ----\n" + self.log_text()[-6000:] + "\n")
+
+
+def run_client(args, timeout=180, env=None):
+    """Run a test client (tests/clients/README.md contract); return its JSON summary."""
+    e = dict(os.environ)
+    if env:
+        e.update(env)
+    r = subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=e)
+    if r.returncode != 0:
+        raise AssertionError("client %s failed (%d):\n%s\n%s" % (args[0], r.returncode,
+                                                                 r.stdout[-3000:], r.stderr[-5000:]))
+    lines = [l for l in r.stdout.splitlines() if l.startswith("{")]
+    if not lines:
+        raise AssertionError("client %s printed no summary:\n%s\n%s" % (args[0], r.stdout,
+                                                                        r.stderr[-3000:]))
+    out = json.loads(lines[-1])
+    out["_stderr"] = r.stderr
+    return out
+
+
+def assert_delivered(summary, count):
+    """Every record acknowledged and read back exactly once, in order per partition."""
+    s = summary
+    assert s["acked"] == count, "acked %d of %d: %s" % (s["acked"], count, s.get("errors"))
+    assert s["missing"] == 0, "%d records never read back" % s["missing"]
+    assert s["duplicates"] == 0, "%d records read twice" % s["duplicates"]
+    assert s["out_of_order"] == 0, "%d records out of order" % s["out_of_order"]
+
+
+def assert_only_kchaos(summary, kc, guard=None):
+    """The client saw only kchaos's addresses, and (with the guard) never reached a broker."""
+    allowed = {"127.0.0.1:%d" % p for p in kc.ports()}
+    seen = set(summary.get("brokers_seen", []))
+    assert seen, "the client reported no broker addresses"
+    assert seen <= allowed, "client learned addresses kchaos did not hand out: %s" % (seen - allowed)
+    assert summary.get("refused_connects", 0) == 0, "client tried to reach a broker directly"
+    if guard is not None:
+        assert guard.refused() == 0, "the guard refused %d direct connection(s)" % guard.refused()
+
+
+def assert_bound_to_brokers(kc):
+    """Every connection accepted on broker N's port was paired with broker N and no other."""
+    summaries = kc.conn_summaries()
+    assert summaries, "kchaos logged no connection"
+    for e in summaries:
+        listener = e.get("listener", "")
+        if not listener.startswith("broker "):
+            continue
+        host, port = kc.cluster.brokers[int(listener.split()[1])]
+        assert e.get("upstream") == "%s:%d" % (host, port), e
+
+
+def rdkafka_client():
+    return os.path.join(BUILD, "rdkafka_client")

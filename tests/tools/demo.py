@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""The kchaos demo (./dev.sh demo): kchaos in front of an embedded Kafka-protocol cluster, a real
+producer and consumer through it, and what kchaos saw pass.
+
+Default: librdkafka's mock cluster (3 brokers, no JVM). --kafka: a real Apache Kafka cluster
+(3 brokers) started from Maven Central jars by tests/tools/kafka-cluster.sh. --keep leaves
+kchaos running on 127.0.0.1:19092 for your own clients until Ctrl-C.
+"""
+import argparse
+import collections
+import os
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+import harness  # noqa: E402
+
+PORT = 19092
+RECORDS = 20000
+
+
+def title(s):
+    print("\n\033[1m%s\033[0m" % s, flush=True)
+
+
+def start_real_kafka():
+    state = "/tmp/kchaos-demo-kafka"
+    script = os.path.join(ROOT, "tests", "tools", "kafka-cluster.sh")
+    print("starting Apache Kafka (3 brokers, KRaft) from Maven Central jars ...", flush=True)
+    subprocess.run([script, "start", state, "--brokers", "3", "--base-port", "39490"], check=True,
+                   stdout=subprocess.DEVNULL)
+    cluster = harness.KafkaCluster(state)
+    cluster.ctl("create-topic demo 6 3")
+    return cluster, lambda: subprocess.run([script, "stop", state], stdout=subprocess.DEVNULL)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--kafka", action="store_true")
+    ap.add_argument("--keep", action="store_true")
+    args = ap.parse_args()
+    os.environ["KCHAOS_BUILD"] = args.build
+    harness.BUILD = args.build
+    harness.KCHAOS_BIN = os.path.join(args.build, "kchaos")
+
+    title("1. The cluster")
+    if args.kafka:
+        cluster, stop_cluster = start_real_kafka()
+        kind = "Apache Kafka %s" % cluster.version
+    else:
+        cluster = harness.MockCluster(brokers=3, topics=["demo:6"])
+        stop_cluster = cluster.close
+        kind = "librdkafka mock cluster"
+    for node, (h, p) in sorted(cluster.brokers.items()):
+        print("  broker %d  %s:%d   (%s)" % (node, h, p, kind))
+
+    kc = harness.Kchaos(cluster, port=PORT, log_level="info", upstream_bind=None)
+    try:
+        title("2. kchaos in front of it: one port per broker, addresses rewritten")
+        print("  bootstrap   127.0.0.1:%d" % PORT)
+        for node in sorted(cluster.brokers):
+            print("  broker %d -> 127.0.0.1:%d" % (node, kc.port_of(node)))
+        md = subprocess.run(["kcat", "-b", kc.bootstrap, "-L", "-t", "demo"], capture_output=True,
+                            text=True, timeout=30)
+        print("  what a client is told (kcat -L through kchaos):")
+        for line in md.stdout.splitlines():
+            if "broker" in line and " at " in line:
+                print("   " + line.strip())
+
+        title("3. A producer and a consumer through kchaos (librdkafka, acks=all, idempotent)")
+        t0 = time.monotonic()
+        s = harness.run_client([harness.rdkafka_client(), "--bootstrap", kc.bootstrap, "--topic",
+                                "demo", "--prefix", "demo%d" % os.getpid(), "--count", str(RECORDS),
+                                "--idempotent", "--consume", "--allowed-ports",
+                                kc.allowed_ports_arg()])
+        dt = time.monotonic() - t0
+        print("  produced %d, acknowledged %d, read back %d (missing %d, duplicates %d) in %.1f s"
+              % (s["produced"], s["acked"], s["consumed"], s["missing"], s["duplicates"], dt))
+        print("  direct broker connections attempted: %d" % s["refused_connects"])
+
+        title("4. What passed through kchaos")
+        time.sleep(0.3)  # the clients' connections close; their summaries follow
+        per_api = collections.Counter()
+        nbytes = 0
+        conns = kc.conn_summaries()
+        for e in conns:
+            nbytes += e["bytes_from_client"] + e["bytes_to_client"]
+            for api, versions in e["apis"].items():
+                for v, n in versions.items():
+                    per_api["%s v%s" % (api, v)] += n
+        software = sorted({e["software"] for e in conns if e["software"]})
+        print("  %d connections, %.1f MB, client software %s" % (len(conns), nbytes / 1e6,
+                                                                ", ".join(software) or "?"))
+        for api, n in per_api.most_common():
+            print("  %-28s %7d requests" % (api, n))
+        if args.keep:
+            title("kchaos is running: try  kcat -b 127.0.0.1:%d -L   (Ctrl-C to stop)" % PORT)
+            try:
+                while kc.proc.poll() is None:
+                    time.sleep(1)
+            except KeyboardInterrupt:
+                pass
+    finally:
+        rc = kc.stop()
+        stop_cluster()
+    title("kchaos stopped (exit %d). Log: %s" % (rc, kc.logfile))
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
