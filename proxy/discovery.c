@@ -45,10 +45,12 @@ static int on_frame(void *ctx, kc_frame_t *f)
 {
     kc_discovery_t *d = ctx;
     kc_proxy_t *px = d->px;
-    kc_splice_t sp;
+    kc_splice_t sp = {0};
     kc_rewrite_info_t info;
-    int rc = kc_rewrite_response(&px->route, &px->pool, KC_API_METADATA, 1, kc_frame_msg(f),
-                                 kc_frame_msg_len(f), &sp, &info);
+    int rc = kc_frame_msg_len(f) < 4 || kc_be32(kc_frame_msg(f)) != CORRELATION_ID
+                 ? -KC_EPROTO
+                 : kc_rewrite_response(&px->route, &px->pool, KC_API_METADATA, 1, kc_frame_msg(f),
+                                       kc_frame_msg_len(f), &sp, &info);
     kc_splice_release(&px->pool, &sp); /* only the learning mattered */
     kc_frame_release(&px->pool, f);
     if (rc) {

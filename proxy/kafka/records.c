@@ -29,12 +29,16 @@ static int read_batch(kc_rd_t *r, kc_batch_t *b)
     b->producer_id = -1, b->producer_epoch = -1, b->base_sequence = -1;
     b->last_offset_delta = 0;
     b->transactional = b->control = false;
+    /* Only magic 0, 1 and 2 exist; a negative byte is garbage, not a legacy message (Kafka
+     * throws "Invalid magic found in record" for magic < 0 too). */
+    if (b->magic < 0 || b->magic > 2)
+        return -KC_EPROTO;
     if (b->magic < 2) {
         b->compression = (int8_t)(kc_rd_i8(&h) & 7); /* attributes follow the magic */
         b->records = 1;
         return h.err;
     }
-    if (b->magic != 2 || b->size < B_HEADER)
+    if (b->size < B_HEADER)
         return -KC_EPROTO;
     h.p = start + B_ATTRIBUTES;
     int16_t attr = kc_rd_i16(&h);

@@ -206,6 +206,21 @@ static void set_reading(kc_side_t *s, bool on, uv_alloc_cb alloc, uv_read_cb rea
     }
 }
 
+/* Log back-pressure turning on and off (debug): which side stopped being read, and why. */
+static void note_pause(kc_conn_t *c, kc_side_t *s, bool was_reading, size_t queued)
+{
+    if (s->reading == was_reading || c->half_closed || c->draining || (s->reading && !s->paused))
+        return;
+    s->paused = !s->reading;
+    kc_log_ctx_t ctx = kc_conn_log_ctx(c);
+    const char *who = s == &c->client ? "client" : "broker";
+    if (s->paused)
+        kc_log_c(KC_LOG_DEBUG, &ctx, "back-pressure: %zu bytes queued for the %s; reading from the %s paused",
+                 queued, s == &c->client ? "broker" : "client", who);
+    else
+        kc_log_c(KC_LOG_DEBUG, &ctx, "back-pressure: reading from the %s resumed", who);
+}
+
 /* Hysteresis: stop above the high watermark, resume at or below the low one. */
 static bool below_watermark(const kc_config_t *cfg, bool reading, size_t queued)
 {
@@ -227,8 +242,11 @@ static void flow(kc_conn_t *c)
                   below_watermark(cfg, c->client.reading, c->upstream.out.bytes);
     bool upstream = !c->half_closed &&
                     below_watermark(cfg, c->upstream.reading, c->client.out.bytes + c->held_bytes);
+    bool was_client = c->client.reading, was_upstream = c->upstream.reading;
     set_reading(&c->client, client, on_alloc, on_client_read);
     set_reading(&c->upstream, upstream, on_alloc, on_upstream_read);
+    note_pause(c, &c->client, was_client, c->upstream.out.bytes);
+    note_pause(c, &c->upstream, was_upstream, c->client.out.bytes + c->held_bytes);
 }
 
 static void on_write(uv_write_t *req, int status)

@@ -38,6 +38,7 @@ typedef struct kc_side {
     kc_outq_t out;      /* frames to write to it */
     bool open;          /* tcp initialised and not closed */
     bool reading;
+    bool paused;        /* not read because of back-pressure (for the log) */
     char addr[64];      /* peer address, for logs */
     uint64_t bytes_in, bytes_out;
 } kc_side_t;

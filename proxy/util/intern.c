@@ -50,6 +50,13 @@ static int grow(kc_intern_t *t)
 
 const char *kc_intern(kc_intern_t *t, const char *s, size_t len)
 {
+    /* The stored copy is a C string: it can only stand for the bytes before a NUL. Without
+     * this, a client id with a NUL in it (any INT16 string off the wire) never matched its
+     * own copy (strlen differs from len) and took a new slot on every request, until the
+     * cap turned every new client into "(other)". */
+    const char *nul = len ? memchr(s, 0, len) : NULL;
+    if (nul)
+        len = (size_t)(nul - s);
     uint32_t i = hash(s, len) & t->mask;
     for (; t->slots[i]; i = (i + 1) & t->mask)
         if (strlen(t->slots[i]) == len && memcmp(t->slots[i], s, len) == 0)

@@ -19,9 +19,9 @@
 
 static struct {
     const char *bootstrap, *topic, *prefix, *acks, *compression, *group, *allowed;
-    int count, max_in_flight, linger_ms;
+    int count, max_in_flight, linger_ms, rate, value_size;
     int idempotent, consume;
-} opt = {.acks = "all", .compression = "none", .count = 100, .max_in_flight = 5, .linger_ms = 5};
+} opt = {.count = 100, .max_in_flight = -1, .linger_ms = -1}; /* unset: librdkafka's defaults */
 
 static struct {
     int acked, refused;
@@ -117,12 +117,18 @@ static int produce(void)
 {
     char num[32];
     rd_kafka_conf_t *c = base_conf();
-    set(c, "acks", !strcmp(opt.acks, "all") ? "all" : opt.acks);
-    set(c, "compression.codec", opt.compression);
-    snprintf(num, sizeof(num), "%d", opt.max_in_flight);
-    set(c, "max.in.flight.requests.per.connection", num);
-    snprintf(num, sizeof(num), "%d", opt.linger_ms);
-    set(c, "linger.ms", num);
+    if (opt.acks)
+        set(c, "acks", opt.acks);
+    if (opt.compression)
+        set(c, "compression.codec", opt.compression);
+    if (opt.max_in_flight >= 0) {
+        snprintf(num, sizeof(num), "%d", opt.max_in_flight);
+        set(c, "max.in.flight.requests.per.connection", num);
+    }
+    if (opt.linger_ms >= 0) {
+        snprintf(num, sizeof(num), "%d", opt.linger_ms);
+        set(c, "linger.ms", num);
+    }
     set(c, "message.timeout.ms", "120000");
     if (opt.idempotent)
         set(c, "enable.idempotence", "true");
@@ -133,13 +139,29 @@ static int produce(void)
         fprintf(stderr, "rdkafka_client: %s\n", err);
         return -1;
     }
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    size_t vcap = opt.value_size > 160 ? (size_t)opt.value_size : 160;
+    char *val = malloc(vcap);
     for (int i = 0; i < opt.count; i++) {
-        char key[128], val[160];
+        char key[128];
+        if (opt.rate > 0) { /* hold record i until i/rate seconds after the start */
+            struct timespec now;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            double ahead = (double)i / opt.rate - ((double)(now.tv_sec - t0.tv_sec) +
+                                                   (double)(now.tv_nsec - t0.tv_nsec) / 1e9);
+            if (ahead > 0)
+                rd_kafka_poll(rk, (int)(ahead * 1000) + 1);
+        }
         snprintf(key, sizeof(key), "%s-%d", opt.prefix, i);
-        snprintf(val, sizeof(val), "%s-v", key);
+        int vlen = snprintf(val, vcap, "%s-v", key);
+        if (opt.value_size > vlen) { /* padded to --value-size bytes */
+            memset(val + vlen, 'x', (size_t)opt.value_size - (size_t)vlen);
+            vlen = opt.value_size;
+        }
         rd_kafka_resp_err_t e;
         while ((e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(opt.topic), RD_KAFKA_V_KEY(key, strlen(key)),
-                                      RD_KAFKA_V_VALUE(val, strlen(val)),
+                                      RD_KAFKA_V_VALUE(val, (size_t)vlen),
                                       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END)) ==
                RD_KAFKA_RESP_ERR__QUEUE_FULL)
             rd_kafka_poll(rk, 10);
@@ -147,6 +169,7 @@ static int produce(void)
             add_error(rd_kafka_err2name(e));
         rd_kafka_poll(rk, 0);
     }
+    free(val);
     rd_kafka_flush(rk, 150000);
     record_brokers(rk);
     rd_kafka_destroy(rk);
@@ -238,6 +261,10 @@ int main(int argc, char **argv)
             opt.compression = v, i++;
         else if (!strcmp(a, "--max-in-flight"))
             opt.max_in_flight = atoi(v), i++;
+        else if (!strcmp(a, "--value-size"))
+            opt.value_size = atoi(v), i++;
+        else if (!strcmp(a, "--rate"))
+            opt.rate = atoi(v), i++;
         else if (!strcmp(a, "--linger-ms"))
             opt.linger_ms = atoi(v), i++;
         else if (!strcmp(a, "--group"))
@@ -266,6 +293,6 @@ int main(int argc, char **argv)
 usage:
     fprintf(stderr, "usage: rdkafka_client --bootstrap B --topic T --prefix P [--count N] "
                     "[--acks all|1|0] [--idempotent] [--compression C] [--max-in-flight K] "
-                    "[--linger-ms MS] [--consume] [--group G] [--allowed-ports LIST]\n");
+                    "[--linger-ms MS] [--rate N] [--value-size BYTES] [--consume] [--group G] [--allowed-ports LIST]\n");
     return 2;
 }

@@ -1,0 +1,86 @@
+"""kchaos's own lifecycle: the command line and config file, and SIGTERM/SIGINT draining."""
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+import harness
+import kwire
+
+
+def run_kchaos(*args):
+    return subprocess.run([harness.KCHAOS_BIN, *args], capture_output=True, text=True, timeout=10)
+
+
+def test_help_and_version():
+    r = run_kchaos("--help")
+    assert r.returncode == 0 and "--upstream" in r.stdout and "--broker-ports" in r.stdout
+    r = run_kchaos("--version")
+    assert r.returncode == 0 and r.stdout.startswith("kchaos ")
+
+
+@pytest.mark.parametrize("args,why", [
+    ((), "--upstream is required"),
+    (("--upstream", "127.0.0.1:9092"), "--listen is required"),
+    (("--upstream", "nohost", "--listen", "9092"), "--upstream: 'nohost' is not HOST:PORT"),
+    (("--upstream", "a:1", "--listen", "99999"), "--listen: '99999' is not [HOST:]PORT"),
+    (("--upstream", "a:1", "--listen", "1", "--log-level", "loud"), "--log-level"),
+    (("--upstream", "a:1", "--listen", "1", "--bogus"), "unknown option '--bogus'"),
+    (("--upstream", "a:1", "--listen", "1", "--broker-port", "1=1"), "that is the --listen port"),
+])
+def test_bad_arguments_exit_2_with_one_line(args, why):
+    r = run_kchaos(*args)
+    assert r.returncode == 2
+    assert r.stderr.count("\n") == 1 and why in r.stderr, r.stderr
+
+
+def test_bad_config_file_names_file_and_line():
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+        f.write("upstream: 127.0.0.1:9092\nlisten: 19092\nlog_levl: debug\n")
+    try:
+        r = run_kchaos("--config", f.name)
+        assert r.returncode == 2 and "%s:3: unknown key 'log_levl'" % f.name in r.stderr, r.stderr
+    finally:
+        os.unlink(f.name)
+
+
+def test_config_file_runs_kchaos(mock):
+    port = harness.free_port_block(8)
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+        f.write("upstream:\n  - %s\nlisten: 127.0.0.1:%d\nbroker_ports: %d\nnode_id_base: 1\n"
+                "log_format: json\n" % (mock.bootstrap.split(",")[0], port, port + 1))
+    try:
+        p = subprocess.Popen([harness.KCHAOS_BIN, "--config", f.name], stderr=subprocess.PIPE, text=True)
+        try:
+            harness.wait_for(lambda: all(harness.port_open(port + n) for n in (0, 1, 2, 3)), 10,
+                             "the listeners from the config file")
+        finally:
+            p.send_signal(signal.SIGTERM)
+            assert p.wait(10) == 0
+        assert '"level":"info"' in p.stderr.read()  # log_format: json from the file
+    finally:
+        os.unlink(f.name)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_signal_drains_in_flight_requests_and_exits_0(mock, sig):
+    kc = harness.Kchaos(mock)
+    try:
+        mock.ctl("broker-rtt 1 1500")  # broker 1 answers after 1.5 s
+        s = socket.create_connection(("127.0.0.1", kc.port_of(1)), timeout=10)
+        s.sendall(kwire.metadata_request_v1(5))
+        time.sleep(0.3)  # the request is now in flight at the broker
+        kc.proc.send_signal(sig)
+        # Draining: no new connections, but the in-flight request still gets its answer.
+        harness.wait_for(lambda: not harness.port_open(kc.port), 5, "the listeners to close")
+        assert kwire.Reader(kwire.recv_frame(s)).i32() == 5
+        assert kwire.closed_by_peer(s)
+        kc.proc.wait(30)  # it exits by itself once drained
+    finally:
+        rc = kc.stop()
+    assert rc == 0, kc.log_text()[-3000:]
+    assert "kchaos shutting down" in kc.log_text()
