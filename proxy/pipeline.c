@@ -97,7 +97,7 @@ int kc_pipeline_request(kc_conn_t *c, kc_frame_t *f)
     if (kc_req_header_parse(msg, len, &h) != 0)
         return reject(c, f, "malformed request header", NULL);
     note_client_id(c, h.client_id);
-    kc_conn_count_api(c, h.api_key, h.api_version);
+    kc_api_counts_add(&c->apis, h.api_key, h.api_version, 1);
 
     /* Stage: versions. kchaos must read the responses of the APIs it decodes; ApiVersions
      * already told the client how far it may go. */
@@ -150,6 +150,25 @@ static void log_api_versions(kc_conn_t *c, const kc_api_versions_edit_t *ed)
                  ed->nclamped);
 }
 
+/* Count the addresses handed out, and name them at debug level: the tests read these lines to
+ * see what kchaos forwarded (the KIP-951 hints after a leader moves, for one). */
+static void note_rewrites(kc_conn_t *c, const kc_inflight_t *e, const kc_rewrite_info_t *info)
+{
+    kc_api_counts_add(&c->rewrites, e->api_key, e->api_version, (uint32_t)info->naddrs);
+    if (!kc_log_enabled(KC_LOG_DEBUG))
+        return;
+    char list[256] = "";
+    size_t n = 0;
+    for (int i = 0; i < info->naddrs && i < KC_REWRITE_ADDRS && n < sizeof(list) - 24; i++)
+        n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%d->%s:%u", i ? " " : "",
+                              info->addrs[i].node_id, c->px->route.advertise_host,
+                              info->addrs[i].port);
+    kc_log_ctx_t ctx = kc_conn_log_ctx(c);
+    kc_log_c(KC_LOG_DEBUG, &ctx, "%s v%d response: %d broker address(es) rewritten: %s%s",
+             kc_api_name(e->api_key), e->api_version, info->naddrs, list,
+             info->naddrs > KC_REWRITE_ADDRS ? " ..." : "");
+}
+
 int kc_pipeline_response(kc_conn_t *c, kc_frame_t *f)
 {
     if (c->opaque)
@@ -188,6 +207,8 @@ int kc_pipeline_response(kc_conn_t *c, kc_frame_t *f)
     }
     if (e->api_key == KC_API_API_VERSIONS)
         log_api_versions(c, &info.api_versions);
+    if (info.naddrs)
+        note_rewrites(c, e, &info);
 
     /* SASL v0 (pre-KIP-152): after a successful handshake the tokens carry no Kafka header. */
     if (e->api_key == KC_API_SASL_HANDSHAKE && c->sasl_v0) {

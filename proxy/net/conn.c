@@ -56,37 +56,65 @@ static bool outq_idle(const kc_outq_t *q) { return q->head == q->tail; }
 
 /* ---- closing ---- */
 
+/* {"Produce":{"13":4},...} into out; returns the bytes written (the JSON stays whole when
+ * out is too small: entries that don't fit are left out). */
+static size_t counts_json(const kc_api_counts_t *t, char *out, size_t cap)
+{
+    size_t n = 0;
+    if (cap < 3)
+        return 0;
+    out[n++] = '{';
+    for (int i = 0; i < t->n; i++) {
+        const kc_api_count_t *a = &t->v[i];
+        bool first = i == 0 || t->v[i - 1].api_key != a->api_key;
+        bool last = i + 1 == t->n || t->v[i + 1].api_key != a->api_key;
+        char item[96];
+        int k = snprintf(item, sizeof(item), "%s%s%s%s\"%d\":%u%s", first && i ? "," : "",
+                         first ? "\"" : "", first ? kc_api_name(a->api_key) : "",
+                         first ? "\":{" : ",", a->api_version, a->count, last ? "}" : "");
+        if (k < 0 || n + (size_t)k + 2 > cap)
+            break;
+        memcpy(out + n, item, (size_t)k);
+        n += (size_t)k;
+    }
+    if (n > 1 && out[n - 1] != '}')
+        out[n++] = '}'; /* truncated inside a key: close it */
+    out[n++] = '}';
+    out[n] = 0;
+    return n;
+}
+
+/* snprintf at out + *n, never past cap (snprintf returns what it would have written). */
+static void append(char *out, size_t *n, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void append(char *out, size_t *n, size_t cap, const char *fmt, ...)
+{
+    if (*n >= cap - 1)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(out + *n, cap - *n, fmt, ap);
+    va_end(ap);
+    *n = k < 0 ? *n : *n + (size_t)k < cap ? *n + (size_t)k : cap - 1;
+}
+
 static void log_summary(kc_conn_t *c)
 {
-    char fields[2048];
-    size_t n;
+    char fields[2048], reason[400], software[200];
+    size_t n = 0;
     uint64_t ms = (uv_hrtime() - c->t_start) / 1000000;
-    char reason[400];
     kc_log_json_escape(reason, sizeof(reason), c->reason, -1);
-    n = (size_t)snprintf(fields, sizeof(fields),
-                         "\"reason\":\"%s\",\"duration_ms\":%llu,\"bytes_from_client\":%llu,"
-                         "\"bytes_to_client\":%llu,\"bytes_to_upstream\":%llu,"
-                         "\"bytes_from_upstream\":%llu,\"software\":\"",
-                         reason, (unsigned long long)ms, (unsigned long long)c->client.bytes_in,
-                         (unsigned long long)c->client.bytes_out,
-                         (unsigned long long)c->upstream.bytes_out,
-                         (unsigned long long)c->upstream.bytes_in);
-    n += kc_log_json_escape(fields + n, sizeof(fields) - n, c->software, -1);
-    n += (size_t)snprintf(fields + n, sizeof(fields) - n, "\",\"apis\":{");
-    for (int i = 0; i < c->napis && n < sizeof(fields) - 64; i++) {
-        const kc_api_count_t *a = &c->apis[i];
-        bool first_of_key = i == 0 || c->apis[i - 1].api_key != a->api_key;
-        bool last_of_key = i + 1 == c->napis || c->apis[i + 1].api_key != a->api_key;
-        if (first_of_key)
-            n += (size_t)snprintf(fields + n, sizeof(fields) - n, "%s\"%s\":{", i ? "," : "",
-                                  kc_api_name(a->api_key));
-        n += (size_t)snprintf(fields + n, sizeof(fields) - n, "%s\"%d\":%u",
-                              first_of_key ? "" : ",", a->api_version, a->count);
-        if (last_of_key)
-            n += (size_t)snprintf(fields + n, sizeof(fields) - n, "}");
-    }
-    if (n < sizeof(fields) - 2)
-        snprintf(fields + n, sizeof(fields) - n, "}");
+    kc_log_json_escape(software, sizeof(software), c->software, -1);
+    append(fields, &n, sizeof(fields),
+           "\"reason\":\"%s\",\"duration_ms\":%llu,\"bytes_from_client\":%llu,"
+           "\"bytes_to_client\":%llu,\"bytes_to_upstream\":%llu,\"bytes_from_upstream\":%llu,"
+           "\"software\":\"%s\",\"apis\":",
+           reason, (unsigned long long)ms, (unsigned long long)c->client.bytes_in,
+           (unsigned long long)c->client.bytes_out, (unsigned long long)c->upstream.bytes_out,
+           (unsigned long long)c->upstream.bytes_in, software);
+    n += counts_json(&c->apis, fields + n, sizeof(fields) - n);
+    append(fields, &n, sizeof(fields), ",\"rewrites\":");
+    n += counts_json(&c->rewrites, fields + n, sizeof(fields) - n);
     kc_log_ctx_t ctx = kc_conn_log_ctx(c);
     kc_log_event(c->close_level, &ctx, "conn_close", fields);
 }
@@ -108,7 +136,8 @@ static void maybe_free(kc_conn_t *c)
     outq_free(&c->client.out, &px->pool);
     outq_free(&c->upstream.out, &px->pool);
     kc_inflight_free(&c->inflight, &px->pool);
-    free(c->apis);
+    free(c->apis.v);
+    free(c->rewrites.v);
     free(c);
 }
 
@@ -636,26 +665,25 @@ kc_log_ctx_t kc_conn_log_ctx(const kc_conn_t *c)
     };
 }
 
-void kc_conn_count_api(kc_conn_t *c, int16_t api_key, int16_t api_version)
+void kc_api_counts_add(kc_api_counts_t *t, int16_t api_key, int16_t api_version, uint32_t n)
 {
     int i = 0;
-    /* Kept sorted by (key, version): few entries, and the summary groups by key. */
-    while (i < c->napis && (c->apis[i].api_key < api_key ||
-                            (c->apis[i].api_key == api_key && c->apis[i].api_version < api_version)))
+    while (i < t->n && (t->v[i].api_key < api_key ||
+                        (t->v[i].api_key == api_key && t->v[i].api_version < api_version)))
         i++;
-    if (i < c->napis && c->apis[i].api_key == api_key && c->apis[i].api_version == api_version) {
-        c->apis[i].count++;
+    if (i < t->n && t->v[i].api_key == api_key && t->v[i].api_version == api_version) {
+        t->v[i].count += n;
         return;
     }
-    if (c->napis == c->capapis) {
-        int cap = c->capapis ? c->capapis * 2 : 8;
-        kc_api_count_t *a = realloc(c->apis, (size_t)cap * sizeof(*a));
+    if (t->n == t->cap) {
+        int cap = t->cap ? t->cap * 2 : 8;
+        kc_api_count_t *a = realloc(t->v, (size_t)cap * sizeof(*a));
         if (!a)
-            return; /* statistics only */
-        c->apis = a;
-        c->capapis = cap;
+            return;
+        t->v = a;
+        t->cap = cap;
     }
-    memmove(&c->apis[i + 1], &c->apis[i], (size_t)(c->napis - i) * sizeof(*c->apis));
-    c->apis[i] = (kc_api_count_t){api_key, api_version, 1};
-    c->napis++;
+    memmove(&t->v[i + 1], &t->v[i], (size_t)(t->n - i) * sizeof(*t->v));
+    t->v[i] = (kc_api_count_t){api_key, api_version, n};
+    t->n++;
 }

@@ -43,11 +43,16 @@ typedef struct kc_side {
     uint64_t bytes_in, bytes_out;
 } kc_side_t;
 
-/* Requests per api key and version, for the summary logged at close. */
+/* Counts per api key and version, for the summary logged at close. */
 typedef struct kc_api_count {
     int16_t api_key, api_version;
     uint32_t count;
 } kc_api_count_t;
+
+typedef struct kc_api_counts {
+    kc_api_count_t *v; /* owned; sorted by (key, version) */
+    int n, cap;
+} kc_api_counts_t;
 
 enum kc_conn_state { KC_CONN_CONNECTING, KC_CONN_OPEN, KC_CONN_CLOSING };
 
@@ -75,8 +80,8 @@ typedef struct kc_conn {
     kc_log_level_t close_level;
     const char *client_id;    /* interned; NULL until the first request */
     char software[96];        /* "librdkafka/2.0.2", from ApiVersions v3+ */
-    kc_api_count_t *apis;     /* owned */
-    int napis, capapis;
+    kc_api_counts_t apis;     /* requests per api and version */
+    kc_api_counts_t rewrites; /* broker addresses rewritten, per response api and version */
     char reason[192];         /* why it closed */
     struct kc_conn *prev, *next;
 } kc_conn_t;
@@ -98,7 +103,7 @@ int kc_conn_to_client(kc_conn_t *c, kc_frame_t *f);
 void kc_conn_respond(kc_conn_t *c, kc_inflight_t *e, kc_frame_t *f);
 /* The log context of the pair. */
 kc_log_ctx_t kc_conn_log_ctx(const kc_conn_t *c);
-/* Count one request of api_key/api_version for the summary. */
-void kc_conn_count_api(kc_conn_t *c, int16_t api_key, int16_t api_version);
+/* Add n to the count of api_key/api_version (statistics only: never fails). */
+void kc_api_counts_add(kc_api_counts_t *t, int16_t api_key, int16_t api_version, uint32_t n);
 
 #endif

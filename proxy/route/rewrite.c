@@ -40,6 +40,25 @@ bool kc_rewrite_wants(int16_t api_key, int16_t api_version)
     return api_key == KC_API_API_VERSIONS || find(api_key, api_version) != NULL;
 }
 
+/* The route's address map, noting each address handed out. */
+typedef struct noting {
+    kc_addr_map_t route;
+    kc_rewrite_info_t *info;
+} noting_t;
+
+static int note_addr(void *ctx, int32_t node_id, kc_str_t host, int32_t port, kc_str_t *out_host,
+                     int32_t *out_port)
+{
+    noting_t *n = ctx;
+    int rc = n->route.fn(n->route.ctx, node_id, host, port, out_host, out_port);
+    if (rc == 0 && n->info->naddrs < KC_REWRITE_ADDRS) {
+        n->info->addrs[n->info->naddrs].node_id = node_id;
+        n->info->addrs[n->info->naddrs].port = (uint16_t)*out_port;
+    }
+    n->info->naddrs += rc == 0;
+    return rc;
+}
+
 int kc_rewrite_response(kc_route_t *rt, kc_pool_t *pool, int16_t api_key, int16_t api_version,
                         uint8_t *msg, size_t len, kc_splice_t *sp, kc_rewrite_info_t *info)
 {
@@ -60,6 +79,7 @@ int kc_rewrite_response(kc_route_t *rt, kc_pool_t *pool, int16_t api_key, int16_
     r.p += body;
     if (api_key == KC_API_API_VERSIONS)
         return kc_api_versions_response_rewrite(msg, &r, pool, sp, &info->api_versions);
-    kc_addr_map_t map = kc_route_addr_map(rt);
+    noting_t noting = {kc_route_addr_map(rt), info};
+    kc_addr_map_t map = {note_addr, &noting};
     return find(api_key, api_version)(&r, api_version, &map, pool, sp);
 }

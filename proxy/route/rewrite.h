@@ -8,8 +8,15 @@
 #include "../kafka/api_versions.h"
 #include "route.h"
 
+#define KC_REWRITE_ADDRS 8
+
 typedef struct kc_rewrite_info {
     kc_api_versions_edit_t api_versions; /* what the ApiVersions clamp did */
+    int naddrs;                          /* broker addresses rewritten */
+    struct {
+        int32_t node_id;
+        uint16_t port; /* the kchaos port handed out instead */
+    } addrs[KC_REWRITE_ADDRS];           /* the first of them, for the log */
 } kc_rewrite_info_t;
 
 /* True when responses of this api/version are decoded at all. */
