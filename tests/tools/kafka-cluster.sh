@@ -9,7 +9,7 @@
 #
 # start returns once every broker is up, leaving the JVM running, and writes
 # STATE_DIR/cluster.env (KAFKA_BOOTSTRAP, KAFKA_CONTROL_PORT, KAFKA_BROKERS,
-# KAFKA_PEERS, KAFKA_PEER_BACKENDS, KAFKA_VERSION, KAFKA_PID). Files in STATE_DIR:
+# KAFKA_PEERS, KAFKA_PEER_BACKENDS, KAFKA_VERSION, KAFKA_CLUSTER_ID, KAFKA_PID). Files in STATE_DIR:
 # launcher.out (stdout: the READY line), launcher.err, kafka.log, pid.
 # Control commands: see tests/tools/kafka-launcher/src/main/java/kchaos/launcher/KafkaLauncher.java.
 set -euo pipefail
@@ -139,13 +139,14 @@ start() {
         exit 1
     fi
 
-    # READY bootstrap=A,B control=H:P brokers=1@A,2@B peer=1@X,2@Y version=V
-    local bootstrap control brokerlist peers version backends="" i
+    # READY bootstrap=A,B control=H:P brokers=1@A,2@B peer=1@X,2@Y version=V cluster=ID
+    local bootstrap control brokerlist peers version cluster backends="" i
     bootstrap="$(sed -n 's/.* bootstrap=\([^ ]*\).*/\1/p' <<<"$ready")"
     control="$(sed -n 's/.* control=\([^ ]*\).*/\1/p' <<<"$ready")"
     brokerlist="$(sed -n 's/.* brokers=\([^ ]*\).*/\1/p' <<<"$ready")"
     peers="$(sed -n 's/.* peer=\([^ ]*\).*/\1/p' <<<"$ready")"
     version="$(sed -n 's/.* version=\([^ ]*\).*/\1/p' <<<"$ready")"
+    cluster="$(sed -n 's/.* cluster=\([^ ]*\).*/\1/p' <<<"$ready")"
     for ((i = 1; i <= brokers; i++)); do
         backends+="${backends:+ }$i@127.0.0.1:$((port + 30 + i))"
     done
@@ -156,6 +157,7 @@ KAFKA_BROKERS="${brokerlist//,/ }"
 KAFKA_PEERS="${peers//,/ }"
 KAFKA_PEER_BACKENDS="$backends"
 KAFKA_VERSION=$version
+KAFKA_CLUSTER_ID=$cluster
 KAFKA_PID=$pid
 EOF
     echo "$ready"

@@ -61,6 +61,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.NewPartitionReassignment;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.ElectionType;
 import org.apache.kafka.common.Node;
@@ -102,6 +103,7 @@ public final class KafkaLauncher {
     final ServerSocket controlSocket;
     volatile Admin admin;
     private boolean stopped;
+    private String clusterId; // from format(); KIP-1242 clients send it in ApiVersions v5
 
     int clientPort(int id) { return basePort + 10 + id; }
     int internalPort(int id) { return basePort + 20 + id; }
@@ -207,7 +209,7 @@ public final class KafkaLauncher {
 
     /** Formats every node's storage in-process, like `kafka-storage.sh format`. */
     void format() throws IOException {
-        String clusterId = Uuid.randomUuid().toString();
+        clusterId = Uuid.randomUuid().toString();
         List<KNode> all = new ArrayList<>();
         all.add(controller);
         all.addAll(brokerNodes.values());
@@ -292,7 +294,7 @@ public final class KafkaLauncher {
         String peers = brokerNodes.keySet().stream().map(id -> id + "@" + HOST + ":" + peerAdvertisedPort(id))
                 .collect(Collectors.joining(","));
         return "READY bootstrap=" + bootstrap + " control=" + HOST + ":" + basePort + " brokers=" + bl
-                + " peer=" + peers + " version=" + kafkaVersion();
+                + " peer=" + peers + " version=" + kafkaVersion() + " cluster=" + clusterId;
     }
 
     // --------------------------------------------------------------- shutdown
@@ -456,9 +458,12 @@ public final class KafkaLauncher {
                 case "describe":
                     need(a, 2, "describe TOPIC");
                     return "OK " + describeJson(describe(a[1]));
+                case "offsets":
+                    need(a, 2, "offsets TOPIC");
+                    return "OK " + endOffsetsJson(a[1]);
                 default:
                     return "ERR unknown command " + cmd
-                            + " (ping, create-topic, delete-topic, stop-broker, start-broker, move-leader, describe, brokers, shutdown)";
+                            + " (ping, create-topic, delete-topic, stop-broker, start-broker, move-leader, describe, offsets, brokers, shutdown)";
             }
         }
     }
@@ -510,6 +515,21 @@ public final class KafkaLauncher {
             return -1;
         var part = lb.replicaManager().onlinePartition(new TopicPartition(topic, partition));
         return part.isDefined() && part.get().isLeader() ? leader : -1;
+    }
+
+    /** {"0":123,"1":98,...}: each partition's end offset, so tests can see records arrive. */
+    String endOffsetsJson(String topic) throws Exception {
+        int n = admin.describeTopics(List.of(topic)).allTopicNames().get(TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                .get(topic).partitions().size();
+        Map<TopicPartition, OffsetSpec> want = new LinkedHashMap<>();
+        for (int p = 0; p < n; p++)
+            want.put(new TopicPartition(topic, p), OffsetSpec.latest());
+        var got = admin.listOffsets(want).all().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        StringBuilder sb = new StringBuilder("{");
+        for (int p = 0; p < n; p++)
+            sb.append(p == 0 ? "" : ",").append('"').append(p).append("\":")
+                    .append(got.get(new TopicPartition(topic, p)).offset());
+        return sb.append('}').toString();
     }
 
     String deleteTopic(String name) throws Exception {
