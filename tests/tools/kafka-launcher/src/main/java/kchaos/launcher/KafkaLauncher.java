@@ -569,7 +569,9 @@ public final class KafkaLauncher {
         n.server = null;
         s.shutdown();
         s.awaitShutdown();
-        int port = clientPort(n.id);
+        // Probe the INTERNAL listener, never CLIENT: tests count every connection made to a
+        // CLIENT port (a guard against clients going around the proxy under test).
+        int port = internalPort(n.id);
         waitUntil("port " + port + " to refuse connections", () -> !accepts(port));
         return "OK";
     }

@@ -1,0 +1,137 @@
+"""Real incidents on a real three-broker Kafka 4.4 cluster, with idempotent producers (Java,
+franz-go, confluent-kafka; acks=all) running through kchaos the whole time:
+
+- every partition's leader moves twice, the way an operator moves it;
+- the leader's broker stops (controlled, then hard) and comes back.
+
+Every record must arrive exactly once and in order per partition, no client may ever reach a
+broker directly (kernel guard), and after a leader move the KIP-951 hints the broker sends
+(Produce v10+ node_endpoints) must reach the clients rewritten to kchaos's addresses."""
+import json
+import os
+import random
+import re
+import threading
+
+import pytest
+
+import clients
+import harness
+
+PRODUCERS = os.environ.get("KCHAOS_PRODUCERS", "java,franz,confluent").split(",")
+RATE = 200       # records/s per producer
+COUNT = 4000     # so each producer runs ~20 s
+
+
+@pytest.fixture(scope="module")
+def kafka():
+    return harness.KafkaCluster()
+
+
+def new_topic(kafka, what):
+    topic = "%s-%d" % (what, random.randint(0, 1 << 30))
+    kafka.ctl("create-topic %s 3 3 min.insync.replicas=2" % topic)
+    return topic
+
+
+def end_offsets(kafka, topic):
+    return json.loads(kafka.ctl("offsets %s" % topic))
+
+
+def leaders(kafka, topic):
+    return {p["partition"]: p["leader"] for p in json.loads(kafka.ctl("describe %s" % topic))["partitions"]}
+
+
+class Producers:
+    """The producers as background processes through kchaos; results collected at the end."""
+
+    def __init__(self, kc, topic, names=PRODUCERS):
+        self.results, self.threads = {}, []
+        for name in names:
+            c = clients.BY_NAME[name]
+            if not c.available():
+                pytest.fail("%s is not installed: run ./dev.sh deps" % name)
+            args = c.cmd("--bootstrap", kc.bootstrap, "--topic", topic, "--prefix", name,
+                         "--count", COUNT, "--rate", RATE, "--acks", "all", "--idempotent",
+                         "--consume")
+            t = threading.Thread(target=self._run, args=(name, args))
+            t.start()
+            self.threads.append(t)
+
+    def _run(self, name, args):
+        try:
+            self.results[name] = harness.run_client(args, timeout=400)
+        except Exception as e:  # reported by check()
+            self.results[name] = e
+
+    def check(self, kc, guard):
+        for t in self.threads:
+            t.join(420)
+            assert not t.is_alive(), "a producer hung"
+        for name, s in sorted(self.results.items()):
+            assert not isinstance(s, Exception), "%s: %s" % (name, s)
+            harness.assert_delivered(s, COUNT)
+            harness.assert_only_kchaos(s, kc, guard)
+
+
+def wait_progress(kafka, topic, more=300):
+    """Block until the topic holds `more` records beyond what it holds now: producers are live."""
+    start = sum(end_offsets(kafka, topic).values())
+    harness.wait_for(lambda: sum(end_offsets(kafka, topic).values()) >= start + more, 120,
+                     "%d more records in %s" % (more, topic), interval=0.5)
+
+
+def hints_forwarded(kc):
+    """(api, node, host:port) for every address kchaos rewrote in a Produce or Fetch response."""
+    out = []
+    for e in kc.events():
+        m = re.match(r"(Produce|Fetch) v(\d+) response: \d+ broker address\(es\) rewritten: (.*)",
+                     e.get("msg", ""))
+        if m:
+            for item in m.group(3).split():
+                if "->" not in item:
+                    continue  # "..." past the first few
+                node, addr = item.split("->")
+                out.append((m.group(1), int(node), addr))
+    return out
+
+
+def test_leader_moves_twice(kafka):
+    topic = new_topic(kafka, "moves")
+    with harness.Kchaos(kafka) as kc, harness.DirectGuard(kafka.broker_ports()) as guard:
+        p = Producers(kc, topic)
+        wait_progress(kafka, topic)
+        for _ in range(2):
+            for part, leader in sorted(leaders(kafka, topic).items()):
+                target = leader % 3 + 1
+                kafka.ctl("move-leader %s %d %d" % (topic, part, target))
+                wait_progress(kafka, topic, 100)
+        p.check(kc, guard)
+        hints = hints_forwarded(kc)
+    # The old leaders answered NOT_LEADER_OR_FOLLOWER with the new leader's endpoint: every
+    # such endpoint reached the clients as one of kchaos's ports.
+    produce_hints = [h for h in hints if h[0] == "Produce"]
+    assert produce_hints, "no KIP-951 Produce hint passed through kchaos during the moves"
+    allowed = {"127.0.0.1:%d" % kc.port_of(n) for n in kafka.brokers}
+    for api, node, addr in hints:
+        assert addr == "127.0.0.1:%d" % kc.port_of(node) and addr in allowed, (api, node, addr)
+
+
+@pytest.mark.parametrize("mode", ["controlled", "hard"])
+def test_leader_broker_stops_and_returns(kafka, mode):
+    topic = new_topic(kafka, "stop-" + mode)
+    with harness.Kchaos(kafka) as kc, harness.DirectGuard(kafka.broker_ports()) as guard:
+        p = Producers(kc, topic)
+        wait_progress(kafka, topic)
+        victim = leaders(kafka, topic)[0]
+        kafka.ctl("stop-broker %d %s" % (victim, mode))
+        try:
+            # The others keep serving: records keep arriving while the broker is away.
+            wait_progress(kafka, topic, 300)
+        finally:
+            kafka.ctl("start-broker %d" % victim, timeout=180)
+        wait_progress(kafka, topic, 100)
+        p.check(kc, guard)
+    closed = [e for e in kc.conn_summaries() if e.get("listener") == "broker %d" % victim]
+    assert any("broker" in e["reason"] for e in closed), \
+        "kchaos should have closed clients' connections to the stopped broker"
