@@ -4,6 +4,7 @@
 #   ./dev.sh demo [--kafka] [--keep]   kchaos in front of an embedded cluster, a producer through it
 #   ./dev.sh test                      install, build (plain + ASan/UBSan + fuzz), run every test
 #   ./dev.sh bench                     the benchmark (bench/README.md)
+#   ./dev.sh compat                    README's compatibility table from the last real-Kafka run
 #   ./dev.sh build | deps | fuzz [SECONDS] | clean
 #
 # Everything a step needs is installed on first use (apt, npm, pip, Go modules, Maven); the
@@ -131,6 +132,7 @@ case ${1:-} in
     build) cmd_build ;;
     deps) deps_test ;;
     fuzz) shift; cmd_fuzz "$@" ;;
+    compat) exec python3 "$ROOT/tests/tools/compat_table.py" --readme ;;
     clean) rm -rf "$BUILD" "$BUILD_ASAN" "$BUILD_FUZZ" ;;
-    *) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
