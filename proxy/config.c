@@ -25,6 +25,11 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
+    /* Errors quote the value they refuse, and a value can hold line breaks (a quoted YAML
+     * scalar, a flag): keep the promised single line by showing control characters as '?'. */
+    for (char *p = err; errlen && *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
     return KC_CONFIG_ERROR;
 }
 
@@ -375,19 +380,18 @@ int kc_config_parse(kc_config_t *cfg, int argc, char **argv, char *err, size_t e
         lo[i] = (struct option){opts[i].name, opts[i].arg ? required_argument : no_argument, NULL, 1000 + i};
     lo[NOPTS] = (struct option){0};
 
-    /* The file first, so that flags override it. */
-    for (int i = 1; i < argc; i++) {
-        const char *file = NULL;
-        if (!strcmp(argv[i], "--config") && i + 1 < argc)
-            file = argv[i + 1];
-        else if (!strncmp(argv[i], "--config=", 9))
-            file = argv[i] + 9;
-        if (file && load_yaml(cfg, file, err, errlen))
-            return KC_CONFIG_ERROR;
-    }
+    /* The file first, so that flags override it. A first getopt pass finds --config exactly
+     * as the second will: a scan for the literal "--config" missed the prefixes getopt_long
+     * accepts (--conf FILE, --conf=FILE), and the file was silently ignored. optind = 0 makes
+     * glibc and musl start afresh (1 would keep state from an earlier parse). */
     opterr = 0;
-    optind = 1;
+    optind = 0;
     int c;
+    while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1)
+        if (c >= 1000 && !strcmp(opts[c - 1000].name, "config") &&
+            load_yaml(cfg, optarg, err, errlen))
+            return KC_CONFIG_ERROR;
+    optind = 0;
     bool lists_reset = false, ports_reset = false;
     while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
         if (c == 'h' || (c >= 1000 && !strcmp(opts[c - 1000].name, "help"))) {

@@ -19,8 +19,10 @@ int kc_find_coordinator_response_rewrite(kc_rd_t *r, int16_t v, const kc_addr_ma
     if (v < 4) {
         rc = kc_endpoint_copy(r, &w, map);
     } else {
-        /* Smallest element: key, node_id, host, port, error_code, error_message, tags. */
-        int32_t n = kc_rd_array(r, 15);
+        /* Smallest element: key, node_id, host, port, error_code, error_message, tags:
+         * 1 + 4 + 1 + 4 + 2 + 1 + 1 = 14 (v4+ is always compact). It said 15, which refused
+         * valid arrays of minimal elements (empty key and host, null message). */
+        int32_t n = kc_rd_array(r, 14);
         kc_wr_array(&w, n);
         for (int32_t i = 0; i < n && !r->err && !rc; i++) {
             const uint8_t *p = r->p;

@@ -147,6 +147,11 @@ static void emit(kc_log_level_t level, const kc_log_ctx_t *ctx, const char *even
         l.n = sizeof(l.buf) - 1;
     if (l.buf[l.n - 1] != '\n')
         l.buf[l.n - 1] = '\n'; /* truncated: still one line */
+    /* Text lines carry strings from the wire unescaped (client_id): a client id with a line
+     * break in it would forge log lines. JSON escapes them; here they become '?'. */
+    for (size_t i = 0; !as_json && i + 1 < l.n; i++)
+        if ((unsigned char)l.buf[i] < 0x20 || l.buf[i] == 0x7f)
+            l.buf[i] = '?';
     fwrite(l.buf, 1, l.n, sink ? sink : stderr);
     fflush(sink ? sink : stderr);
 }

@@ -1,0 +1,296 @@
+#!/usr/bin/env python3
+"""Write the seed corpora of the fuzz targets: tests/fuzz/corpus/<target>/<name>.
+
+A few valid inputs per target, built with a small Kafka encoder of its own (the field order of
+each message follows its JSON schema in apache/kafka common/message). Deterministic: run it
+again after changing it and commit what changes.
+
+    tests/fuzz/gen_corpus.py            # writes next to this script
+"""
+import os
+import struct
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+# ---- encoder ----
+
+def i8(v): return struct.pack(">b", v)
+def i16(v): return struct.pack(">h", v)
+def i32(v): return struct.pack(">i", v)
+def i64(v): return struct.pack(">q", v)
+
+
+def uv(v):
+    out = b""
+    while v >= 0x80:
+        out += bytes([(v & 0x7F) | 0x80])
+        v >>= 7
+    return out + bytes([v])
+
+
+def s(flex, text):
+    """STRING / NULLABLE_STRING, compact when flex; None is null."""
+    if text is None:
+        return uv(0) if flex else i16(-1)
+    b = text.encode()
+    return (uv(len(b) + 1) if flex else i16(len(b))) + b
+
+
+def byts(flex, b):
+    if b is None:
+        return uv(0) if flex else i32(-1)
+    return (uv(len(b) + 1) if flex else i32(len(b))) + b
+
+
+def arr(flex, items):
+    if items is None:
+        return uv(0) if flex else i32(-1)
+    return (uv(len(items) + 1) if flex else i32(len(items))) + b"".join(items)
+
+
+def tags(flex, fields=()):
+    """A tagged section: fields is [(tag, bytes)]."""
+    if not flex:
+        return b""
+    return uv(len(fields)) + b"".join(uv(t) + uv(len(v)) + v for t, v in fields)
+
+
+def uuid(fill):
+    return bytes((fill + i) & 0xFF for i in range(16))
+
+
+def batch(count, payload=b"", attr=0, pid=-1):
+    """A magic 2 record batch: the 61-byte header, then payload."""
+    body = (i32(-1) + i8(2) + i32(0) + i16(attr) + i32(count - 1) + i64(1700000000000) +
+            i64(1700000000000) + i64(pid) + i16(-1 if pid < 0 else 0) + i32(-1 if pid < 0 else 0) +
+            i32(count) + payload)
+    return i64(0) + i32(len(body)) + body
+
+
+def legacy(magic, key, value, attr=0):
+    msg = i32(0) + i8(magic) + i8(attr) + (i64(1700000000000) if magic == 1 else b"")
+    msg += byts(False, key) + byts(False, value)
+    return i64(0) + i32(len(msg)) + msg
+
+
+def endpoint(flex, node, host, port):
+    return i32(node) + s(flex, host) + i32(port)
+
+
+def node_endpoints(n):
+    return arr(True, [endpoint(True, i, "broker-%d.internal" % i, 9092 + i) + s(True, "r") +
+                      tags(True) for i in range(n)])
+
+
+# ---- messages ----
+
+def req_header(key, ver, corr, client, flex):
+    h = i16(key) + i16(ver) + i32(corr)
+    if key == 7 and ver == 0:
+        return h
+    h += s(False, client)
+    return h + tags(flex, [(0, b"\x01")] if flex and corr % 2 else [])
+
+
+def produce_request(v, txn="txn"):
+    flex = v >= 9
+    out = s(flex, txn) if v >= 3 else b""
+    out += i16(-1) + i32(30000)
+    records = (batch(3, b"\x00" * 20, pid=77) + batch(1)) if v >= 3 else legacy(1, b"k", b"v")
+    parts = [i32(0) + byts(flex, records) + tags(flex), i32(1) + byts(flex, None) + tags(flex)]
+    topic = (uuid(0x10) if v >= 13 else s(flex, "orders")) + arr(flex, parts) + tags(flex)
+    return out + arr(flex, [topic]) + tags(flex)
+
+
+def metadata_response(v):
+    flex = v >= 9
+    out = i32(0) if v >= 3 else b""
+    brokers = []
+    for n in (1, 2, 3):
+        b = endpoint(flex, n, "broker-%d.kafka.internal" % n, 9092)
+        if v >= 1:
+            b += s(flex, "rack-%d" % n if n != 2 else None)
+        brokers.append(b + tags(flex, [(7, b"abc")] if n == 2 else []))
+    out += arr(flex, brokers)
+    if v >= 2:
+        out += s(flex, "cluster")
+    if v >= 1:
+        out += i32(1)
+    part = i16(0) + i32(0) + i32(1) + (i32(0) if v >= 7 else b"") + arr(flex, [i32(1)]) + \
+        arr(flex, [i32(1)]) + (arr(flex, []) if v >= 5 else b"") + tags(flex)
+    topic = i16(0) + s(flex, "t") + (uuid(1) if v >= 10 else b"") + (i8(0) if v >= 1 else b"") + \
+        arr(flex, [part]) + (i32(0) if v >= 8 else b"") + tags(flex)
+    out += arr(flex, [topic])
+    if 8 <= v <= 10:
+        out += i32(0)
+    if v >= 13:
+        out += i16(0)
+    return out + tags(flex)
+
+
+def find_coordinator_response(v):
+    flex = v >= 3
+    out = i32(0) if v >= 1 else b""
+    if v < 4:
+        out += i16(0) + (s(flex, None) if v >= 1 else b"") + endpoint(flex, 2, "coord.internal", 9092)
+    else:
+        out += arr(flex, [
+            s(flex, "group") + endpoint(flex, 2, "coord.internal", 9092) + i16(0) + s(flex, None) +
+            tags(flex),
+            s(flex, "") + endpoint(flex, -1, "", -1) + i16(15) + s(flex, None) + tags(flex)])
+    return out + tags(flex)
+
+
+def describe_cluster_response(v):
+    out = i32(0) + i16(0) + s(True, None) + (i8(1) if v >= 1 else b"") + s(True, "cluster") + i32(1)
+    out += arr(True, [endpoint(True, n, "b%d.internal" % n, 9092) + s(True, None) +
+                      (i8(0) if v >= 2 else b"") + tags(True) for n in (1, 2)])
+    return out + i32(-2147483648) + tags(True)
+
+
+def produce_response(v):
+    flex = v >= 9
+    part = i32(0) + i16(6) + i64(-1) + i64(-1) + i64(0) + arr(flex, []) + s(flex, None)
+    part += tags(flex, [(0, i32(2) + i32(5) + tags(True))])
+    topic = (uuid(3) if v >= 13 else s(flex, "t")) + arr(flex, [part]) + tags(flex)
+    return arr(flex, [topic]) + i32(0) + tags(flex, [(0, node_endpoints(2)), (9, b"x")])
+
+
+def fetch_response(v):
+    part = i32(0) + i16(6) + i64(10) + i64(10) + i64(0) + arr(True, None) + i32(-1) + \
+        byts(True, batch(2, b"\x01" * 8)) + tags(True, [(1, i32(2) + i32(3) + tags(True))])
+    topic = uuid(5) + arr(True, [part]) + tags(True)
+    return i32(0) + i16(0) + i32(0) + arr(True, [topic]) + tags(True, [(0, node_endpoints(2))])
+
+
+def share_fetch_response(v):
+    part = i32(0) + i16(0) + s(True, None) + i16(0) + s(True, None) + i32(1) + i32(2) + \
+        tags(True) + byts(True, batch(1)) + arr(True, [i64(0) + i64(0) + i16(1) + tags(True)]) + \
+        tags(True)
+    topic = uuid(7) + arr(True, [part]) + tags(True)
+    return i32(0) + i16(0) + s(True, None) + (i32(30000) if v >= 1 else b"") + \
+        arr(True, [topic]) + node_endpoints(2) + tags(True)
+
+
+def share_ack_response(v):
+    part = i32(0) + i16(6) + s(True, "moved") + i32(1) + i32(2) + tags(True) + tags(True)
+    topic = uuid(8) + arr(True, [part]) + tags(True)
+    return i32(0) + i16(0) + s(True, None) + (i32(30000) if v >= 2 else b"") + \
+        arr(True, [topic]) + node_endpoints(1) + tags(True)
+
+
+def api_versions_response(v, keys):
+    flex = v >= 3
+    out = i16(0) + arr(flex, [i16(k) + i16(lo) + i16(hi) + tags(flex) for k, lo, hi in keys])
+    if v >= 1:
+        out += i32(0)
+    if flex:
+        feature = s(True, "transaction.version") + i16(0) + i16(2) + tags(True)
+        out += tags(True, [(0, arr(True, [feature])), (1, i64(42))])
+    return out
+
+
+KAFKA_4_4 = [(0, 0, 13), (1, 4, 18), (2, 1, 11), (3, 0, 13), (10, 0, 6), (18, 0, 5), (60, 0, 2)]
+NEWER = [(0, 0, 14), (1, 4, 19), (3, 0, 14), (18, 0, 6), (95, 0, 0), (32000, 0, 1)]
+
+
+def response(corr, body, hv):
+    return i32(corr) + (tags(True) if hv else b"") + body
+
+
+# ---- seeds per target ----
+
+# Selector bytes of fuzz_rewrite_response.c: index in its apis[] table, version - first.
+REWRITE_APIS = [(0, 10), (1, 16), (3, 0), (10, 0), (18, 0), (60, 0), (78, 0), (79, 0)]
+
+
+def rewrite_seed(key, ver, msg):
+    idx = [k for k, _ in REWRITE_APIS].index(key)
+    return bytes([idx, ver - REWRITE_APIS[idx][1]]) + msg
+
+
+def seeds():
+    out = {}
+    out["req_header"] = {
+        "produce_v3": req_header(0, 3, 1, "rdkafka", False) + produce_request(3),
+        "metadata_v12_tags": req_header(3, 12, 3, "java-client", True) + b"\x01\x00",
+        "controlled_shutdown_v0": req_header(7, 0, 4, None, False) + i32(1),
+        "api_versions_v3": req_header(18, 3, 5, "", True) + s(True, "x") + s(True, "1") + tags(True),
+        "unknown_api": req_header(200, 1, 6, "c", False) + b"\x00\x01",
+    }
+    out["produce_request"] = {"v%d" % v: bytes([v]) + produce_request(v) for v in (0, 3, 8, 9, 13)}
+    out["records"] = {
+        "one_batch": batch(5, b"\x10" * 40, attr=4, pid=9),
+        "two_batches": batch(1) + batch(2, b"\x00" * 5),
+        "legacy": legacy(0, None, b"hello") + legacy(1, b"k", b"v", attr=1),
+    }
+    rw = {}
+    for v in (0, 1, 9, 13):
+        rw["metadata_v%d" % v] = rewrite_seed(3, v, response(1, metadata_response(v), v >= 9))
+    for v in (0, 3, 4, 6):
+        rw["find_coordinator_v%d" % v] = rewrite_seed(10, v, response(2, find_coordinator_response(v), v >= 3))
+    for v in (0, 2):
+        rw["describe_cluster_v%d" % v] = rewrite_seed(60, v, response(3, describe_cluster_response(v), True))
+    for v in (10, 13):
+        rw["produce_v%d" % v] = rewrite_seed(0, v, response(4, produce_response(v), True))
+    for v in (16, 18):
+        rw["fetch_v%d" % v] = rewrite_seed(1, v, response(5, fetch_response(v), True))
+    rw["share_fetch_v1"] = rewrite_seed(78, 1, response(6, share_fetch_response(1), True))
+    rw["share_ack_v2"] = rewrite_seed(79, 2, response(7, share_ack_response(2), True))
+    rw["api_versions_v0"] = rewrite_seed(18, 0, response(8, api_versions_response(0, NEWER), False))
+    rw["api_versions_v3"] = rewrite_seed(18, 3, response(9, api_versions_response(3, KAFKA_4_4 + NEWER), False))
+    out["rewrite_response"] = rw
+    out["api_versions"] = {
+        "request_v0": bytes([0, 0]),
+        "request_v3": bytes([0, 3]) + s(True, "librdkafka") + s(True, "2.0.2") + tags(True),
+        "response_v0": bytes([1, 0]) + response(1, api_versions_response(0, KAFKA_4_4), False),
+        "response_v3": bytes([1, 3]) + response(1, api_versions_response(3, NEWER), False),
+        "response_error": bytes([1, 4]) + i32(1) + i16(35) + arr(False, [i16(18) + i16(0) + i16(3)]),
+    }
+    frames = b"".join(i32(len(m)) + m for m in (b"", b"abc", produce_request(3), b"\x00" * 300))
+    out["framer"] = {
+        # byte 0 bit 0: raw (0) / synthetic (1); bits 1-2: max_frame 16, 1000, 70000, 4 MiB
+        "raw_small": bytes([0 | 3 << 1]) + b"seedseed" + frames,
+        "raw_bad_size": bytes([0 | 1 << 1]) + b"12345678" + i32(5) + b"hello" + i32(-1) + b"xx",
+        # synthetic: size16, flags (0x80: x3, 0x7f: invalid)
+        "synth_big": bytes([1 | 3 << 1]) + b"abcdefgh" + bytes([0, 10, 0, 0x7f, 0xd0, 0x80, 0, 1, 0]),
+        "synth_invalid": bytes([1 | 1 << 1]) + b"zzzzzzzz" + bytes([0, 5, 0, 0, 1, 0x7f]),
+    }
+    out["config"] = {
+        "minimal.yaml": b"upstream: k1:9092\nlisten: 9092\n",
+        "every_key.yaml": b"""upstream: [k1:9092, "[::1]:9093"]
+listen: "[::1]:19092"
+advertise: proxy.example
+broker_ports: 20000
+node_id_base: 1
+broker_port:
+  1: 21000
+  2: 21001
+upstream_bind: 127.0.0.2
+max_frame_bytes: 1048576
+connect_timeout_ms: 2500
+drain_timeout_ms: 100
+log_level: warn
+log_format: json
+""",
+        "lists.yaml": b"upstream:\n  - a:1\n  - b:2,c:3\nlisten: 0.0.0.0:9000\nbroker-port: [\"4=9300\"]\n",
+        "bad_key.yaml": b"listen: 9092\nnope: 1\n",
+    }
+    return out
+
+
+def main():
+    root = os.path.join(HERE, "corpus")
+    for target, files in seeds().items():
+        d = os.path.join(root, target)
+        os.makedirs(d, exist_ok=True)
+        for name, data in files.items():
+            with open(os.path.join(d, name), "wb") as f:
+                f.write(data)
+    print("wrote", sum(len(f) for f in seeds().values()), "seeds under", root, file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,166 @@
+/* proxy/kafka/metadata.c: MetadataResponse brokers rewrite (v0-13), discovery's request. */
+#include "kafka/metadata.h"
+
+#include "kc_test.h"
+
+#define FLEX_FROM 9
+
+typedef struct md {
+    int v;
+    bool mapped;
+    int32_t extra_node; /* a third broker with this id, -1 for none */
+} md_t;
+
+/* MetadataResponse.json body, every field of version v. */
+static void md_body(tb_t *t, const md_t *m)
+{
+    int v = m->v;
+    bool flex = v >= FLEX_FROM;
+    if (v >= 3) tb_i32(t, 25); /* throttle_time_ms */
+    int nb = m->extra_node >= 0 ? 3 : 2;
+    tb_arr(t, flex, nb);
+    for (int i = 0; i < nb; i++) {
+        int32_t node = i < 2 ? i + 1 : m->extra_node;
+        tb_endpoint(t, flex, m->mapped, node, test_broker_host(node), 9092 + i);
+        if (v >= 1) tb_str(t, flex, i == 0 ? "us-east-1a" : NULL); /* rack */
+        if (flex && i == 1) {
+            tb_uv(t, 1);
+            tb_tag(t, 5, "xyz", 3); /* unknown to kchaos: kept */
+        } else {
+            tb_tags0(t, flex);
+        }
+    }
+    if (v >= 2) tb_str(t, flex, "cluster-abc");
+    if (v >= 1) tb_i32(t, 1); /* controller_id */
+    tb_arr(t, flex, 1);       /* topics */
+    tb_i16(t, 0);
+    tb_str(t, flex, "orders");
+    if (v >= 10) tb_uuid(t, 0x40);
+    if (v >= 1) tb_i8(t, 0); /* is_internal */
+    tb_arr(t, flex, 1);      /* partitions */
+    tb_i16(t, 0);
+    tb_i32(t, 0);
+    tb_i32(t, 1); /* leader */
+    if (v >= 7) tb_i32(t, 4);
+    tb_arr(t, flex, 2);
+    tb_i32(t, 1);
+    tb_i32(t, 2);
+    tb_arr(t, flex, 1);
+    tb_i32(t, 1);
+    if (v >= 5) tb_arr(t, flex, 0);
+    tb_tags0(t, flex);
+    if (v >= 8) tb_i32(t, INT32_MIN); /* topic_authorized_operations */
+    tb_tags0(t, flex);
+    if (v >= 8 && v <= 10) tb_i32(t, INT32_MIN); /* cluster_authorized_operations */
+    if (v >= 13) tb_i16(t, 0);                   /* error_code */
+    if (flex) {
+        tb_uv(t, 1);
+        tb_tag(t, 9, "\x00\x01", 2);
+    }
+}
+
+static void test_every_version(void **state)
+{
+    (void)state;
+    for (int v = 0; v <= 13; v++) {
+        tb_t in = {0}, want = {0};
+        md_body(&in, &(md_t){v, false, -1});
+        md_body(&want, &(md_t){v, true, -1});
+        assert_int_equal(
+            rw_check(kc_metadata_response_rewrite, (int16_t)v, v >= FLEX_FROM, &in, &want), 2);
+    }
+}
+
+static void test_first_and_last_exact(void **state)
+{
+    (void)state;
+    /* v0, spelled out byte by byte: brokers [1 "h1" 9092] and nothing else. */
+    tb_t in = {0}, want = {0};
+    tb_hex(&in, "00000001 00000001 0002 6831 00002384 00000000");
+    tb_hex(&want, "00000001 00000001 000a 70726f78792e74657374 00007531 00000000");
+    rw_check(kc_metadata_response_rewrite, 0, false, &in, &want);
+
+    /* v13: throttle, one broker with a rack and an unknown tag, then cluster id etc. */
+    tb_t in13 = {0}, want13 = {0};
+    tb_hex(&in13, "00000000 02 00000007 03 6837 00002384 02 72 01 0203 616263"
+                  "00 00000007 01 0000 01 0102 6666");
+    tb_hex(&want13, "00000000 02 00000007 0b 70726f78792e74657374 00007537 02 72 01 0203 616263"
+                    "00 00000007 01 0000 01 0102 6666");
+    rw_check(kc_metadata_response_rewrite, 13, true, &in13, &want13);
+}
+
+static void test_unmappable(void **state)
+{
+    (void)state;
+    tb_t in = {0};
+    md_body(&in, &(md_t){1, false, 40000});
+    rw_check_unmappable(kc_metadata_response_rewrite, 1, false, &in, 40000);
+    tb_t in13 = {0};
+    md_body(&in13, &(md_t){13, false, 2});
+    rw_check_unmappable(kc_metadata_response_rewrite, 13, true, &in13, 2);
+}
+
+static void test_already_mapped(void **state)
+{
+    (void)state;
+    /* A response that already names kchaos's addresses needs no splice. */
+    tb_t in = {0};
+    md_body(&in, &(md_t){12, true, -1});
+    assert_int_equal(rw_check(kc_metadata_response_rewrite, 12, true, &in, &in), 2);
+}
+
+static void test_malformed(void **state)
+{
+    (void)state;
+    kc_pool_t pool;
+    kc_buf_pool_init(&pool, 1 << 20);
+    test_map_t m;
+    kc_addr_map_t map = test_map(&m);
+    rw_out_t *o = malloc(sizeof(*o));
+    /* A broker count far beyond the bytes present. */
+    tb_t t = {0};
+    tb_hex(&t, "7fffffff 00000001 0002 6831 00002384");
+    rw_run(kc_metadata_response_rewrite, 0, false, t.b, t.n, &map, &pool, o);
+    assert_int_equal(o->rc, -KC_EPROTO);
+    /* A host whose length runs past the end. */
+    tb_t h = {0};
+    tb_hex(&h, "00000001 00000001 0010 6831 00002384");
+    rw_run(kc_metadata_response_rewrite, 0, false, h.b, h.n, &map, &pool, o);
+    assert_int_equal(o->rc, -KC_EPROTO);
+    /* Compact: a broker element's tagged section runs past the end. */
+    tb_t g = {0};
+    tb_hex(&g, "00000000 02 00000001 03 6831 00002384 00 01 00 7f 00");
+    rw_run(kc_metadata_response_rewrite, 9, true, g.b, g.n, &map, &pool, o);
+    assert_int_equal(o->rc, -KC_EPROTO);
+    assert_int_equal(m.calls, 1); /* the map ran before the tags failed, no splice left */
+    assert_int_equal(pool.live_bytes, 0);
+    free(o);
+    kc_buf_pool_free(&pool);
+}
+
+static void test_request_brokers(void **state)
+{
+    (void)state;
+    kc_pool_t pool;
+    kc_buf_pool_init(&pool, 1 << 20);
+    kc_wr_t w;
+    kc_wr_init(&w, &pool, 64, false);
+    assert_int_equal(kc_metadata_request_brokers(&w, 0x6b630001, "kchaos"), 0);
+    tb_t want = {0};
+    tb_hex(&want, "00000014 0003 0001 6b630001 0006 6b6368616f73 00000000");
+    assert_int_equal(w.len, want.n);
+    assert_memory_equal(w.buf->data, want.b, want.n);
+    kc_wr_release(&w);
+    assert_int_equal(pool.live_bytes, 0);
+    kc_buf_pool_free(&pool);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_version), cmocka_unit_test(test_first_and_last_exact),
+        cmocka_unit_test(test_unmappable),    cmocka_unit_test(test_already_mapped),
+        cmocka_unit_test(test_malformed),     cmocka_unit_test(test_request_brokers),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
