@@ -4,6 +4,8 @@
  * cluster answers: a cluster that is down at start-up is found when it comes up. */
 #include "discovery.h"
 
+#include <errno.h>
+
 #include "kafka/api.h"
 #include "kafka/header.h"
 #include "kafka/metadata.h"
@@ -54,7 +56,9 @@ static int on_frame(void *ctx, kc_frame_t *f)
     kc_splice_release(&px->pool, &sp); /* only the learning mattered */
     kc_frame_release(&px->pool, f);
     if (rc) {
-        finish_attempt(d, "malformed metadata response");
+        finish_attempt(d, rc == -ERANGE ? "a broker's node id has no port: check --broker-ports "
+                                          "and --node-id-base"
+                                        : "malformed metadata response");
         return 1;
     }
     d->done = true;

@@ -12,8 +12,10 @@ int main(int argc, char **argv)
     kc_config_t cfg;
     char err[512];
     int rc = kc_config_parse(&cfg, argc, argv, err, sizeof(err));
-    if (rc == KC_CONFIG_EXIT)
+    if (rc == KC_CONFIG_EXIT) {
+        kc_config_free(&cfg);
         return 0;
+    }
     if (rc != KC_CONFIG_OK) {
         fprintf(stderr, "kchaos: %s\n", err);
         kc_config_free(&cfg);
@@ -24,10 +26,8 @@ int main(int argc, char **argv)
 
     uv_loop_t *loop = uv_default_loop();
     kc_proxy_t px;
-    if (kc_proxy_start(&px, loop, &cfg) != 0) {
-        kc_config_free(&cfg);
-        return 1;
-    }
+    if (kc_proxy_start(&px, loop, &cfg) != 0)
+        return 1; /* said why; the process exit frees what start made */
     kc_log(KC_LOG_INFO, "kchaos %s: bootstrap %s:%u, brokers on port %d + node id - %d, advertised as %s",
            KC_VERSION, cfg.listen.host, cfg.listen.port, cfg.broker_ports, cfg.node_id_base,
            cfg.advertise);

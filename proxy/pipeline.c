@@ -141,7 +141,8 @@ static void log_api_versions(kc_conn_t *c, const kc_api_versions_edit_t *ed)
         bool *seen = &c->px->removed_logged[ed->removed[i] & 127];
         if (!*seen)
             kc_log_c(KC_LOG_WARN, &ctx,
-                     "broker offers api key %d, unknown to kchaos: removed from ApiVersions",
+                     "broker offers api key %d, unknown to kchaos or only in versions it cannot "
+                     "read: removed from ApiVersions",
                      ed->removed[i]);
         *seen = true;
     }
@@ -201,8 +202,10 @@ int kc_pipeline_response(kc_conn_t *c, kc_frame_t *f)
         char why[160];
         snprintf(why, sizeof(why), "cannot rewrite %s v%d response: %s", kc_api_name(e->api_key),
                  e->api_version,
-                 rc == -ERANGE ? "a node id has no port (see --broker-ports/--node-id-base)"
-                               : "malformed");
+                 rc == -ERANGE   ? "a node id has no port (see --broker-ports/--node-id-base)"
+                 : rc == -ENOMEM ? "out of memory"
+                 : rc == -KC_EPROTO ? "malformed"
+                                    : uv_strerror(rc));
         return reject(c, f, why, NULL);
     }
     if (e->api_key == KC_API_API_VERSIONS)

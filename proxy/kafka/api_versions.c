@@ -4,6 +4,8 @@
 
 #include "api.h"
 
+#include <stdbool.h>
+
 int kc_api_versions_request_parse(kc_rd_t *r, int16_t v, kc_str_t *name, kc_str_t *version)
 {
     *name = *version = (kc_str_t){NULL, -1};
@@ -16,16 +18,24 @@ int kc_api_versions_request_parse(kc_rd_t *r, int16_t v, kc_str_t *name, kc_str_
 
 typedef struct entry {
     uint32_t off; /* of the element */
-    int16_t key, max;
+    int16_t key, min, max;
 } entry_t;
 
 static void read_entry(kc_rd_t *r, entry_t *e)
 {
     e->off = (uint32_t)kc_rd_off(r);
     e->key = kc_rd_i16(r);
-    kc_rd_i16(r); /* min_version */
+    e->min = kc_rd_i16(r);
     e->max = kc_rd_i16(r);
     kc_rd_tags_skip(r);
+}
+
+/* Keys kchaos does not know might carry addresses; a decoded API whose every version is newer
+ * than kchaos reads can't be clamped into a valid range. Both leave the list. */
+static bool keep(const entry_t *e)
+{
+    const kc_api_t *a = kc_api_get(e->key);
+    return a && !(a->decode_max >= 0 && e->min > a->decode_max);
 }
 
 /* Second pass, only when keys must go: copy the array without them. */
@@ -41,7 +51,7 @@ static int remove_unknown(const kc_rd_t *r, int32_t n, size_t from, size_t to, k
     for (int32_t i = 0; i < n && !a.err; i++) {
         entry_t e;
         read_entry(&a, &e);
-        if (kc_api_get(e.key))
+        if (keep(&e))
             kc_wr_raw(&w, a.start + e.off, kc_rd_off(&a) - e.off);
     }
     if (a.err || w.err) {
@@ -71,7 +81,7 @@ int kc_api_versions_response_rewrite(uint8_t *msg, kc_rd_t *r, kc_pool_t *pool,
         entry_t e;
         read_entry(r, &e);
         const kc_api_t *a = kc_api_get(e.key);
-        if (!a) {
+        if (!keep(&e)) {
             if (edit->nremoved < (int)(sizeof(edit->removed) / sizeof(edit->removed[0])))
                 edit->removed[edit->nremoved] = e.key;
             edit->nremoved++;

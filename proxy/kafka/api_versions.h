@@ -14,13 +14,14 @@ int kc_api_versions_request_parse(kc_rd_t *r, int16_t version, kc_str_t *softwar
 
 typedef struct kc_api_versions_edit {
     int nclamped;       /* max versions lowered in place */
-    int nremoved;       /* unknown api keys removed */
+    int nremoved;       /* api keys removed: unknown, or no version kchaos reads */
     int16_t removed[16]; /* the first of them, for the log */
 } kc_api_versions_edit_t;
 
 /* Lower max_version of every API kchaos decodes to what it decodes (a 2-byte patch in msg, so
  * the frame keeps its length and feature tags), and remove api keys kchaos does not know (they
- * might carry addresses): that needs a splice of the api_keys array. r is positioned at the
+ * might carry addresses) or of which it can read no version: that needs a splice of the
+ * api_keys array. r is positioned at the
  * body of msg. Minimum versions are never touched (KAFKA-18659). Error responses pass. */
 int kc_api_versions_response_rewrite(uint8_t *msg, kc_rd_t *r, kc_pool_t *pool, kc_splice_t *sp,
                                      kc_api_versions_edit_t *edit);

@@ -604,13 +604,14 @@ void kc_conn_accept(kc_listener_t *l)
     kc_conn_t *c = calloc(1, sizeof(*c));
     if (!c || outq_init(&c->client.out) || outq_init(&c->upstream.out) ||
         kc_inflight_init(&c->inflight, 16)) {
-        kc_log(KC_LOG_ERROR, "[%s] out of memory accepting a connection", l->name);
+        kc_log(KC_LOG_ERROR, "[%s] out of memory accepting a connection: closed", l->name);
         if (c) {
             free(c->client.out.ring);
             free(c->upstream.out.ring);
             free(c);
         }
-        return; /* the pending connection stays in the backlog */
+        kc_listener_reject(l); /* libuv stops listening until a connection is accepted */
+        return;
     }
     c->px = px;
     c->id = ++px->next_conn_id;
@@ -673,6 +674,10 @@ void kc_api_counts_add(kc_api_counts_t *t, int16_t api_key, int16_t api_version,
         i++;
     if (i < t->n && t->v[i].api_key == api_key && t->v[i].api_version == api_version) {
         t->v[i].count += n;
+        return;
+    }
+    if (t->n == KC_API_COUNTS_MAX) {
+        t->dropped += n; /* a client cycling through garbage keys can't grow this */
         return;
     }
     if (t->n == t->cap) {

@@ -49,9 +49,12 @@ typedef struct kc_api_count {
     uint32_t count;
 } kc_api_count_t;
 
+#define KC_API_COUNTS_MAX 64 /* distinct (key, version) pairs counted per connection */
+
 typedef struct kc_api_counts {
     kc_api_count_t *v; /* owned; sorted by (key, version) */
     int n, cap;
+    uint32_t dropped;  /* counts past KC_API_COUNTS_MAX pairs */
 } kc_api_counts_t;
 
 enum kc_conn_state { KC_CONN_CONNECTING, KC_CONN_OPEN, KC_CONN_CLOSING };

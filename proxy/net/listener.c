@@ -18,7 +18,27 @@ static void on_connection(uv_stream_t *server, int status)
     kc_conn_accept(l);
 }
 
-static void free_listener(uv_handle_t *h) { free(h->data); }
+/* A listener is freed once its own handle and its spare (if used) have both closed. */
+static void handle_closed(uv_handle_t *h)
+{
+    kc_listener_t *l = h->data;
+    if (h == (uv_handle_t *)&l->spare)
+        l->spare_busy = false;
+    if (--l->open_handles == 0)
+        free(l);
+}
+
+void kc_listener_reject(kc_listener_t *l)
+{
+    if (l->spare_busy)
+        return; /* the last one is still closing: the next connection callback retries */
+    uv_tcp_init(l->tcp.loop, &l->spare);
+    l->spare.data = l;
+    l->spare_busy = true;
+    l->open_handles++;
+    uv_accept((uv_stream_t *)&l->tcp, (uv_stream_t *)&l->spare);
+    uv_close((uv_handle_t *)&l->spare, handle_closed);
+}
 
 static int resolve_bind(const char *host, uint16_t port, struct sockaddr_storage *ss)
 {
@@ -50,12 +70,13 @@ int kc_listener_open(kc_proxy_t *px, const char *host, uint16_t port, int32_t no
         snprintf(l->name, sizeof(l->name), "broker %d", node_id);
     uv_tcp_init(px->loop, &l->tcp);
     l->tcp.data = l;
+    l->open_handles = 1;
     if ((rc = uv_tcp_bind(&l->tcp, (struct sockaddr *)&ss, 0)) == 0)
         rc = uv_listen((uv_stream_t *)&l->tcp, 511, on_connection);
     if (rc) {
         kc_log(KC_LOG_ERROR, "[%s] cannot listen on %s:%u: %s", l->name, host, port,
                uv_strerror(rc));
-        uv_close((uv_handle_t *)&l->tcp, free_listener);
+        uv_close((uv_handle_t *)&l->tcp, handle_closed);
         return rc;
     }
     l->next = px->listeners;
@@ -71,7 +92,7 @@ void kc_listener_close_all(kc_proxy_t *px)
     px->listeners = NULL;
     while (l) {
         kc_listener_t *next = l->next;
-        uv_close((uv_handle_t *)&l->tcp, free_listener);
+        uv_close((uv_handle_t *)&l->tcp, handle_closed);
         l = next;
     }
 }

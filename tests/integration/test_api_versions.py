@@ -8,7 +8,8 @@ import pytest
 import harness
 import kwire
 
-NEWER = [(0, 0, 20), (1, 4, 25), (2, 1, 11), (3, 0, 20), (18, 0, 9), (200, 0, 3), (300, 1, 2)]
+NEWER = [(0, 0, 20), (1, 4, 25), (2, 1, 11), (3, 0, 20), (10, 7, 9), (18, 0, 9), (200, 0, 3),
+         (300, 1, 2)]
 
 
 class FakeCluster(harness.Cluster):
@@ -60,6 +61,7 @@ def test_clamp_and_remove_unknown(kc, version):
     assert apis[3] == (0, 13) and apis[18] == (0, 5)
     assert apis[2] == (1, 11), "an API kchaos does not decode passes as advertised"
     assert 200 not in apis and 300 not in apis, "unknown api keys are removed"
+    assert 10 not in apis, "an API offered only in versions kchaos can't read is removed"
     assert "unknown to kchaos" in kc.log_text()
 
 
