@@ -166,8 +166,13 @@ void kc_conn_close(kc_conn_t *c, kc_log_level_t level, const char *fmt, ...)
     memcpy(c->reason, reason, sizeof(reason));
     c->close_level = level;
     c->state = KC_CONN_CLOSING;
-    if (c->client.open)
+    if (c->client.open && c->reset_client) {
+        c->pending++;
+        if (uv_tcp_close_reset(&c->client.tcp, on_closed) != 0)
+            c->pending--, close_handle(c, (uv_handle_t *)&c->client.tcp);
+    } else if (c->client.open) {
         close_handle(c, (uv_handle_t *)&c->client.tcp);
+    }
     if (c->upstream.open)
         close_handle(c, (uv_handle_t *)&c->upstream.tcp);
     close_handle(c, (uv_handle_t *)&c->timer);
@@ -378,6 +383,7 @@ static void side_gone(kc_conn_t *c, kc_side_t *s, ssize_t n)
 {
     const char *who = s == &c->client ? "client" : "broker";
     if (n != UV_EOF) {
+        c->reset_client = s == &c->upstream; /* a broker's reset reaches the client as one */
         kc_conn_close(c, KC_LOG_INFO, "%s connection failed: %s", who, uv_strerror((int)n));
         return;
     }
@@ -462,6 +468,7 @@ static void on_connected(uv_connect_t *req, int status)
 static void on_connect_timeout(uv_timer_t *t)
 {
     kc_conn_t *c = t->data;
+    c->reset_client = true;
     kc_conn_close(c, KC_LOG_WARN, "connect to broker %s timed out after %u ms", c->upstream.addr,
                   c->px->cfg->connect_timeout_ms);
 }
@@ -534,6 +541,10 @@ static void fail_connect(kc_conn_t *c, int status)
         }
         return;
     }
+    /* The client meets what it would meet at the broker's door: a refused connection shows
+     * as a reset, not as a clean close after accepting (franz-go, for one, treats EOF during
+     * its ApiVersions exchange as a configuration error and gives up, but retries a reset). */
+    c->reset_client = true;
     kc_conn_close(c, KC_LOG_WARN, "cannot connect to broker %s: %s", c->upstream.addr,
                   uv_strerror(status));
 }
@@ -546,6 +557,7 @@ static void upstream_connect(kc_conn_t *c)
     if (c->node_id >= 0) {
         kc_broker_t *b = kc_route_find(&c->px->route, c->node_id);
         if (!b || !b->host) {
+            c->reset_client = true;
             kc_conn_close(c, KC_LOG_WARN, "no address known for broker %d", c->node_id);
             return;
         }

@@ -80,6 +80,7 @@ typedef struct kc_conn {
     bool sasl_v0;             /* a SaslHandshake v0 is in flight */
     bool half_closed;         /* one side is gone: close once the queues drain */
     bool draining;            /* shutdown: no new requests, close once all are answered */
+    bool reset_client;        /* close the client with a reset (RST), as a dead broker would */
     kc_log_level_t close_level;
     const char *client_id;    /* interned; NULL until the first request */
     char software[96];        /* "librdkafka/2.0.2", from ApiVersions v3+ */

@@ -34,3 +34,28 @@ def test_broker_down_and_up_mid_stream(mock, kchaos, guard):
     # While broker 1 was down, connections to it were refused or closed, never left hanging.
     reasons = {e["reason"] for e in kchaos.conn_summaries() if e.get("listener") == "broker 1"}
     assert any("broker" in r for r in reasons), reasons
+
+
+def test_dead_broker_looks_refused(mock, kchaos):
+    """A client reaching a down broker's port gets a reset, as the broker's own closed port
+    would give (a refusal), never a clean close after a successful connect: some clients
+    (franz-go) read EOF during their first exchange as a configuration error and give up."""
+    import socket
+
+    import kwire
+
+    def attempt():
+        try:
+            with socket.create_connection(("127.0.0.1", kchaos.port_of(2)), timeout=10) as s:
+                s.sendall(kwire.api_versions_request(0, 1))
+                return s.recv(100)
+        except ConnectionResetError:
+            return None  # at connect, send or receive: it depends on timing
+
+    mock.ctl("broker-down 2")
+    try:
+        data = attempt()
+        assert data is None, "expected a reset, got %r" % data
+    finally:
+        mock.ctl("broker-up 2")
+    assert "cannot connect to broker" in kchaos.log_text()
