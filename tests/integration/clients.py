@@ -34,13 +34,13 @@ class Client:
 # (TESTWORLD.md section 3, confirmed by running them). Flexible versions end to end.
 REAL = [
     Client("java", [os.path.join(ROOT, "tests", "clients", "java", "java-client")],
-           "Java kafka-clients", {"Produce": 13, "Metadata": 13, "ApiVersions": 4, "Fetch": 18}),
+           "Java kafka-clients", {"Produce": 13, "Metadata": 13, "ApiVersions": 5, "Fetch": 18}),
     Client("franz", [os.path.join(GO, "franz")], "franz-go",
-           {"Produce": 13, "Metadata": 13, "ApiVersions": 3}),
+           {"Produce": 13, "Metadata": 13, "ApiVersions": 5, "Fetch": 18}),
     Client("sarama", [os.path.join(GO, "sarama")], "sarama (newest Version)",
-           {"Produce": 10, "Metadata": 10}),
+           {"Produce": 10, "Metadata": 11, "ApiVersions": 4, "Fetch": 12}),
     Client("sarama-old", [os.path.join(GO, "sarama"), "--kafka-version", "2.1.0"],
-           "sarama (Version 2.1.0)", {"Produce": 7}),
+           "sarama (Version 2.1.0)", {"Produce": 7, "Metadata": 7}),
     Client("confluent", [VENV_PY, os.path.join(PY, "confluent_client.py")],
            "confluent-kafka (PyPI)", {"Produce": 10, "Metadata": 12, "ApiVersions": 3}),
     Client("kafka-python", [VENV_PY, os.path.join(PY, "kafka_python_client.py")],
