@@ -26,7 +26,7 @@ APT_BUILD=(build-essential cmake ninja-build pkg-config libuv1-dev libssl-dev li
            libcmocka-dev librdkafka-dev clang libclang-rt-14-dev)
 APT_TEST=(python3 python3-pytest python3-kafka python3-confluent-kafka python3-venv kcat
           nftables iproute2 openjdk-17-jdk-headless maven)
-APT_BENCH=(haproxy socat hyperfine)
+APT_BENCH=(python3 openjdk-17-jdk-headless maven haproxy socat)
 
 apt_install() {
     local missing=()
@@ -119,8 +119,9 @@ cmd_demo() {
 }
 
 cmd_bench() {
-    deps_test
+    deps_build
     apt_install "${APT_BENCH[@]}"
+    command -v go >/dev/null || die "Go is needed to install Toxiproxy for the benchmark"
     build_dir "$BUILD"
     exec "$ROOT/bench/run.sh" "$@"
 }
