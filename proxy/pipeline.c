@@ -119,7 +119,13 @@ int kc_pipeline_request(kc_conn_t *c, kc_frame_t *f)
     if (api && decode_request(c, &h, msg, len, &expect_response) != 0)
         return reject(c, f, "malformed request body", &h);
 
-    /* Stage: in-flight entry, so the response can be matched and attributed. */
+    /* Stage: in-flight entry, so the response can be matched and attributed. acks=0 Produce
+     * gets none (no broker answers it), but its id is kept in case one does: see stray(). */
+    if (!expect_response) {
+        c->acks0[c->acks0_next] = h.correlation_id;
+        c->acks0_set |= (uint8_t)(1u << c->acks0_next);
+        c->acks0_next = (c->acks0_next + 1) % 8;
+    }
     if (expect_response) {
         kc_inflight_t *e = kc_inflight_push(&c->inflight);
         if (!e)
@@ -170,6 +176,22 @@ static void note_rewrites(kc_conn_t *c, const kc_inflight_t *e, const kc_rewrite
              info->naddrs > KC_REWRITE_ADDRS ? " ..." : "");
 }
 
+/* A response to an acks=0 Produce request. Kafka never sends one, but other brokers do
+ * (librdkafka's mock cluster does): a client talking to such a broker directly gets it, and
+ * most ignore it, so kchaos passes it on the same way. Responses before it are answered and
+ * delivered already (the broker answers in order and kchaos delivers ready heads at once), so
+ * it goes straight to the client queue and stays in order. */
+static bool stray(kc_conn_t *c, int32_t corr)
+{
+    for (int i = 0; i < 8; i++) {
+        if ((c->acks0_set & (1u << i)) && c->acks0[i] == corr) {
+            c->acks0_set &= (uint8_t)~(1u << i); /* answered once */
+            return true;
+        }
+    }
+    return false;
+}
+
 int kc_pipeline_response(kc_conn_t *c, kc_frame_t *f)
 {
     if (c->opaque)
@@ -182,6 +204,12 @@ int kc_pipeline_response(kc_conn_t *c, kc_frame_t *f)
     if (len < 4)
         return reject(c, f, "response shorter than its header", NULL);
     int32_t corr = (int32_t)kc_be32(msg);
+    if ((!e || corr != e->correlation_id) && stray(c, corr)) {
+        kc_log_ctx_t ctx = kc_conn_log_ctx(c);
+        kc_log_c(KC_LOG_DEBUG, &ctx, "the broker answered acks=0 Produce (correlation id %d): "
+                 "passed on as it is", corr);
+        return kc_conn_to_client(c, f);
+    }
     if (!e) {
         char why[96];
         snprintf(why, sizeof(why), "response (correlation id %d) to no request", corr);

@@ -73,6 +73,9 @@ typedef struct kc_conn {
     int pending;              /* handle closes and requests still to call back before free */
     int upstream_tries;       /* bootstrap: upstream addresses tried */
     kc_inflight_q_t inflight; /* requests awaiting their response, in order */
+    int32_t acks0[8];         /* correlation ids of the last acks=0 Produce requests (a ring) */
+    uint8_t acks0_next;       /* next slot of acks0 to fill */
+    uint8_t acks0_set;        /* which slots hold an id not answered yet */
     size_t held_bytes;        /* bytes of ready responses waiting behind the head */
     uint64_t now;             /* uv_hrtime() of the read being processed */
     uint64_t t_start;
