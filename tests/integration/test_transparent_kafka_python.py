@@ -9,8 +9,6 @@ buffer") and never falls back. It is tested against the real Kafka cluster inste
 import os
 import subprocess
 
-import pytest
-
 import clients
 import harness
 
