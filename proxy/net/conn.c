@@ -230,10 +230,13 @@ static void side_flush(kc_conn_t *c, kc_side_t *s)
     }
 }
 
-static void set_reading(kc_side_t *s, bool on, uv_alloc_cb alloc, uv_read_cb read)
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf);
+
+static void set_reading(kc_side_t *s, bool on)
 {
     if (on && !s->reading)
-        s->reading = uv_read_start((uv_stream_t *)&s->tcp, alloc, read) == 0;
+        s->reading = uv_read_start((uv_stream_t *)&s->tcp, on_alloc, on_read) == 0;
     else if (!on && s->reading) {
         uv_read_stop((uv_stream_t *)&s->tcp);
         s->reading = false;
@@ -261,10 +264,6 @@ static bool below_watermark(const kc_config_t *cfg, bool reading, size_t queued)
     return reading ? queued < cfg->high_watermark : queued <= cfg->low_watermark;
 }
 
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
-static void on_client_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf);
-static void on_upstream_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf);
-
 /* Back-pressure: a side is read only while the queue its frames go into is below the
  * watermark, so a slow reader on one side stops reading from the other. */
 static void flow(kc_conn_t *c)
@@ -277,8 +276,8 @@ static void flow(kc_conn_t *c)
     bool upstream = !c->half_closed &&
                     below_watermark(cfg, c->upstream.reading, c->client.out.bytes + c->held_bytes);
     bool was_client = c->client.reading, was_upstream = c->upstream.reading;
-    set_reading(&c->client, client, on_alloc, on_client_read);
-    set_reading(&c->upstream, upstream, on_alloc, on_upstream_read);
+    set_reading(&c->client, client);
+    set_reading(&c->upstream, upstream);
     note_pause(c, &c->client, was_client, c->upstream.out.bytes);
     note_pause(c, &c->upstream, was_upstream, c->client.out.bytes + c->held_bytes);
 }
@@ -389,57 +388,37 @@ static void side_gone(kc_conn_t *c, kc_side_t *s, ssize_t n)
     }
     snprintf(c->reason, sizeof(c->reason), "%s closed the connection", who);
     c->half_closed = true;
-    set_reading(s, false, NULL, NULL);
+    set_reading(s, false);
     flow(c);
     maybe_finish(c);
 }
 
-static void on_client_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
+/* Both sockets are read here: frames from the client take the request path, frames from the
+ * broker the response path. */
+static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
 {
     (void)buf;
     kc_conn_t *c = st->data;
+    kc_side_t *s = st == (uv_stream_t *)&c->client.tcp ? &c->client : &c->upstream;
+    bool requests = s == &c->client;
     if (n == 0 || c->state != KC_CONN_OPEN)
         return;
     if (n < 0) {
-        side_gone(c, &c->client, n);
+        side_gone(c, s, n);
         return;
     }
     c->now = uv_hrtime();
-    c->client.bytes_in += (uint64_t)n;
+    s->bytes_in += (uint64_t)n;
     int32_t bad = 0;
-    int rc = kc_framer_feed(&c->client.framer, (size_t)n, on_request, c, &bad);
+    int rc = kc_framer_feed(&s->framer, (size_t)n, requests ? on_request : on_response, c, &bad);
     if (c->state != KC_CONN_OPEN)
         return; /* the pipeline closed it and said why */
     if (rc) {
-        frame_error(c, "request", rc, bad);
+        frame_error(c, requests ? "request" : "response", rc, bad);
         return;
     }
     side_flush(c, &c->upstream);
-    side_flush(c, &c->client); /* answers given here */
-    flow(c);
-}
-
-static void on_upstream_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
-{
-    (void)buf;
-    kc_conn_t *c = st->data;
-    if (n == 0 || c->state != KC_CONN_OPEN)
-        return;
-    if (n < 0) {
-        side_gone(c, &c->upstream, n);
-        return;
-    }
-    c->now = uv_hrtime();
-    c->upstream.bytes_in += (uint64_t)n;
-    int32_t bad = 0;
-    int rc = kc_framer_feed(&c->upstream.framer, (size_t)n, on_response, c, &bad);
-    if (c->state != KC_CONN_OPEN)
-        return;
-    if (rc) {
-        frame_error(c, "response", rc, bad);
-        return;
-    }
-    side_flush(c, &c->client);
+    side_flush(c, &c->client); /* responses, and answers given here */
     flow(c);
     maybe_finish(c);
 }

@@ -156,28 +156,31 @@ static void emit(kc_log_level_t level, const kc_log_ctx_t *ctx, const char *even
     fflush(sink ? sink : stderr);
 }
 
+static void vlog(kc_log_level_t level, const kc_log_ctx_t *ctx, const char *fmt, va_list ap)
+{
+    char msg[2048];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    emit(level, ctx, NULL, NULL, msg);
+}
+
 void kc_log(kc_log_level_t level, const char *fmt, ...)
 {
     if (!kc_log_enabled(level))
         return;
-    char msg[2048];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    vlog(level, NULL, fmt, ap);
     va_end(ap);
-    emit(level, NULL, NULL, NULL, msg);
 }
 
 void kc_log_c(kc_log_level_t level, const kc_log_ctx_t *ctx, const char *fmt, ...)
 {
     if (!kc_log_enabled(level))
         return;
-    char msg[2048];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    vlog(level, ctx, fmt, ap);
     va_end(ap);
-    emit(level, ctx, NULL, NULL, msg);
 }
 
 void kc_log_event(kc_log_level_t level, const kc_log_ctx_t *ctx, const char *event,
