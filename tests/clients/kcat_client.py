@@ -18,7 +18,6 @@ Options kcat has no switch for are set with -X (librdkafka properties); --compre
 -z. Unset options are librdkafka's defaults. kcat cannot commit a transaction every 100
 records (it wraps all of its input in one), so --transactional-id exits 2.
 """
-import argparse
 import json
 import os
 import re
@@ -27,6 +26,9 @@ import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "python"))
+import contract  # noqa: E402 - tests/clients/python/contract.py
 
 KCAT = os.environ.get("KCAT", "kcat")
 
@@ -38,23 +40,14 @@ PRODUCE = re.compile(r"Produce MessageSet with (\d+) message\(s\) \((\d+) bytes,
 ERROR = re.compile(r"^% ERROR: (.*)$")
 
 
-def log(msg):
-    sys.stderr.write("kcat_client: %s\n" % msg)
-    sys.stderr.flush()
+log = contract.logger("kcat_client")
 
 
-class State:
+class State(contract.State):
     def __init__(self):
-        self.acked = 0
-        self.errors = []
-        self.brokers = set()
+        super().__init__()
         self.batches = {}          # codec -> batches
         self.produce_versions = set()
-
-    def error(self, text):
-        text = str(text)[:200]
-        if text not in self.errors and len(self.errors) < 8:
-            self.errors.append(text)
 
     def scan(self, text):
         """What a kcat run said on stderr (also copied to ours, for the test's log)."""
@@ -100,10 +93,9 @@ def run_logged(args, stdin_lines=None, rate=None, timeout=300):
             if stdin_lines is not None:
                 t0 = time.monotonic()
                 for i, line in enumerate(stdin_lines):
-                    if rate:
-                        ahead = i / rate - (time.monotonic() - t0)
-                        if ahead > 0:
-                            time.sleep(ahead)
+                    wait = contract.ahead(rate, i, t0)
+                    if wait > 0:
+                        time.sleep(wait)
                     p.stdin.write(line)
                     if rate:
                         p.stdin.flush()
@@ -135,11 +127,7 @@ def produce(a, st):
 
     def lines():
         for i in range(a.count):
-            key = "%s-%d" % (a.prefix, i)
-            value = key + "-v"
-            if a.value_size and a.value_size > len(value):
-                value += "x" * (a.value_size - len(value))
-            yield "%s:%s\n" % (key, value)
+            yield "%s:%s\n" % contract.record(a, i)
 
     t0 = time.monotonic()
     rc, _, err = run_logged(args, lines(), a.rate)
@@ -149,9 +137,8 @@ def produce(a, st):
                              if not DELIVERED.match(l) and "MessageSet" not in l))
     if rc != 0:
         st.error("kcat -P exited with %d" % rc)
-    log("kcat -P: %d records in %.2fs (%.0f records/s), %d acked, batches %s, Produce v%s" % (
-        a.count, elapsed, a.count / elapsed if elapsed > 0 else 0, st.acked, st.batches,
-        sorted(st.produce_versions)))
+    contract.log_produced(log, "kcat -P:", a.count, elapsed, st.acked, ", batches %s, Produce v%s" % (
+        st.batches, sorted(st.produce_versions)))
 
 
 def list_brokers(a, st):
@@ -169,17 +156,14 @@ def list_brokers(a, st):
 
 
 def consume(a, st):
-    group = a.group or "%s-group" % a.prefix
+    group = contract.group(a)
     fmt = "%p\\t%k\\n"
-    seen = [0] * a.count
-    last = {}
-    consumed = dups = ooo = distinct = 0
-    plen = len(a.prefix)
+    tally = contract.Tally(a, binary=False)
     deadline = time.monotonic() + 60
     passes = 0
     # -e ends a pass once every assigned partition is at its end; a pass that ends early (or a
     # rebalance) leaves keys unseen, so run again in the same group until all are, or 60 s.
-    while distinct < a.count and time.monotonic() < deadline:
+    while not tally.complete and time.monotonic() < deadline:
         passes += 1
         args = ["-G", group, "-e", "-q", "-d", "metadata", "-f", fmt,
                 "-X", "auto.offset.reset=earliest"] + common(a) + [a.topic]
@@ -191,43 +175,13 @@ def consume(a, st):
             time.sleep(0.5)
         for line in out.splitlines():
             part, _, key = line.partition("\t")
-            if not (key.startswith(a.prefix) and key[plen:plen + 1] == "-"):
-                continue
-            try:
-                i = int(key[plen + 1:])
-            except ValueError:
-                continue
-            consumed += 1
-            if 0 <= i < a.count:
-                if seen[i]:
-                    dups += 1
-                else:
-                    distinct += 1
-                seen[i] += 1
-                if i < last.get(part, -1):
-                    ooo += 1
-                last[part] = i
-    log("kcat -G: %d records in %d pass(es)" % (consumed, passes))
-    return consumed, dups, seen.count(0), ooo
+            tally.add(key, part)
+    log("kcat -G: %d records in %d pass(es)" % (tally.consumed, passes))
+    return tally.counts()
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--bootstrap", required=True)
-    ap.add_argument("--topic", required=True)
-    ap.add_argument("--count", type=int, default=100)
-    ap.add_argument("--prefix", required=True)
-    ap.add_argument("--acks", choices=["all", "1", "0", "-1"])
-    ap.add_argument("--idempotent", action="store_true")
-    ap.add_argument("--compression", choices=["none", "gzip", "snappy", "lz4", "zstd"])
-    ap.add_argument("--max-in-flight", type=int)
-    ap.add_argument("--linger-ms", type=int)
-    ap.add_argument("--consume", action="store_true")
-    ap.add_argument("--group")
-    ap.add_argument("--rate", type=float)
-    ap.add_argument("--value-size", type=int)
-    ap.add_argument("--transactional-id")
-    a = ap.parse_args()
+    a = contract.parse_args(__doc__)
     if a.transactional_id:
         log("kcat cannot commit every 100 records: it wraps all of its input in one transaction")
         return 2
@@ -240,15 +194,11 @@ def main():
     kcat_version, librdkafka = version()
     st = State()
     produce(a, st)
-    counts = consume(a, st) if a.consume else (0, 0, 0, 0)
+    counts = consume(a, st) if a.consume else contract.NO_COUNTS
     list_brokers(a, st)
-    consumed, dups, missing, ooo = counts
-    print(json.dumps({
-        "client": "kcat", "version": kcat_version, "librdkafka": librdkafka,
-        "produced": a.count, "acked": st.acked, "consumed": consumed, "duplicates": dups,
-        "missing": missing, "out_of_order": ooo, "brokers_seen": sorted(st.brokers),
-        "errors": st.errors, "batches": st.batches,
-        "produce_versions": sorted(st.produce_versions)}))
+    print(json.dumps(contract.summary(
+        a, st, counts, {"client": "kcat", "version": kcat_version, "librdkafka": librdkafka},
+        {"batches": st.batches, "produce_versions": sorted(st.produce_versions)})))
     return 0
 
 

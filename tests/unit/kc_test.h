@@ -5,7 +5,9 @@
  * records its calls and can refuse one node id. `rw_check` runs a response rewriter on a body
  * and checks everything a rewriter promises: the exact output, that a second pass over the
  * output changes nothing, that every truncation fails (inside what the rewriter reads) without
- * reading out of bounds, and that no pool buffer leaks. Header-only (static inline). */
+ * reading out of bounds, and that no pool buffer leaks (`rw_check_hex`: the same, the bytes
+ * spelled out in hex); `rw_env_*` give a test the same surroundings to look at runs itself.
+ * Header-only (static inline). */
 #ifndef KC_TEST_H
 #define KC_TEST_H
 
@@ -294,33 +296,74 @@ static inline void rw_run(test_rw_fn fn, int16_t v, bool flex, const uint8_t *bo
     free(copy);
 }
 
+/* A rewriter's surroundings for tests that look at its runs themselves: a pool, the recording
+ * map and one output. rw_env_free checks that no pool buffer leaked. */
+typedef struct rw_env {
+    kc_pool_t pool;
+    test_map_t m;
+    kc_addr_map_t map;
+    rw_out_t o;
+} rw_env_t;
+
+static inline rw_env_t *rw_env_new(void)
+{
+    rw_env_t *e = malloc(sizeof(*e));
+    assert_non_null(e);
+    kc_buf_pool_init(&e->pool, 1 << 20);
+    e->map = test_map(&e->m);
+    return e;
+}
+
+/* Run fn over in into e->o. */
+static inline rw_out_t *rw_env_run(rw_env_t *e, test_rw_fn fn, int16_t v, bool flex,
+                                   const tb_t *in)
+{
+    rw_run(fn, v, flex, in->b, in->n, &e->map, &e->pool, &e->o);
+    return &e->o;
+}
+
+/* Run fn over bytes spelled out in hex (tb_hex) into e->o. */
+static inline rw_out_t *rw_env_run_hex(rw_env_t *e, test_rw_fn fn, int16_t v, bool flex,
+                                       const char *hex)
+{
+    tb_t *in = calloc(1, sizeof(*in));
+    assert_non_null(in);
+    tb_hex(in, hex);
+    rw_env_run(e, fn, v, flex, in);
+    free(in);
+    return &e->o;
+}
+
+static inline void rw_env_free(rw_env_t *e)
+{
+    assert_int_equal(e->pool.live_bytes, 0);
+    kc_buf_pool_free(&e->pool);
+    free(e);
+}
+
 /* The full contract of a rewriter for one valid input: output == expected, a second pass over
  * the output is a no-op, truncations fail exactly when they cut what the rewriter reads, and
  * the pool is back to empty. Returns the number of addresses mapped in the first pass. */
 static inline int rw_check(test_rw_fn fn, int16_t v, bool flex, const tb_t *in, const tb_t *want)
 {
-    kc_pool_t pool;
-    kc_buf_pool_init(&pool, 1 << 20);
-    test_map_t m;
-    kc_addr_map_t map = test_map(&m);
-    rw_out_t *o = malloc(sizeof(*o)), *o2 = malloc(sizeof(*o2));
-    assert_non_null(o);
+    rw_env_t *e = rw_env_new();
+    rw_out_t *o = &e->o, *o2 = malloc(sizeof(*o2));
     assert_non_null(o2);
 
-    rw_run(fn, v, flex, in->b, in->n, &map, &pool, o);
+    rw_run(fn, v, flex, in->b, in->n, &e->map, &e->pool, o);
     assert_int_equal(o->rc, 0);
     assert_int_equal(o->len, want->n);
     assert_memory_equal(o->b, want->b, want->n);
     assert_int_equal(o->spliced, in->n != want->n || memcmp(in->b, want->b, in->n) != 0);
-    int calls = m.calls;
+    int calls = e->m.calls;
 
     /* Addresses already mapped map to themselves: nothing changes the second time. */
-    rw_run(fn, v, flex, o->b, o->len, &map, &pool, o2);
+    rw_run(fn, v, flex, o->b, o->len, &e->map, &e->pool, o2);
     assert_int_equal(o2->rc, 0);
     assert_false(o2->spliced);
 
     for (size_t cut = 0; cut < in->n; cut++) {
-        rw_run(fn, v, flex, in->b, cut, &map, &pool, o2);
+        rw_run(fn, v, flex, in->b, cut, &e->map, &e->pool, o2);
         if (cut < o->end) {
             assert_int_not_equal(o2->rc, 0);
         } else {
@@ -328,10 +371,23 @@ static inline int rw_check(test_rw_fn fn, int16_t v, bool flex, const tb_t *in, 
             assert_int_equal(o2->spliced, o->spliced);
         }
     }
-    assert_int_equal(pool.live_bytes, 0);
-    kc_buf_pool_free(&pool);
-    free(o);
+    rw_env_free(e);
     free(o2);
+    return calls;
+}
+
+/* rw_check of a body and its expected output spelled out in hex (tb_hex). */
+static inline int rw_check_hex(test_rw_fn fn, int16_t v, bool flex, const char *in_hex,
+                               const char *want_hex)
+{
+    tb_t *in = calloc(1, sizeof(*in)), *want = calloc(1, sizeof(*want));
+    assert_non_null(in);
+    assert_non_null(want);
+    tb_hex(in, in_hex);
+    tb_hex(want, want_hex);
+    int calls = rw_check(fn, v, flex, in, want);
+    free(in);
+    free(want);
     return calls;
 }
 
@@ -339,20 +395,13 @@ static inline int rw_check(test_rw_fn fn, int16_t v, bool flex, const tb_t *in, 
 static inline void rw_check_unmappable(test_rw_fn fn, int16_t v, bool flex, const tb_t *in,
                                        int32_t node)
 {
-    kc_pool_t pool;
-    kc_buf_pool_init(&pool, 1 << 20);
-    test_map_t m;
-    kc_addr_map_t map = test_map(&m);
-    m.fail_node = node;
-    rw_out_t *o = malloc(sizeof(*o));
-    assert_non_null(o);
-    rw_run(fn, v, flex, in->b, in->n, &map, &pool, o);
+    rw_env_t *e = rw_env_new();
+    e->m.fail_node = node;
+    rw_out_t *o = rw_env_run(e, fn, v, flex, in);
     assert_int_equal(o->rc, -ERANGE);
     assert_false(o->spliced);
-    assert_int_equal(m.last_node, node);
-    assert_int_equal(pool.live_bytes, 0);
-    kc_buf_pool_free(&pool);
-    free(o);
+    assert_int_equal(e->m.last_node, node);
+    rw_env_free(e);
 }
 
 #endif

@@ -55,18 +55,16 @@ static void test_exact(void **state)
     (void)state;
     /* v0: throttle, error, null message, cluster id "c", controller 1, one broker (1 "h" 9092
      * null rack), authorized ops, tags. */
-    tb_t in = {0}, want = {0};
-    tb_hex(&in, "00000000 0000 00 02 63 00000001 02 00000001 02 68 00002384 00 00 80000000 00");
-    tb_hex(&want, "00000000 0000 00 02 63 00000001 02 00000001 0b 70726f78792e74657374 00007531 00"
-                  " 00 80000000 00");
-    rw_check(kc_describe_cluster_response_rewrite, 0, true, &in, &want);
+    rw_check_hex(kc_describe_cluster_response_rewrite, 0, true,
+                 "00000000 0000 00 02 63 00000001 02 00000001 02 68 00002384 00 00 80000000 00",
+                 "00000000 0000 00 02 63 00000001 02 00000001 0b 70726f78792e74657374 00007531 00"
+                 " 00 80000000 00");
     /* v2: endpoint_type and is_fenced. */
-    tb_t in2 = {0}, want2 = {0};
-    tb_hex(&in2, "00000000 0000 00 01 02 63 00000001 02 00000001 02 68 00002384 00 01 00"
-                 " 80000000 00");
-    tb_hex(&want2, "00000000 0000 00 01 02 63 00000001 02 00000001 0b 70726f78792e74657374 00007531"
-                   " 00 01 00 80000000 00");
-    rw_check(kc_describe_cluster_response_rewrite, 2, true, &in2, &want2);
+    rw_check_hex(kc_describe_cluster_response_rewrite, 2, true,
+                 "00000000 0000 00 01 02 63 00000001 02 00000001 02 68 00002384 00 01 00"
+                 " 80000000 00",
+                 "00000000 0000 00 01 02 63 00000001 02 00000001 0b 70726f78792e74657374 00007531"
+                 " 00 01 00 80000000 00");
 }
 
 static void test_unmappable(void **state)

@@ -110,32 +110,25 @@ static void test_exact_v18(void **state)
 {
     (void)state;
     /* throttle, error, session, no topics, tags {0: [7 "h" 9092 "r"]}. */
-    tb_t in = {0}, want = {0};
-    tb_hex(&in, "00000000 0000 00000000 01 01 00 0e 02 00000007 02 68 00002384 02 72 00");
-    tb_hex(&want,
-           "00000000 0000 00000000 01 01 00 17 02 00000007 0b 70726f78792e74657374 00007537 02 72"
-           " 00");
-    rw_check(kc_fetch_response_rewrite, 18, true, &in, &want);
+    rw_check_hex(kc_fetch_response_rewrite, 18, true,
+                 "00000000 0000 00000000 01 01 00 0e 02 00000007 02 68 00002384 02 72 00",
+                 "00000000 0000 00000000 01 01 00 17 02 00000007 0b 70726f78792e74657374 00007537"
+                 " 02 72 00");
 }
 
 static void test_splice_is_the_tail(void **state)
 {
     (void)state;
     /* The records are never copied: the splice starts after the last topic. */
-    kc_pool_t pool;
-    kc_buf_pool_init(&pool, 1 << 20);
-    test_map_t m;
-    kc_addr_map_t map = test_map(&m);
-    rw_out_t *o = malloc(sizeof(*o));
+    rw_env_t *e = rw_env_new();
     tb_t in = {0};
     fr_body(&in, &(fr_t){16, false, 1});
-    rw_run(kc_fetch_response_rewrite, 16, true, in.b, in.n, &map, &pool, o);
+    rw_out_t *o = rw_env_run(e, kc_fetch_response_rewrite, 16, true, &in);
     assert_int_equal(o->rc, 0);
     assert_true(o->spliced);
     assert_true(o->sp.off > 300);
     assert_int_equal(o->sp.off + o->sp.len, in.n);
-    free(o);
-    kc_buf_pool_free(&pool);
+    rw_env_free(e);
 }
 
 static void test_unmappable(void **state)

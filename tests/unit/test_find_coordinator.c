@@ -65,16 +65,14 @@ static void test_exact(void **state)
 {
     (void)state;
     /* v0: error_code, node_id, host, port. */
-    tb_t in = {0}, want = {0};
-    tb_hex(&in, "0000 00000004 0003 683a34 0000238c");
-    tb_hex(&want, "0000 00000004 000a 70726f78792e74657374 00007534");
-    rw_check(kc_find_coordinator_response_rewrite, 0, false, &in, &want);
+    rw_check_hex(kc_find_coordinator_response_rewrite, 0, false,
+                 "0000 00000004 0003 683a34 0000238c",
+                 "0000 00000004 000a 70726f78792e74657374 00007534");
 
     /* v6: one coordinator, compact. */
-    tb_t in6 = {0}, want6 = {0};
-    tb_hex(&in6, "00000000 02 02 67 00000004 03 6834 0000238c 0000 00 00 00");
-    tb_hex(&want6, "00000000 02 02 67 00000004 0b 70726f78792e74657374 00007534 0000 00 00 00");
-    rw_check(kc_find_coordinator_response_rewrite, 6, true, &in6, &want6);
+    rw_check_hex(kc_find_coordinator_response_rewrite, 6, true,
+                 "00000000 02 02 67 00000004 03 6834 0000238c 0000 00 00 00",
+                 "00000000 02 02 67 00000004 0b 70726f78792e74657374 00007534 0000 00 00 00");
 }
 
 static void test_no_coordinator(void **state)
@@ -128,23 +126,17 @@ static void test_unmappable(void **state)
 static void test_malformed(void **state)
 {
     (void)state;
-    kc_pool_t pool;
-    kc_buf_pool_init(&pool, 1 << 20);
-    test_map_t m;
-    kc_addr_map_t map = test_map(&m);
-    rw_out_t *o = malloc(sizeof(*o));
-    tb_t t = {0};
-    tb_hex(&t, "00000000 ffffff0f"); /* v4: a huge coordinators count */
-    rw_run(kc_find_coordinator_response_rewrite, 4, true, t.b, t.n, &map, &pool, o);
+    rw_env_t *e = rw_env_new();
+    /* v4: a huge coordinators count */
+    rw_out_t *o = rw_env_run_hex(e, kc_find_coordinator_response_rewrite, 4, true,
+                                 "00000000 ffffff0f");
     assert_int_equal(o->rc, -KC_EPROTO);
-    tb_t s = {0};
-    tb_hex(&s, "00000000 0000 ffff 00000001 fffe"); /* v1: host length -2 */
-    rw_run(kc_find_coordinator_response_rewrite, 1, false, s.b, s.n, &map, &pool, o);
+    /* v1: host length -2 */
+    o = rw_env_run_hex(e, kc_find_coordinator_response_rewrite, 1, false,
+                       "00000000 0000 ffff 00000001 fffe");
     assert_int_equal(o->rc, -KC_EPROTO);
-    assert_int_equal(m.calls, 0);
-    assert_int_equal(pool.live_bytes, 0);
-    free(o);
-    kc_buf_pool_free(&pool);
+    assert_int_equal(e->m.calls, 0);
+    rw_env_free(e); /* and no buffer left in the pool */
 }
 
 int main(void)

@@ -75,18 +75,16 @@ static void test_first_and_last_exact(void **state)
 {
     (void)state;
     /* v0, spelled out byte by byte: brokers [1 "h1" 9092] and nothing else. */
-    tb_t in = {0}, want = {0};
-    tb_hex(&in, "00000001 00000001 0002 6831 00002384 00000000");
-    tb_hex(&want, "00000001 00000001 000a 70726f78792e74657374 00007531 00000000");
-    rw_check(kc_metadata_response_rewrite, 0, false, &in, &want);
+    rw_check_hex(kc_metadata_response_rewrite, 0, false,
+                 "00000001 00000001 0002 6831 00002384 00000000",
+                 "00000001 00000001 000a 70726f78792e74657374 00007531 00000000");
 
     /* v13: throttle, one broker with a rack and an unknown tag, then cluster id etc. */
-    tb_t in13 = {0}, want13 = {0};
-    tb_hex(&in13, "00000000 02 00000007 03 6837 00002384 02 72 01 0203 616263"
-                  "00 00000007 01 0000 01 0102 6666");
-    tb_hex(&want13, "00000000 02 00000007 0b 70726f78792e74657374 00007537 02 72 01 0203 616263"
-                    "00 00000007 01 0000 01 0102 6666");
-    rw_check(kc_metadata_response_rewrite, 13, true, &in13, &want13);
+    rw_check_hex(kc_metadata_response_rewrite, 13, true,
+                 "00000000 02 00000007 03 6837 00002384 02 72 01 0203 616263"
+                 "00 00000007 01 0000 01 0102 6666",
+                 "00000000 02 00000007 0b 70726f78792e74657374 00007537 02 72 01 0203 616263"
+                 "00 00000007 01 0000 01 0102 6666");
 }
 
 static void test_unmappable(void **state)
@@ -112,30 +110,21 @@ static void test_already_mapped(void **state)
 static void test_malformed(void **state)
 {
     (void)state;
-    kc_pool_t pool;
-    kc_buf_pool_init(&pool, 1 << 20);
-    test_map_t m;
-    kc_addr_map_t map = test_map(&m);
-    rw_out_t *o = malloc(sizeof(*o));
+    rw_env_t *e = rw_env_new();
     /* A broker count far beyond the bytes present. */
-    tb_t t = {0};
-    tb_hex(&t, "7fffffff 00000001 0002 6831 00002384");
-    rw_run(kc_metadata_response_rewrite, 0, false, t.b, t.n, &map, &pool, o);
+    rw_out_t *o = rw_env_run_hex(e, kc_metadata_response_rewrite, 0, false,
+                                 "7fffffff 00000001 0002 6831 00002384");
     assert_int_equal(o->rc, -KC_EPROTO);
     /* A host whose length runs past the end. */
-    tb_t h = {0};
-    tb_hex(&h, "00000001 00000001 0010 6831 00002384");
-    rw_run(kc_metadata_response_rewrite, 0, false, h.b, h.n, &map, &pool, o);
+    o = rw_env_run_hex(e, kc_metadata_response_rewrite, 0, false,
+                       "00000001 00000001 0010 6831 00002384");
     assert_int_equal(o->rc, -KC_EPROTO);
     /* Compact: a broker element's tagged section runs past the end. */
-    tb_t g = {0};
-    tb_hex(&g, "00000000 02 00000001 03 6831 00002384 00 01 00 7f 00");
-    rw_run(kc_metadata_response_rewrite, 9, true, g.b, g.n, &map, &pool, o);
+    o = rw_env_run_hex(e, kc_metadata_response_rewrite, 9, true,
+                       "00000000 02 00000001 03 6831 00002384 00 01 00 7f 00");
     assert_int_equal(o->rc, -KC_EPROTO);
-    assert_int_equal(m.calls, 1); /* the map ran before the tags failed, no splice left */
-    assert_int_equal(pool.live_bytes, 0);
-    free(o);
-    kc_buf_pool_free(&pool);
+    assert_int_equal(e->m.calls, 1); /* the map ran before the tags failed, no splice left */
+    rw_env_free(e);                  /* (no buffer left in the pool) */
 }
 
 static void test_request_brokers(void **state)

@@ -301,28 +301,20 @@ static void test_response_exact_v10(void **state)
 {
     (void)state;
     /* No topics, throttle 0, tags {0: [1 "h" 9092 null-rack]}. */
-    tb_t in = {0}, want = {0};
-    tb_hex(&in, "01 00000000 01 00 0d 02 00000001 02 68 00002384 00 00");
-    tb_hex(&want, "01 00000000 01 00 16 02 00000001 0b 70726f78792e74657374 00007531 00 00");
-    rw_check(kc_produce_response_rewrite, 10, true, &in, &want);
+    rw_check_hex(kc_produce_response_rewrite, 10, true,
+                 "01 00000000 01 00 0d 02 00000001 02 68 00002384 00 00",
+                 "01 00000000 01 00 16 02 00000001 0b 70726f78792e74657374 00007531 00 00");
 }
 
 static void test_response_old_versions_untouched(void **state)
 {
     (void)state;
     /* Before v10 nothing carries an address: not even read. */
-    kc_pool_t pool;
-    kc_buf_pool_init(&pool, 1 << 20);
-    test_map_t m;
-    kc_addr_map_t map = test_map(&m);
-    rw_out_t *o = malloc(sizeof(*o));
-    tb_t junk = {0};
-    tb_hex(&junk, "ffffffff ffff");
-    rw_run(kc_produce_response_rewrite, 9, true, junk.b, junk.n, &map, &pool, o);
+    rw_env_t *e = rw_env_new();
+    rw_out_t *o = rw_env_run_hex(e, kc_produce_response_rewrite, 9, true, "ffffffff ffff");
     assert_int_equal(o->rc, 0);
     assert_int_equal(o->end, 0);
-    free(o);
-    kc_buf_pool_free(&pool);
+    rw_env_free(e);
 }
 
 static void test_response_unmappable(void **state)

@@ -80,17 +80,15 @@ static void test_exact(void **state)
 {
     (void)state;
     /* ShareFetch v2 and ShareAcknowledge v2: no topics, one endpoint, empty tags. */
-    tb_t in = {0}, want = {0};
-    tb_hex(&in, "00000000 0000 00 00007530 01 02 00000002 02 68 00002384 00 00 00");
-    tb_hex(&want, "00000000 0000 00 00007530 01 02 00000002 0b 70726f78792e74657374 00007532 00 00"
-                  " 00");
-    rw_check(kc_share_fetch_response_rewrite, 2, true, &in, &want);
-    rw_check(kc_share_acknowledge_response_rewrite, 2, true, &in, &want);
+    static const char in[] = "00000000 0000 00 00007530 01 02 00000002 02 68 00002384 00 00 00";
+    static const char want[] =
+        "00000000 0000 00 00007530 01 02 00000002 0b 70726f78792e74657374 00007532 00 00 00";
+    rw_check_hex(kc_share_fetch_response_rewrite, 2, true, in, want);
+    rw_check_hex(kc_share_acknowledge_response_rewrite, 2, true, in, want);
     /* ShareFetch v1 has the lock timeout, ShareAcknowledge v1 does not. */
-    tb_t in1 = {0}, want1 = {0};
-    tb_hex(&in1, "00000000 0000 00 01 02 00000002 02 68 00002384 00 00 00");
-    tb_hex(&want1, "00000000 0000 00 01 02 00000002 0b 70726f78792e74657374 00007532 00 00 00");
-    rw_check(kc_share_acknowledge_response_rewrite, 1, true, &in1, &want1);
+    rw_check_hex(kc_share_acknowledge_response_rewrite, 1, true,
+                 "00000000 0000 00 01 02 00000002 02 68 00002384 00 00 00",
+                 "00000000 0000 00 01 02 00000002 0b 70726f78792e74657374 00007532 00 00 00");
 }
 
 static void test_unmappable(void **state)

@@ -11,45 +11,14 @@
 
 const fs = require('fs')
 const path = require('path')
+const contract = require('./contract')
 
 const PKG = path.join(__dirname, 'node_modules', '@platformatic', 'kafka', 'package.json')
 
-function log (msg) { process.stderr.write(`platformatic_client: ${msg}\n`) }
-
-function usage (msg) {
-  process.stderr.write(`platformatic_client: ${msg}\nusage: platformatic_client.js --bootstrap B ` +
-    '--topic T --prefix P [--count N] [--acks all|1|0] [--idempotent] [--compression C] ' +
-    '[--max-in-flight K] [--consume] [--group G] [--rate N] [--value-size BYTES] ' +
-    '[--transactional-id ID]\n')
-  process.exit(2)
-}
-
-function parseArgs (argv) {
-  const a = { count: 100 }
-  const flags = { '--idempotent': 'idempotent', '--consume': 'consume' }
-  const values = {
-    '--bootstrap': 'bootstrap', '--topic': 'topic', '--prefix': 'prefix', '--count': 'count',
-    '--acks': 'acks', '--compression': 'compression', '--max-in-flight': 'maxInFlight',
-    '--linger-ms': 'lingerMs', '--group': 'group', '--rate': 'rate', '--value-size': 'valueSize',
-    '--transactional-id': 'transactionalId'
-  }
-  for (let i = 0; i < argv.length; i++) {
-    const k = argv[i]
-    if (flags[k]) a[flags[k]] = true
-    else if (values[k] && i + 1 < argv.length) a[values[k]] = argv[++i]
-    else usage(`unknown or incomplete option ${k}`)
-  }
-  if (!a.bootstrap || !a.topic || !a.prefix) usage('--bootstrap, --topic and --prefix are required')
-  for (const k of ['count', 'maxInFlight', 'lingerMs', 'rate', 'valueSize']) {
-    if (a[k] !== undefined) a[k] = Number(a[k])
-  }
-  return a
-}
-
-const sleep = ms => new Promise(resolve => setTimeout(resolve, ms))
+const log = contract.logger('platformatic_client')
 
 async function main () {
-  const a = parseArgs(process.argv.slice(2))
+  const a = contract.parseArgs('platformatic_client', 'C', process.argv.slice(2))
   const K = await import('@platformatic/kafka')
   const VERSION = JSON.parse(fs.readFileSync(PKG, 'utf8')).version
   if (a.lingerMs !== undefined) {
@@ -64,13 +33,11 @@ async function main () {
     }
   }
 
-  const st = { acked: 0, errors: [], brokers: new Set() }
-  const addError = e => {
+  const st = contract.state(e => {
     // The library wraps broker errors in an AggregateError; the broker's error is inside.
     const inner = e && e.errors && e.errors.length ? ` (${e.errors.map(x => (x && x.message) || x).join('; ')})` : ''
-    const text = (String((e && e.message) || e) + inner).slice(0, 200)
-    if (!st.errors.includes(text) && st.errors.length < 8) st.errors.push(text)
-  }
+    return String((e && e.message) || e) + inner
+  })
   const recordBrokers = async client => {
     try {
       const md = await client.metadata({ topics: [a.topic], forceUpdate: true })
@@ -84,7 +51,7 @@ async function main () {
 
   async function produce () {
     const cfg = { ...base, serializers: K.stringSerializers }
-    if (a.acks !== undefined) cfg.acks = a.acks === 'all' || a.acks === '-1' ? -1 : Number(a.acks)
+    if (a.acks !== undefined) cfg.acks = contract.acks(a)
     if (a.compression !== undefined) cfg.compression = a.compression
     if (a.idempotent) cfg.idempotent = true
     if (a.transactionalId) {
@@ -92,46 +59,14 @@ async function main () {
       cfg.idempotent = true // the library requires it of a transactional producer
     }
     const producer = new K.Producer(cfg)
-    const t0 = Date.now()
     try {
-      let i = 0
-      while (i < a.count) {
-        if (a.rate) {
-          const ahead = i / a.rate * 1000 - (Date.now() - t0)
-          if (ahead > 0) await sleep(ahead)
-        }
-        let end = Math.min(a.count, i + 100)
-        if (a.transactionalId) end = Math.min(end, (Math.floor(i / 100) + 1) * 100)
-        if (a.rate) end = Math.min(end, Math.max(i + 1, Math.floor((Date.now() - t0) / 1000 * a.rate) + 1))
-        const messages = []
-        for (let j = i; j < end; j++) {
-          const key = `${a.prefix}-${j}`
-          let value = `${key}-v`
-          if (a.valueSize && a.valueSize > value.length) value += 'x'.repeat(a.valueSize - value.length)
-          messages.push({ topic: a.topic, key, value })
-        }
-        try {
-          if (a.transactionalId) {
-            const tx = await producer.beginTransaction()
-            try {
-              await tx.send({ messages })
-              await tx.commit()
-            } catch (e) {
-              await tx.abort().catch(() => {})
-              throw e
-            }
-          } else {
-            await producer.send({ messages })
-          }
-          st.acked += messages.length
-        } catch (e) {
-          addError(e)
+      await contract.produceChunks(a, st, log,
+        messages => contract.sendChunk(a, producer, () => producer.beginTransaction(),
+          { messages: messages.map(m => ({ topic: a.topic, ...m })) }),
+        e => {
+          st.addError(e)
           log(`send failed: ${e.stack || e}${e.errors ? ' ' + e.errors.map(x => (x && x.stack) || x).join('; ') : ''}`)
-        }
-        i = end
-      }
-      const s = (Date.now() - t0) / 1000
-      log(`produced ${a.count} records in ${s.toFixed(2)}s (${(a.count / (s || 1e-3)).toFixed(0)} records/s), ${st.acked} acked`)
+        })
       await recordBrokers(producer)
     } finally {
       await producer.close().catch(() => {})
@@ -141,12 +76,10 @@ async function main () {
   async function consume () {
     const consumer = new K.Consumer({
       ...base,
-      groupId: a.group || `${a.prefix}-group`,
+      groupId: contract.group(a),
       deserializers: K.stringDeserializers
     })
-    const seen = new Uint32Array(a.count)
-    const last = new Map()
-    let consumed = 0; let dups = 0; let ooo = 0; let distinct = 0
+    const tally = new contract.Tally(a)
     const opts = { topics: [a.topic], mode: K.MessagesStreamModes.COMMITTED, fallbackMode: K.MessagesStreamFallbackModes.EARLIEST }
     if (a.transactionalId) opts.isolationLevel = K.FetchIsolationLevels.READ_COMMITTED
     try {
@@ -154,24 +87,12 @@ async function main () {
       let stopping = false // leaving the loop aborts the stream's pending fetch: not an error
       stream.on('error', e => {
         log(`consumer stream: ${e.stack || e}`)
-        if (!stopping) addError(e)
+        if (!stopping) st.addError(e)
       })
       const deadline = setTimeout(() => { stopping = true; stream.close().catch(() => {}) }, 60000)
       for await (const m of stream) {
-        const k = m.key || ''
-        if (k.startsWith(a.prefix + '-')) {
-          const i = Number(k.slice(a.prefix.length + 1))
-          if (Number.isInteger(i)) {
-            consumed++
-            if (i >= 0 && i < a.count) {
-              if (seen[i]++) dups++
-              else distinct++
-              if (i < (last.has(m.partition) ? last.get(m.partition) : -1)) ooo++
-              last.set(m.partition, i)
-            }
-          }
-        }
-        if (distinct === a.count) {
+        tally.add(m.key || '', m.partition)
+        if (tally.complete) {
           stopping = true
           break
         }
@@ -181,40 +102,11 @@ async function main () {
     } finally {
       await consumer.close(true).catch(e => log(`consumer close: ${e}`))
     }
-    let missing = 0
-    for (let i = 0; i < a.count; i++) if (!seen[i]) missing++
-    return { consumed, dups, missing, ooo }
+    return tally.counts()
   }
 
-  let counts = { consumed: 0, dups: 0, missing: 0, ooo: 0 }
-  try {
-    await produce()
-  } catch (e) {
-    log(`producer failed: ${e.stack || e}`)
-    addError(e)
-  }
-  if (a.consume) {
-    try {
-      counts = await consume()
-    } catch (e) {
-      log(`consumer failed: ${e.stack || e}`)
-      addError(e)
-      counts.missing = a.count
-    }
-  }
-  process.stdout.write(JSON.stringify({
-    client: '@platformatic/kafka',
-    version: VERSION,
-    produced: a.count,
-    acked: st.acked,
-    consumed: counts.consumed,
-    duplicates: counts.dups,
-    missing: counts.missing,
-    out_of_order: counts.ooo,
-    brokers_seen: [...st.brokers].sort(),
-    errors: st.errors
-  }) + '\n')
-  process.exit(0)
+  const counts = await contract.run(a, st, log, produce, consume)
+  contract.printSummary('@platformatic/kafka', VERSION, a, st, counts)
 }
 
 main().catch(e => {

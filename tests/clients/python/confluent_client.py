@@ -10,40 +10,26 @@ Unset options are librdkafka's own defaults. One JSON summary line on stdout; li
 logs and everything else go to stderr. "version" is confluent-kafka's version; "librdkafka"
 is the librdkafka underneath.
 """
-import argparse
-import json
 import sys
 import time
 
 import confluent_kafka
 from confluent_kafka import Consumer, KafkaError, Producer
 
+import contract
+
 _v = confluent_kafka.version()  # (str, int) in 1.x, a str in 2.x
 VERSION = _v[0] if isinstance(_v, tuple) else str(_v)
 LIBRDKAFKA = confluent_kafka.libversion()[0]
 
-
-def log(msg):
-    sys.stderr.write("confluent_client: %s\n" % msg)
-    sys.stderr.flush()
+log = contract.logger("confluent_client")
 
 
-class State:
-    def __init__(self):
-        self.acked = 0
-        self.errors = []
-        self.brokers = set()
-
-    def error(self, e):
+class State(contract.State):
+    def describe(self, e):
         if isinstance(e, KafkaError):
-            text = e.name()
-        elif isinstance(e, BaseException):
-            text = "%s: %s" % (type(e).__name__, e)
-        else:
-            text = str(e)
-        text = text[:200]
-        if text not in self.errors and len(self.errors) < 8:
-            self.errors.append(text)
+            return e.name()
+        return super().describe(e)
 
 
 def record_brokers(st, handle):
@@ -96,17 +82,13 @@ def produce(a, st):
     for i in range(a.count):
         if tx and i % 100 == 0:
             p.begin_transaction()
-        if a.rate:
-            ahead = i / a.rate - (time.monotonic() - t0)
-            if ahead > 0:
-                p.poll(ahead)
-        key = "%s-%d" % (a.prefix, i)
-        value = (key + "-v").encode()
-        if a.value_size and a.value_size > len(value):
-            value += b"x" * (a.value_size - len(value))
+        wait = contract.ahead(a.rate, i, t0)
+        if wait > 0:
+            p.poll(wait)
+        key, value = contract.record(a, i, encode=True)
         while True:
             try:
-                p.produce(a.topic, key=key.encode(), value=value, on_delivery=on_delivery)
+                p.produce(a.topic, key=key, value=value, on_delivery=on_delivery)
                 break
             except BufferError:  # local queue full: serve delivery reports, then retry
                 p.poll(0.01)
@@ -122,99 +104,38 @@ def produce(a, st):
     left = p.flush(150)
     if left:
         st.error("%d deliveries not reported within the flush timeout" % left)
-    elapsed = time.monotonic() - t0
-    log("produced %d records in %.2fs (%.0f records/s), %d acked" % (
-        a.count, elapsed, a.count / elapsed if elapsed > 0 else 0, st.acked))
+    contract.log_produced(log, "produced", a.count, time.monotonic() - t0, st.acked)
     record_brokers(st, p)
 
 
 def consume(a, st, tx):
     cfg = base_config(a)
-    cfg.update({"group.id": a.group or "%s-group" % a.prefix,
+    cfg.update({"group.id": contract.group(a),
                 "auto.offset.reset": "earliest",
                 "enable.partition.eof": False})
     if tx:
         cfg["isolation.level"] = "read_committed"
     c = Consumer(cfg)
     c.subscribe([a.topic])
-    seen = [0] * a.count
-    last = {}
-    consumed = dups = ooo = distinct = 0
-    prefix = a.prefix.encode()
-    plen = len(prefix)
+    tally = contract.Tally(a)
     deadline = time.monotonic() + 60
-    while distinct < a.count and time.monotonic() < deadline:
+    while not tally.complete and time.monotonic() < deadline:
         msgs = c.consume(num_messages=500, timeout=0.5)
         for m in msgs:
             if m.error():
                 if m.error().code() != KafkaError._PARTITION_EOF:
                     st.error(m.error())
                 continue
-            k = m.key() or b""
-            if not (k.startswith(prefix) and k[plen:plen + 1] == b"-"):
-                continue
-            try:
-                i = int(k[plen + 1:])
-            except ValueError:
-                continue
-            consumed += 1
-            if 0 <= i < a.count:
-                if seen[i]:
-                    dups += 1
-                else:
-                    distinct += 1
-                seen[i] += 1
-                if i < last.get(m.partition(), -1):
-                    ooo += 1
-                last[m.partition()] = i
+            tally.add(m.key(), m.partition())
     record_brokers(st, c)
     c.close()
-    return consumed, dups, seen.count(0), ooo
-
-
-def summary(a, st, counts):
-    consumed, dups, missing, ooo = counts
-    return {"client": "confluent-kafka", "version": VERSION, "librdkafka": LIBRDKAFKA,
-            "produced": a.count, "acked": st.acked, "consumed": consumed, "duplicates": dups,
-            "missing": missing, "out_of_order": ooo, "brokers_seen": sorted(st.brokers),
-            "errors": st.errors}
+    return tally.counts()
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--bootstrap", required=True)
-    ap.add_argument("--topic", required=True)
-    ap.add_argument("--count", type=int, default=100)
-    ap.add_argument("--prefix", required=True)
-    ap.add_argument("--acks", choices=["all", "1", "0", "-1"])
-    ap.add_argument("--idempotent", action="store_true")
-    ap.add_argument("--compression", choices=["none", "gzip", "snappy", "lz4", "zstd"])
-    ap.add_argument("--max-in-flight", type=int)
-    ap.add_argument("--linger-ms", type=int)
-    ap.add_argument("--consume", action="store_true")
-    ap.add_argument("--group")
-    ap.add_argument("--rate", type=float)
-    ap.add_argument("--value-size", type=int)
-    ap.add_argument("--transactional-id")
-    a = ap.parse_args()
-    st = State()
-    try:
-        produce(a, st)
-    except Exception as e:  # noqa: BLE001 - e.g. no broker answered
-        log("producer failed: %r" % e)
-        st.error(e)
-        print(json.dumps(summary(a, st, (0, 0, a.count if a.consume else 0, 0))))
-        return 0  # it ran: the summary says what failed, the test judges
-    counts = (0, 0, 0, 0)
-    if a.consume:
-        try:
-            counts = consume(a, st, bool(a.transactional_id))
-        except Exception as e:  # noqa: BLE001
-            log("consumer failed: %r" % e)
-            st.error(e)
-            counts = (0, 0, a.count, 0)
-    print(json.dumps(summary(a, st, counts)))
-    return 0
+    a = contract.parse_args(__doc__)
+    return contract.run(a, State(), log, produce, consume, {
+        "client": "confluent-kafka", "version": VERSION, "librdkafka": LIBRDKAFKA})
 
 
 if __name__ == "__main__":
