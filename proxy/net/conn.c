@@ -195,38 +195,83 @@ static void maybe_finish(kc_conn_t *c)
 
 static void on_write(uv_write_t *req, int status);
 
-/* Start one write of as many queued frames as fit, unless one is in progress. A spliced
- * frame goes out as three pieces: original bytes before the region, the new bytes, original
- * bytes after; its size prefix is patched first. */
+/* Drop the n frames at the head of q: written (counted) or abandoned. */
+static void release_head(kc_conn_t *c, kc_side_t *s, uint32_t n, bool written)
+{
+    kc_outq_t *q = &s->out;
+    for (uint32_t i = 0; i < n; i++) {
+        kc_frame_t *f = &q->ring[q->head++ & q->mask];
+        size_t len = kc_frame_wire_len(f);
+        q->bytes -= len;
+        if (written)
+            s->bytes_out += len;
+        kc_frame_release(&c->px->pool, f);
+    }
+}
+
+/* Gather up to KC_OUTQ_IOV pieces of the frames at the head of q into q->iov. A spliced frame
+ * goes out as three pieces: original bytes before the region, the new bytes, original bytes
+ * after; its size prefix is patched first. Returns the number of frames, and in *niov and
+ * *bytes what they take. */
+static uint32_t gather(kc_outq_t *q, unsigned *niov, size_t *bytes)
+{
+    uint32_t n = 0;
+    *niov = 0;
+    *bytes = 0;
+    for (uint64_t i = q->head; i < q->tail; i++, n++) {
+        kc_frame_t *f = &q->ring[i & q->mask];
+        if (*niov + (f->splice.buf ? 3 : 1) > KC_OUTQ_IOV)
+            break;
+        *bytes += kc_frame_wire_len(f);
+        if (!f->splice.buf) {
+            q->iov[(*niov)++] = uv_buf_init((char *)f->data, f->len);
+            continue;
+        }
+        kc_put_be32(f->data, kc_frame_wire_len(f) - 4);
+        uint32_t before = 4 + f->splice.off, after = before + f->splice.len;
+        q->iov[(*niov)++] = uv_buf_init((char *)f->data, before);
+        q->iov[(*niov)++] = uv_buf_init((char *)f->splice.buf->data, f->splice.buf_len);
+        q->iov[(*niov)++] = uv_buf_init((char *)f->data + after, f->len - after);
+    }
+    return n;
+}
+
+/* Write what is queued, unless a write is in progress. The socket is tried at once
+ * (uv_try_write): when it takes everything, as it mostly does, the frames go back to the
+ * pool right away, with no write request and no callback a loop iteration later. Whatever it
+ * does not take goes through one uv_write, and frames that arrive meanwhile wait for it. */
 static void side_flush(kc_conn_t *c, kc_side_t *s)
 {
     kc_outq_t *q = &s->out;
-    if (!s->open || q->writing || outq_idle(q))
-        return;
-    unsigned niov = 0;
-    uint32_t n = 0;
-    for (uint64_t i = q->head; i < q->tail; i++, n++) {
-        kc_frame_t *f = &q->ring[i & q->mask];
-        if (!f->splice.buf) {
-            if (niov + 1 > KC_OUTQ_IOV)
-                break;
-            q->iov[niov++] = uv_buf_init((char *)f->data, f->len);
+    while (s->open && !q->writing && !outq_idle(q)) {
+        unsigned niov;
+        size_t bytes;
+        uint32_t n = gather(q, &niov, &bytes);
+        int w = uv_try_write((uv_stream_t *)&s->tcp, q->iov, niov);
+        if (w == (int)bytes) {
+            release_head(c, s, n, true);
             continue;
         }
-        if (niov + 3 > KC_OUTQ_IOV)
-            break;
-        kc_put_be32(f->data, kc_frame_wire_len(f) - 4);
-        uint32_t before = 4 + f->splice.off, after = before + f->splice.len;
-        q->iov[niov++] = uv_buf_init((char *)f->data, before);
-        q->iov[niov++] = uv_buf_init((char *)f->splice.buf->data, f->splice.buf_len);
-        q->iov[niov++] = uv_buf_init((char *)f->data + after, f->len - after);
-    }
-    q->writing = n;
-    int rc = uv_write(&q->req, (uv_stream_t *)&s->tcp, q->iov, niov, on_write);
-    if (rc) {
-        q->writing = 0;
-        kc_conn_close(c, KC_LOG_INFO, "write to %s failed: %s", s == &c->client ? "client" : "broker",
-                      uv_strerror(rc));
+        if (w < 0 && w != UV_EAGAIN) {
+            kc_conn_close(c, KC_LOG_INFO, "write to %s failed: %s",
+                          s == &c->client ? "client" : "broker", uv_strerror(w));
+            return;
+        }
+        /* Skip what the socket took; the rest goes out as one write request. */
+        size_t done = w > 0 ? (size_t)w : 0;
+        unsigned first = 0;
+        while (done >= q->iov[first].len)
+            done -= q->iov[first++].len;
+        q->iov[first].base += done;
+        q->iov[first].len -= done;
+        q->writing = n;
+        int rc = uv_write(&q->req, (uv_stream_t *)&s->tcp, q->iov + first, niov - first, on_write);
+        if (rc) {
+            q->writing = 0;
+            kc_conn_close(c, KC_LOG_INFO, "write to %s failed: %s",
+                          s == &c->client ? "client" : "broker", uv_strerror(rc));
+        }
+        return;
     }
 }
 
@@ -287,14 +332,7 @@ static void on_write(uv_write_t *req, int status)
     kc_outq_t *q = container_of(req, kc_outq_t, req);
     kc_side_t *s = container_of(q, kc_side_t, out);
     kc_conn_t *c = s->tcp.data;
-    for (uint32_t i = 0; i < q->writing; i++) {
-        kc_frame_t *f = &q->ring[q->head++ & q->mask];
-        size_t len = kc_frame_wire_len(f);
-        q->bytes -= len;
-        if (status == 0)
-            s->bytes_out += len;
-        kc_frame_release(&c->px->pool, f);
-    }
+    release_head(c, s, q->writing, status == 0);
     q->writing = 0;
     if (c->state == KC_CONN_CLOSING)
         return;
