@@ -72,7 +72,7 @@ static size_t counts_json(const kc_api_counts_t *t, char *out, size_t cap)
         int k = snprintf(item, sizeof(item), "%s%s%s%s\"%d\":%u%s", first && i ? "," : "",
                          first ? "\"" : "", first ? kc_api_name(a->api_key) : "",
                          first ? "\":{" : ",", a->api_version, a->count, last ? "}" : "");
-        if (k < 0 || n + (size_t)k + 2 > cap)
+        if (k < 0 || n + (size_t)k + 3 > cap) /* room left for two braces and the NUL */
             break;
         memcpy(out + n, item, (size_t)k);
         n += (size_t)k;
@@ -115,6 +115,8 @@ static void log_summary(kc_conn_t *c)
     n += counts_json(&c->apis, fields + n, sizeof(fields) - n);
     append(fields, &n, sizeof(fields), ",\"rewrites\":");
     n += counts_json(&c->rewrites, fields + n, sizeof(fields) - n);
+    if (c->apis.dropped)
+        append(fields, &n, sizeof(fields), ",\"requests_not_counted\":%u", c->apis.dropped);
     kc_log_ctx_t ctx = kc_conn_log_ctx(c);
     kc_log_event(c->close_level, &ctx, "conn_close", fields);
 }
