@@ -9,6 +9,7 @@
 #include "kafka/api.h"
 #include "kafka/header.h"
 #include "kafka/metadata.h"
+#include "net/addr.h"
 #include "proxy.h"
 #include "route/rewrite.h"
 #include "util/log.h"
@@ -18,18 +19,25 @@
 #define CORRELATION_ID 0x6b630001 /* "kc" */
 
 static void attempt(kc_discovery_t *d);
+static void on_connect(uv_connect_t *req, int status);
+static void on_timeout(uv_timer_t *t);
 
 static void on_retry(uv_timer_t *t) { attempt(t->data); }
+
+/* The next attempt, after a backoff, unless discovery is done or stopping. */
+static void retry_later(kc_discovery_t *d)
+{
+    if (d->done || d->stopping)
+        return;
+    uint64_t backoff = d->attempt < 6 ? 200u << d->attempt : MAX_BACKOFF_MS;
+    uv_timer_start(&d->timer, on_retry, backoff < MAX_BACKOFF_MS ? backoff : MAX_BACKOFF_MS, 0);
+}
 
 static void on_tcp_closed(uv_handle_t *h)
 {
     kc_discovery_t *d = h->data;
     d->tcp_open = false;
-    kc_framer_free(&d->framer);
-    if (!d->done && !d->stopping) {
-        uint64_t backoff = d->attempt < 6 ? 200u << d->attempt : MAX_BACKOFF_MS;
-        uv_timer_start(&d->timer, on_retry, backoff < MAX_BACKOFF_MS ? backoff : MAX_BACKOFF_MS, 0);
-    }
+    retry_later(d);
 }
 
 static void finish_attempt(kc_discovery_t *d, const char *failure)
@@ -39,8 +47,11 @@ static void finish_attempt(kc_discovery_t *d, const char *failure)
     uv_timer_stop(&d->timer);
     kc_buf_unref(&d->px->pool, d->req);
     d->req = NULL;
+    kc_framer_free(&d->framer);
     if (d->tcp_open && !uv_is_closing((uv_handle_t *)&d->tcp))
         uv_close((uv_handle_t *)&d->tcp, on_tcp_closed);
+    else if (!d->tcp_open)
+        retry_later(d);
 }
 
 static int on_frame(void *ctx, kc_frame_t *f)
@@ -129,20 +140,47 @@ static void on_timeout(uv_timer_t *t)
     finish_attempt(d, "the cluster did not answer in time");
 }
 
+static void connect_to(kc_discovery_t *d, const struct sockaddr *sa)
+{
+    kc_proxy_t *px = d->px;
+    uv_tcp_init(px->loop, &d->tcp);
+    d->tcp.data = d;
+    d->tcp_open = true;
+    d->connect_req.data = d;
+    int rc = kc_addr_bind_source(&d->tcp, px->cfg->upstream_bind);
+    if (!rc)
+        rc = uv_tcp_connect(&d->connect_req, &d->tcp, sa, on_connect);
+    if (rc) {
+        finish_attempt(d, uv_strerror(rc));
+        return;
+    }
+    uv_timer_start(&d->timer, on_timeout, ATTEMPT_TIMEOUT_MS, 0);
+}
+
+static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+{
+    kc_discovery_t *d = req->data;
+    d->resolving = false;
+    if (d->stopping) {
+        uv_freeaddrinfo(res);
+        return;
+    }
+    if (status < 0) {
+        char why[160];
+        snprintf(why, sizeof(why), "cannot resolve the upstream: %s", uv_strerror(status));
+        finish_attempt(d, why);
+    } else {
+        connect_to(d, res->ai_addr);
+    }
+    uv_freeaddrinfo(res);
+}
+
+/* One try: the next --upstream in turn, resolved when it is a name. */
 static void attempt(kc_discovery_t *d)
 {
     kc_proxy_t *px = d->px;
     const kc_config_t *cfg = px->cfg;
     const kc_hostport_t *u = &cfg->upstreams[d->attempt++ % (uint32_t)cfg->nupstreams];
-    struct sockaddr_storage ss;
-    if (uv_ip4_addr(u->host, u->port, (struct sockaddr_in *)&ss) &&
-        uv_ip6_addr(u->host, u->port, (struct sockaddr_in6 *)&ss)) {
-        /* Names are resolved by clients' connections; discovery needs an address. */
-        kc_log(KC_LOG_INFO, "discovery: upstream %s is a name; brokers are learned from the first "
-                            "client's metadata", u->host);
-        d->done = true;
-        return;
-    }
     kc_wr_t w;
     kc_wr_init(&w, &px->pool, 64, false);
     kc_metadata_request_brokers(&w, CORRELATION_ID, "kchaos");
@@ -150,24 +188,21 @@ static void attempt(kc_discovery_t *d)
     d->req = kc_wr_take(&w, &len);
     d->out.len = len;
     kc_framer_init(&d->framer, &px->pool, cfg->max_frame);
-    uv_tcp_init(px->loop, &d->tcp);
-    d->tcp.data = d;
-    d->tcp_open = true;
-    d->connect_req.data = d;
-    int rc = 0;
-    if (cfg->upstream_bind) {
-        struct sockaddr_storage src;
-        if (uv_ip4_addr(cfg->upstream_bind, 0, (struct sockaddr_in *)&src) == 0 ||
-            uv_ip6_addr(cfg->upstream_bind, 0, (struct sockaddr_in6 *)&src) == 0)
-            rc = uv_tcp_bind(&d->tcp, (struct sockaddr *)&src, 0);
-    }
-    if (!rc)
-        rc = uv_tcp_connect(&d->connect_req, &d->tcp, (struct sockaddr *)&ss, on_connect);
-    if (rc) {
-        finish_attempt(d, uv_strerror(rc));
+    struct sockaddr_storage ss;
+    if (kc_addr_parse(u->host, u->port, &ss) == 0) {
+        connect_to(d, (struct sockaddr *)&ss);
         return;
     }
-    uv_timer_start(&d->timer, on_timeout, ATTEMPT_TIMEOUT_MS, 0);
+    char port[8];
+    snprintf(port, sizeof(port), "%u", u->port);
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+    d->gai.data = d;
+    d->resolving = true;
+    int rc = uv_getaddrinfo(px->loop, &d->gai, on_resolved, u->host, port, &hints);
+    if (rc) {
+        d->resolving = false;
+        finish_attempt(d, uv_strerror(rc));
+    }
 }
 
 void kc_discovery_start(kc_discovery_t *d, kc_proxy_t *px)
@@ -181,10 +216,13 @@ void kc_discovery_start(kc_discovery_t *d, kc_proxy_t *px)
 void kc_discovery_stop(kc_discovery_t *d)
 {
     d->stopping = true;
+    if (d->resolving)
+        uv_cancel((uv_req_t *)&d->gai); /* its callback sees `stopping` */
     if (!uv_is_closing((uv_handle_t *)&d->timer))
         uv_close((uv_handle_t *)&d->timer, NULL);
     if (d->tcp_open && !uv_is_closing((uv_handle_t *)&d->tcp))
         uv_close((uv_handle_t *)&d->tcp, on_tcp_closed);
     kc_buf_unref(&d->px->pool, d->req);
     d->req = NULL;
+    kc_framer_free(&d->framer);
 }

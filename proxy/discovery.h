@@ -17,12 +17,14 @@ typedef struct kc_discovery {
     uv_tcp_t tcp;
     uv_timer_t timer;      /* retry backoff and per-attempt timeout */
     uv_connect_t connect_req;
+    uv_getaddrinfo_t gai;  /* resolving an --upstream given as a name */
     uv_write_t write_req;
     uv_buf_t out;
     kc_buf_t *req;         /* the MetadataRequest being sent; owned */
     kc_framer_t framer;
     uint32_t attempt;
     bool tcp_open;
+    bool resolving;
     bool done;
     bool stopping;
 } kc_discovery_t;

@@ -11,6 +11,7 @@
 #include "../kafka/wire.h"
 #include "../pipeline.h"
 #include "../proxy.h"
+#include "addr.h"
 
 #define container_of(p, T, m) ((T *)((char *)(p) - offsetof(T, m)))
 
@@ -498,15 +499,7 @@ static void connect_to(kc_conn_t *c, const struct sockaddr *sa)
     uv_tcp_init(c->px->loop, &c->upstream.tcp);
     c->upstream.tcp.data = c;
     c->upstream.open = true;
-    int rc = 0;
-    if (cfg->upstream_bind) {
-        struct sockaddr_storage src;
-        if (uv_ip4_addr(cfg->upstream_bind, 0, (struct sockaddr_in *)&src) &&
-            uv_ip6_addr(cfg->upstream_bind, 0, (struct sockaddr_in6 *)&src))
-            rc = UV_EINVAL;
-        else
-            rc = uv_tcp_bind(&c->upstream.tcp, (struct sockaddr *)&src, 0);
-    }
+    int rc = kc_addr_bind_source(&c->upstream.tcp, cfg->upstream_bind);
     c->connect_req.data = c;
     if (!rc)
         rc = uv_tcp_connect(&c->connect_req, &c->upstream.tcp, sa, on_connected);
@@ -589,11 +582,9 @@ static void upstream_connect(kc_conn_t *c)
         port = u->port;
     }
     c->upstream_tries++;
-    snprintf(c->upstream.addr, sizeof(c->upstream.addr), strchr(host, ':') ? "[%s]:%u" : "%s:%u",
-             host, port);
+    kc_addr_format(c->upstream.addr, sizeof(c->upstream.addr), host, port);
     struct sockaddr_storage ss;
-    if (uv_ip4_addr(host, (int)port, (struct sockaddr_in *)&ss) == 0 ||
-        uv_ip6_addr(host, (int)port, (struct sockaddr_in6 *)&ss) == 0) {
+    if (kc_addr_parse(host, (uint16_t)port, &ss) == 0) {
         connect_to(c, (struct sockaddr *)&ss);
         return;
     }
@@ -616,17 +607,17 @@ static void peer_name(uv_tcp_t *t, char *out, size_t len)
     struct sockaddr_storage ss;
     int n = sizeof(ss);
     char ip[64] = "?";
-    if (uv_tcp_getpeername(t, (struct sockaddr *)&ss, &n) != 0) {
-        snprintf(out, len, "?");
-        return;
+    unsigned port = 0;
+    if (uv_tcp_getpeername(t, (struct sockaddr *)&ss, &n) == 0) {
+        if (ss.ss_family == AF_INET6) {
+            uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof(ip));
+            port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+        } else {
+            uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof(ip));
+            port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+        }
     }
-    if (ss.ss_family == AF_INET6) {
-        uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof(ip));
-        snprintf(out, len, "[%s]:%u", ip, ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
-    } else {
-        uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof(ip));
-        snprintf(out, len, "%s:%u", ip, ntohs(((struct sockaddr_in *)&ss)->sin_port));
-    }
+    kc_addr_format(out, len, ip, port);
 }
 
 void kc_conn_accept(kc_listener_t *l)

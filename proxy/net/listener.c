@@ -6,6 +6,7 @@
 
 #include "../proxy.h"
 #include "../util/log.h"
+#include "addr.h"
 #include "conn.h"
 
 static void on_connection(uv_stream_t *server, int status)
@@ -40,20 +41,11 @@ void kc_listener_reject(kc_listener_t *l)
     uv_close((uv_handle_t *)&l->spare, handle_closed);
 }
 
-static int resolve_bind(const char *host, uint16_t port, struct sockaddr_storage *ss)
-{
-    if (uv_ip4_addr(host, port, (struct sockaddr_in *)ss) == 0)
-        return 0;
-    if (uv_ip6_addr(host, port, (struct sockaddr_in6 *)ss) == 0)
-        return 0;
-    return UV_EINVAL;
-}
-
 int kc_listener_open(kc_proxy_t *px, const char *host, uint16_t port, int32_t node_id,
                      kc_listener_t **out)
 {
     struct sockaddr_storage ss;
-    int rc = resolve_bind(host, port, &ss);
+    int rc = kc_addr_parse(host, port, &ss);
     if (rc) {
         kc_log(KC_LOG_ERROR, "listen: '%s' is not an IP address", host);
         return rc;

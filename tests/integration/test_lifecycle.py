@@ -84,3 +84,25 @@ def test_signal_drains_in_flight_requests_and_exits_0(mock, sig):
         rc = kc.stop()
     assert rc == 0, kc.log_text()[-3000:]
     assert "kchaos shutting down" in kc.log_text()
+
+
+def test_upstream_by_name_and_a_dead_first_upstream(mock):
+    """--upstream names resolve (discovery and client connections alike), and a bootstrap
+    connection tries the next --upstream when the first refuses."""
+    dead = harness.free_port_block(1)
+    port = mock.bootstrap.split(",")[0].rsplit(":", 1)[1]
+
+    class Named(harness.Cluster):
+        node_id_base = mock.node_id_base
+        bootstrap = "127.0.0.1:%d,localhost:%s" % (dead, port)
+        brokers = mock.brokers
+
+    with harness.Kchaos(Named()) as kc:  # waits for discovery to open every broker's port
+        s = socket.create_connection(("127.0.0.1", kc.port), timeout=10)
+        for corr in range(1, 5):  # several connections: each bootstrap one starts elsewhere
+            with socket.create_connection(("127.0.0.1", kc.port), timeout=10) as c:
+                c.sendall(kwire.metadata_request_v1(corr))
+                assert kwire.Reader(kwire.recv_frame(c)).i32() == corr
+        s.close()
+    assert "trying the next --upstream" in kc.log_text()
+    assert "discovery: 3 broker(s)" in kc.log_text()

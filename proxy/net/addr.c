@@ -1,0 +1,28 @@
+/* Socket addresses: see addr.h. */
+#include "addr.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int kc_addr_parse(const char *host, uint16_t port, struct sockaddr_storage *ss)
+{
+    if (uv_ip4_addr(host, port, (struct sockaddr_in *)ss) == 0)
+        return 0;
+    if (uv_ip6_addr(host, port, (struct sockaddr_in6 *)ss) == 0)
+        return 0;
+    return UV_EINVAL;
+}
+
+int kc_addr_bind_source(uv_tcp_t *tcp, const char *source)
+{
+    if (!source)
+        return 0;
+    struct sockaddr_storage ss;
+    int rc = kc_addr_parse(source, 0, &ss);
+    return rc ? rc : uv_tcp_bind(tcp, (struct sockaddr *)&ss, 0);
+}
+
+void kc_addr_format(char *out, size_t len, const char *host, unsigned port)
+{
+    snprintf(out, len, strchr(host, ':') ? "[%s]:%u" : "%s:%u", host, port);
+}

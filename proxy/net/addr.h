@@ -1,0 +1,17 @@
+/* Socket addresses: numeric hosts parsed the one way every listener and connection uses, and
+ * the --upstream-bind source address applied to a socket before it connects. */
+#ifndef KC_NET_ADDR_H
+#define KC_NET_ADDR_H
+
+#include <stdint.h>
+#include <uv.h>
+
+/* An IPv4 or IPv6 literal and a port into ss: 0, or UV_EINVAL when host is a name. */
+int kc_addr_parse(const char *host, uint16_t port, struct sockaddr_storage *ss);
+/* Bind tcp to source (an address literal, any port) so its connection leaves from there;
+ * 0 when source is NULL. */
+int kc_addr_bind_source(uv_tcp_t *tcp, const char *source);
+/* "host:port", "[v6]:port" into out. */
+void kc_addr_format(char *out, size_t len, const char *host, unsigned port);
+
+#endif
