@@ -56,8 +56,6 @@ def test_group_of_two(kchaos, guard):
     """Two consumers in one group split t1's 3 partitions between them through kchaos (the
     coordinator's address and both members' fetches go through it) and read every record once."""
     count = 3000
-    s = run(kchaos, DEBIAN, "--topic", "t1", "--prefix", "grp", "--count", count)
-    assert s["acked"] == count, s
     conf = {"bootstrap.servers": kchaos.bootstrap, "group.id": "grp-two",
             "auto.offset.reset": "earliest", "enable.partition.eof": False,
             "client.id": "kchaos-test-group"}
@@ -72,6 +70,17 @@ def test_group_of_two(kchaos, guard):
 
     for name, c in members.items():
         c.subscribe(["t1"], on_assign=on_assign(name))
+    # The group settles over both members first; only then do records arrive, so that neither
+    # can read them all before the other has joined (whatever the machine's speed).
+    settled = lambda: (assigned["a"] and assigned["b"] and not assigned["a"] & assigned["b"]
+                       and assigned["a"] | assigned["b"] == {0, 1, 2})
+    deadline = time.monotonic() + 60
+    while not settled() and time.monotonic() < deadline:
+        for c in members.values():
+            c.consume(num_messages=1, timeout=0.2)
+    assert settled(), "the group did not settle over both members: %s" % assigned
+    s = run(kchaos, DEBIAN, "--topic", "t1", "--prefix", "grp", "--count", count)
+    assert s["acked"] == count, s
     seen, last = {}, {}
     dups = ooo = 0
     errors = set()
