@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kafka/records.h"
+
 #define CHECK(cond)                                                                                \
     do {                                                                                           \
         if (!(cond)) {                                                                             \
@@ -30,6 +32,25 @@ static inline int in_range(const void *p, size_t n, const uint8_t *start, size_t
 {
     const uint8_t *q = p;
     return q >= start && q <= start + len && n <= (size_t)(start + len - q);
+}
+
+/* What every batch a records walk reports must satisfy, and a tally the caller checks against
+ * the walk's result (the batches must tile the payload exactly). */
+typedef struct fuzz_walk {
+    int n;
+    uint64_t bytes;
+} fuzz_walk_t;
+
+static inline void fuzz_on_batch(void *arg, const kc_batch_t *b)
+{
+    fuzz_walk_t *w = arg;
+    CHECK(b->magic >= 0 && b->magic <= 2);
+    CHECK(b->size >= (b->magic == 2 ? 61u : 18u));
+    CHECK(b->compression >= 0 && b->compression <= 7);
+    if (b->magic < 2)
+        CHECK(b->records == 1 && b->producer_id == -1 && !b->transactional && !b->control);
+    w->n++;
+    w->bytes += b->size;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

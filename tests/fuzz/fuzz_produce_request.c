@@ -12,23 +12,6 @@ typedef struct ctx {
     int parts;
 } ctx_t;
 
-typedef struct walk {
-    int n;
-    uint64_t bytes;
-} walk_t;
-
-static void on_batch(void *arg, const kc_batch_t *b)
-{
-    walk_t *w = arg;
-    CHECK(b->magic >= 0 && b->magic <= 2);
-    CHECK(b->size >= (b->magic == 2 ? 61u : 18u));
-    CHECK(b->compression >= 0 && b->compression <= 7);
-    if (b->magic < 2)
-        CHECK(b->records == 1 && b->producer_id == -1 && !b->transactional && !b->control);
-    w->n++;
-    w->bytes += b->size;
-}
-
 static void on_part(void *arg, const kc_produce_part_t *p)
 {
     ctx_t *c = arg;
@@ -46,8 +29,8 @@ static void on_part(void *arg, const kc_produce_part_t *p)
         return;
     }
     CHECK(p->records && in_range(p->records, (size_t)p->records_len, c->body, c->len));
-    walk_t w = {0};
-    int n = kc_records_walk(p->records, p->records_len, on_batch, &w);
+    fuzz_walk_t w = {0};
+    int n = kc_records_walk(p->records, p->records_len, fuzz_on_batch, &w);
     if (n >= 0) {
         /* A clean walk accounts for every byte, batch by batch. */
         CHECK(n == w.n);
