@@ -76,7 +76,29 @@ static int set_host(kc_broker_t *b, kc_str_t host)
     return 0;
 }
 
-static int add(kc_route_t *rt, int32_t node_id, kc_broker_t **out);
+static int add(kc_route_t *rt, int32_t node_id, kc_broker_t **out)
+{
+    uint16_t lport;
+    int rc = kc_route_port(rt, node_id, &lport);
+    if (rc)
+        return rc;
+    if (rt->nbrokers == rt->cap) {
+        int cap = rt->cap ? rt->cap * 2 : 8;
+        kc_broker_t *nb = realloc(rt->brokers, (size_t)cap * sizeof(*nb));
+        if (!nb)
+            return -ENOMEM;
+        /* Nothing keeps a pointer into this array across calls: listeners know their node
+         * by id and look it up (kc_route_find). */
+        rt->brokers = nb;
+        rt->cap = cap;
+    }
+    int i = lower_bound(rt, node_id);
+    memmove(&rt->brokers[i + 1], &rt->brokers[i], (size_t)(rt->nbrokers - i) * sizeof(rt->brokers[0]));
+    rt->nbrokers++;
+    rt->brokers[i] = (kc_broker_t){.node_id = node_id, .listen_port = lport};
+    *out = &rt->brokers[i];
+    return 0;
+}
 
 int kc_route_learn(kc_route_t *rt, int32_t node_id, kc_str_t host, int32_t port,
                    kc_broker_t **out)
@@ -92,29 +114,6 @@ int kc_route_learn(kc_route_t *rt, int32_t node_id, kc_str_t host, int32_t port,
     /* Open it now, before the response that names it reaches the client; retried on every
      * mention until it works. */
     return !b->listener && rt->on_new ? rt->on_new(rt->ctx, b) : 0;
-}
-
-static int add(kc_route_t *rt, int32_t node_id, kc_broker_t **out)
-{
-    uint16_t lport;
-    int rc = kc_route_port(rt, node_id, &lport);
-    if (rc)
-        return rc;
-    if (rt->nbrokers == rt->cap) {
-        int cap = rt->cap ? rt->cap * 2 : 8;
-        kc_broker_t *nb = realloc(rt->brokers, (size_t)cap * sizeof(*nb));
-        if (!nb)
-            return -ENOMEM;
-        /* Listeners keep pointers to brokers by node id, not address: see kc_route_find. */
-        rt->brokers = nb;
-        rt->cap = cap;
-    }
-    int i = lower_bound(rt, node_id);
-    memmove(&rt->brokers[i + 1], &rt->brokers[i], (size_t)(rt->nbrokers - i) * sizeof(rt->brokers[0]));
-    rt->nbrokers++;
-    rt->brokers[i] = (kc_broker_t){.node_id = node_id, .listen_port = lport};
-    *out = &rt->brokers[i];
-    return 0;
 }
 
 static int map_addr(void *ctx, int32_t node_id, kc_str_t host, int32_t port, kc_str_t *out_host,
