@@ -193,12 +193,9 @@ static void attempt(kc_discovery_t *d)
         connect_to(d, (struct sockaddr *)&ss);
         return;
     }
-    char port[8];
-    snprintf(port, sizeof(port), "%u", u->port);
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
     d->gai.data = d;
     d->resolving = true;
-    int rc = uv_getaddrinfo(px->loop, &d->gai, on_resolved, u->host, port, &hints);
+    int rc = kc_addr_resolve(px->loop, &d->gai, on_resolved, u->host, u->port);
     if (rc) {
         d->resolving = false;
         finish_attempt(d, uv_strerror(rc));

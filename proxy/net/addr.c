@@ -22,6 +22,15 @@ int kc_addr_bind_source(uv_tcp_t *tcp, const char *source)
     return rc ? rc : uv_tcp_bind(tcp, (struct sockaddr *)&ss, 0);
 }
 
+int kc_addr_resolve(uv_loop_t *loop, uv_getaddrinfo_t *req, uv_getaddrinfo_cb cb,
+                    const char *host, uint16_t port)
+{
+    char service[8];
+    snprintf(service, sizeof(service), "%u", port);
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+    return uv_getaddrinfo(loop, req, cb, host, service, &hints);
+}
+
 void kc_addr_format(char *out, size_t len, const char *host, unsigned port)
 {
     snprintf(out, len, strchr(host, ':') ? "[%s]:%u" : "%s:%u", host, port);

@@ -11,6 +11,9 @@ int kc_addr_parse(const char *host, uint16_t port, struct sockaddr_storage *ss);
 /* Bind tcp to source (an address literal, any port) so its connection leaves from there;
  * 0 when source is NULL. */
 int kc_addr_bind_source(uv_tcp_t *tcp, const char *source);
+/* Resolve a host name for a TCP connection (any family); cb as uv_getaddrinfo's. */
+int kc_addr_resolve(uv_loop_t *loop, uv_getaddrinfo_t *req, uv_getaddrinfo_cb cb,
+                    const char *host, uint16_t port);
 /* "host:port", "[v6]:port" into out. */
 void kc_addr_format(char *out, size_t len, const char *host, unsigned port);
 

@@ -588,12 +588,9 @@ static void upstream_connect(kc_conn_t *c)
         connect_to(c, (struct sockaddr *)&ss);
         return;
     }
-    char ps[8];
-    snprintf(ps, sizeof(ps), "%u", port);
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
     c->gai_req.data = c;
     c->pending++;
-    int rc = uv_getaddrinfo(c->px->loop, &c->gai_req, on_resolved, host, ps, &hints);
+    int rc = kc_addr_resolve(c->px->loop, &c->gai_req, on_resolved, host, (uint16_t)port);
     if (rc) {
         c->pending--;
         fail_connect(c, rc);
