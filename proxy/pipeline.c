@@ -242,9 +242,12 @@ int kc_pipeline_response(kc_conn_t *c, kc_frame_t *f)
         note_rewrites(c, e, &info);
 
     /* SASL v0 (pre-KIP-152): after a successful handshake the tokens carry no Kafka header. */
-    if (e->api_key == KC_API_SASL_HANDSHAKE && c->sasl_v0) {
+    int32_t ignored;
+    uint32_t body;
+    if (e->api_key == KC_API_SASL_HANDSHAKE && c->sasl_v0 &&
+        kc_resp_header_parse(msg, len, e->api_key, e->api_version, &ignored, &body) == 0) {
         kc_rd_t r;
-        kc_rd_init(&r, msg + 4, len - 4, false);
+        kc_rd_init(&r, msg + body, len - body, false);
         if (kc_sasl_handshake_response_error(&r) == 0) {
             c->opaque = true;
             kc_log_ctx_t ctx = kc_conn_log_ctx(c);

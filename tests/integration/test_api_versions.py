@@ -94,3 +94,29 @@ def test_unknown_api_key_passes_byte_for_byte_in_order(kc):
     assert [kwire.Reader(a).i32() for a in answers] == [1, 2, 3, 4], "responses in request order"
     assert answers[1] == kwire.i32(2) + b"echo:" + kwire.string("kchaos-test") + b"\x01\x02\x03payload"
     assert answers[3] == kwire.i32(4) + b"echo:" + kwire.string("kchaos-test") + b"more"
+
+
+def sasl_v0_broker(conn, key, ver, corr, msg):
+    """SaslHandshake v0 accepted, then raw SASL tokens (no Kafka header) answered as they come."""
+    if key != 17:
+        return echo_unknown(conn, key, ver, corr, msg)
+    conn.sendall(kwire.frame(kwire.i32(corr) + kwire.i16(0) + kwire.i32(1) + kwire.string("PLAIN")))
+    while True:
+        conn.sendall(kwire.frame(b"ok:" + kwire.recv_frame(conn)))
+
+
+def test_sasl_v0_tokens_pass_opaque():
+    """After a successful SaslHandshake v0 the client sends raw tokens, frames without a Kafka
+    header (pre-KIP-152): kchaos must pass them instead of reading them as requests."""
+    broker = kwire.FakeBroker(NEWER, on_request=sasl_v0_broker)
+    try:
+        with harness.Kchaos(FakeCluster(broker)) as kc:
+            with connect(kc, 0) as s:
+                s.sendall(kwire.request(17, 0, 5, kwire.string("PLAIN")))
+                r = kwire.Reader(kwire.recv_frame(s))
+                assert (r.i32(), r.i16()) == (5, 0)
+                s.sendall(kwire.frame(b"\x00tok"))  # too short to be a request header
+                assert kwire.recv_frame(s) == b"ok:\x00tok"
+            assert "connection passes opaque" in kc.log_text()
+    finally:
+        broker.close()
