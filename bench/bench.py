@@ -25,14 +25,14 @@ TOPIC = "bench"
 VALUE_SIZE = 1024
 HZ = os.sysconf("SC_CLK_TCK")
 
-# Ports: the real cluster uses base port 39590 (its listeners: 39590-39591, 39601, 39611, 39621;
-# the PEER listener is advertised as 39631). Proxies listen only in 39600-39699.
-REAL_BASE = 39590
+# Ports: the real cluster uses base port 28590 (its listeners: 28590-28591, 28601, 28611, 28621;
+# the PEER listener is advertised as 28631). Proxies listen only in 28600-28699.
+REAL_BASE = 28590
 PORTS = {
-    "real": {"kchaos": 39640, "toxiproxy-api": 39639, "kafka-proxy": 39651, "kafka-proxy-http": 39659,
-             "kroxylicious": 39660},
-    "mock": {"l4": 39671, "kroxylicious": 39675, "toxiproxy-api": 39679, "kchaos": 39680,
-             "kafka-proxy": 39685, "kafka-proxy-http": 39689},
+    "real": {"kchaos": 28640, "toxiproxy-api": 28639, "kafka-proxy": 28651, "kafka-proxy-http": 28659,
+             "kroxylicious": 28660},
+    "mock": {"l4": 28671, "kroxylicious": 28675, "toxiproxy-api": 28679, "kchaos": 28680,
+             "kafka-proxy": 28685, "kafka-proxy-http": 28689},
 }
 PATHS = ["direct", "kchaos", "haproxy", "socat", "toxiproxy", "kafka-proxy", "kroxylicious"]
 PRODUCERS = {"mock": ["librdkafka"], "real": ["librdkafka", "java"]}
@@ -520,7 +520,7 @@ def slot(a, b, path, rnd, tools, logdir, res, skipped):
     """One path in one round: start the proxy, warm it up, run every producer, stop it."""
     tag = f"{b.name}-{path}-r{rnd + 1}"
     P = Path(path, b, logdir, tools)
-    for attempt in range(3):  # our ports lie in the kernel's ephemeral range: a client may hold one
+    for attempt in range(3):  # a peer still shutting down from the last slot may hold its port
         why = P.start(tag)
         if not why:
             break

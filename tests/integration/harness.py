@@ -52,11 +52,16 @@ def port_open(port, host="127.0.0.1"):
 
 
 def free_port_block(n):
-    """A random block of n consecutive ports that are free right now. 39000-39999 is left to
-    the real Kafka clusters, whose ports are fixed (tests/integration/CMakeLists.txt)."""
+    """A random block of n consecutive ports that are free right now.
+
+    Every fixed or random port the tests listen on stays below the kernel's ephemeral range
+    (32768+ by default): a port in that range can be taken at any moment as the source port of
+    some outgoing connection, and a listener started later then fails with EADDRINUSE.
+    28000-28999 is left to the fixed ports of the real Kafka clusters, the demo and the bench
+    (tests/integration/CMakeLists.txt), 19000-19999 to the demo's own."""
     for _ in range(200):
-        base = random.randint(20000, 60000 - n)
-        if base + n > 39000 and base < 40000:
+        base = random.randint(10000, 28000 - n)
+        if base + n > 19000 and base < 20000:
             continue
         socks = []
         try:

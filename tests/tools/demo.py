@@ -30,7 +30,7 @@ def start_real_kafka():
     state = "/tmp/kchaos-demo-kafka"
     script = os.path.join(ROOT, "tests", "tools", "kafka-cluster.sh")
     print("starting Apache Kafka (3 brokers, KRaft) from Maven Central jars ...", flush=True)
-    subprocess.run([script, "start", state, "--brokers", "3", "--base-port", "39490"], check=True,
+    subprocess.run([script, "start", state, "--brokers", "3", "--base-port", "28490"], check=True,
                    stdout=subprocess.DEVNULL)
     cluster = harness.KafkaCluster(state)
     cluster.ctl("create-topic demo 6 3")
