@@ -34,7 +34,8 @@ PORTS = {
     "mock": {"l4": 28671, "kroxylicious": 28675, "toxiproxy-api": 28679, "kchaos": 28680,
              "kafka-proxy": 28685, "kafka-proxy-http": 28689},
 }
-PATHS = ["direct", "kchaos", "haproxy", "socat", "toxiproxy", "kafka-proxy", "kroxylicious"]
+# kchaos-2t is kchaos with --threads 2: two event loops sharing every port (SO_REUSEPORT).
+PATHS = ["direct", "kchaos", "kchaos-2t", "haproxy", "socat", "toxiproxy", "kafka-proxy", "kroxylicious"]
 PRODUCERS = {"mock": ["librdkafka"], "real": ["librdkafka", "java"]}
 
 
@@ -240,10 +241,11 @@ class Path:
                                 "enabled": True} for p, up in pairs], f)
                 cmd = [self.tools["toxiproxy"], "-host", "127.0.0.1", "-port", str(ports["toxiproxy-api"]),
                        "-config", cfg]
-        elif self.name == "kchaos":
+        elif self.name in ("kchaos", "kchaos-2t"):
             lo = min(b.brokers)
             cmd = [self.tools["kchaos"], "--upstream", b.bootstrap, "--listen", f"127.0.0.1:{ports['kchaos']}",
-                   "--broker-ports", str(ports["kchaos"] + 1), "--node-id-base", str(lo), "--log-level", "warn"]
+                   "--broker-ports", str(ports["kchaos"] + 1), "--node-id-base", str(lo), "--log-level", "warn",
+                   "--threads", "2" if self.name == "kchaos-2t" else "1"]
             self.bootstrap = f"127.0.0.1:{ports['kchaos']}"
             probe = [ports["kchaos"]] + [ports["kchaos"] + 1 + i - lo for i in b.brokers]
         elif self.name == "kafka-proxy":
@@ -402,7 +404,7 @@ def report(a, res, skipped, versions, install, backends, started, elapsed):
                 md = {k: med(d.get(k, [])) for k in ("mbs", "p50", "p99")}
                 mh = {k: med(h.get(k, [])) for k in ("mbs", "p50", "p99")}
                 L.append("| " + " | ".join([
-                    b.name, prod, f"**{path}**" if path == "kchaos" else path,
+                    b.name, prod, f"**{path}**" if path.startswith("kchaos") else path,
                     cell_range(s["mbs"], 1), fmt(m["rps"]),
                     fmt(ratio(m["mbs"], md["mbs"])), fmt(ratio(m["mbs"], mh["mbs"])),
                     fmt(m["p50"], 3), fmt(ratio(m["p50"], md["p50"])), fmt(ratio(m["p50"], mh["p50"])),
@@ -411,7 +413,7 @@ def report(a, res, skipped, versions, install, backends, started, elapsed):
                     "—" if path == "direct" else fmt(m["rss"], 1)]) + " |")
     L.append("")
     # kchaos against each peer
-    peers = [p for p in a.paths if p not in ("direct", "kchaos")]
+    peers = [p for p in a.paths if p not in ("direct", "kchaos", "kchaos-2t")]
     if "kchaos" in a.paths and peers:
         L.append("**kchaos against each peer** (kchaos's median ÷ the peer's: throughput above 1 and "
                  "latency, CPU, memory below 1 favour kchaos)\n")
@@ -484,7 +486,7 @@ def main():
         for b in backends:
             for path in a.paths:
                 need = {"haproxy": "haproxy", "socat": "socat", "toxiproxy": "toxiproxy",
-                        "kafka-proxy": "kafka-proxy", "kroxylicious": "kroxylicious", "kchaos": "kchaos"}.get(path)
+                        "kafka-proxy": "kafka-proxy", "kroxylicious": "kroxylicious", "kchaos": "kchaos", "kchaos-2t": "kchaos"}.get(path)
                 if need and not tools.get(need):
                     skipped[(b.name, path)] = "not installed (the reason is under Versions and installs)"
         # A fresh broker (a JVM) runs cold: one unmeasured run of each kind, direct, first.

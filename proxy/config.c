@@ -175,6 +175,13 @@ static int set_drain_timeout(kc_config_t *c, const char *v, char *err, size_t n)
     return 0;
 }
 
+static int set_threads(kc_config_t *c, const char *v, char *err, size_t n)
+{
+    if (parse_u32(v, KC_THREADS_MAX, &c->threads))
+        return fail(err, n, "--threads: '%s' is not a count from 0 to %d", v, KC_THREADS_MAX);
+    return 0;
+}
+
 static int set_log_level(kc_config_t *c, const char *v, char *err, size_t n)
 {
     if (kc_log_parse_level(v, &c->log_level))
@@ -201,6 +208,7 @@ static const opt_t opts[] = {
     {"max-frame-bytes", "N", set_max_frame, "largest frame accepted (default 104857600, like socket.request.max.bytes)"},
     {"connect-timeout-ms", "MS", set_connect_timeout, "broker connect timeout (default 10000)"},
     {"drain-timeout-ms", "MS", set_drain_timeout, "on SIGTERM, time left for in-flight requests (default 5000)"},
+    {"threads", "N", set_threads, "event loops, one thread each, sharing every port (SO_REUSEPORT); 0: one per CPU (default 1)"},
     {"log-level", "LEVEL", set_log_level, "error, warn, info or debug (default info)"},
     {"log-format", "FORMAT", set_log_format, "text or json lines (default text)"},
     {"config", "FILE", NULL, "YAML file with the same settings (keys as above)"},
@@ -338,6 +346,7 @@ static void defaults(kc_config_t *c)
         .max_frame = 100 * 1024 * 1024,
         .connect_timeout_ms = 10000,
         .drain_timeout_ms = 5000,
+        .threads = 1,
         .high_watermark = 4 * 1024 * 1024,
         .low_watermark = 1024 * 1024,
         .log_level = KC_LOG_INFO,

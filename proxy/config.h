@@ -30,6 +30,7 @@ typedef struct kc_config {
     uint32_t drain_timeout_ms;
     size_t high_watermark;      /* queued bytes at which the other side stops being read */
     size_t low_watermark;       /* ... and resumes */
+    uint32_t threads;           /* event loops; 0 until main.c resolves "one per CPU" */
     kc_log_level_t log_level;
     bool log_json;
 } kc_config_t;
@@ -43,6 +44,8 @@ void kc_config_free(kc_config_t *cfg);
 
 /* "HOST:PORT", "[V6]:PORT", or ":PORT"/"PORT" when allow_no_host. */
 int kc_config_hostport(const char *s, bool allow_no_host, kc_hostport_t *out);
+
+#define KC_THREADS_MAX 64
 
 #define KC_VERSION "0.1.0"
 

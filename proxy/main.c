@@ -1,11 +1,25 @@
-/* kchaos: a Kafka wire-protocol proxy. Reads the settings, runs one event loop until a signal
- * drains it, exits 0; configuration errors exit 2 with one line saying why. */
+/* kchaos: a Kafka wire-protocol proxy. Reads the settings, runs --threads event loops (the first
+ * on the main thread) until a signal drains them, exits 0; configuration errors exit 2 with one
+ * line saying why. */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "config.h"
 #include "proxy.h"
 #include "util/log.h"
+
+typedef struct {
+    uv_loop_t loop;
+    kc_proxy_t px;
+    uv_thread_t thread;
+} kc_loop_t;
+
+static void run_loop(void *arg)
+{
+    kc_loop_t *l = arg;
+    uv_run(&l->loop, UV_RUN_DEFAULT);
+}
 
 int main(int argc, char **argv)
 {
@@ -23,17 +37,41 @@ int main(int argc, char **argv)
     }
     kc_log_init(cfg.log_level, cfg.log_json, stderr);
     signal(SIGPIPE, SIG_IGN); /* a peer that hangs up is a write error, not a signal */
+    if (cfg.threads == 0) {
+        unsigned cpus = uv_available_parallelism();
+        cfg.threads = cpus < 1 ? 1 : cpus > KC_THREADS_MAX ? KC_THREADS_MAX : cpus;
+    }
 
-    uv_loop_t *loop = uv_default_loop();
-    kc_proxy_t px;
-    if (kc_proxy_start(&px, loop, &cfg) != 0)
-        return 1; /* said why; the process exit frees what start made */
-    kc_log(KC_LOG_INFO, "kchaos %s: bootstrap %s:%u, brokers on port %d + node id - %d, advertised as %s",
+    /* Every loop is set up here, before any runs, so that a port that cannot be bound stops
+     * the start-up with one error instead of leaving some loops serving. */
+    kc_loop_t *loops = calloc(cfg.threads, sizeof(*loops));
+    if (!loops)
+        return 1;
+    for (uint32_t i = 0; i < cfg.threads; i++) {
+        if ((rc = uv_loop_init(&loops[i].loop)) == 0)
+            rc = kc_proxy_start(&loops[i].px, &loops[i].loop, &cfg, i);
+        if (rc)
+            return 1; /* said why; the process exit frees what start made */
+    }
+    kc_log(KC_LOG_INFO,
+           "kchaos %s: bootstrap %s:%u, brokers on port %d + node id - %d, advertised as %s, "
+           "%u loop%s",
            KC_VERSION, cfg.listen.host, cfg.listen.port, cfg.broker_ports, cfg.node_id_base,
-           cfg.advertise);
-    uv_run(loop, UV_RUN_DEFAULT);
-    kc_proxy_free(&px);
-    uv_loop_close(loop);
+           cfg.advertise, cfg.threads, cfg.threads == 1 ? "" : "s");
+    for (uint32_t i = 1; i < cfg.threads; i++) {
+        if ((rc = uv_thread_create(&loops[i].thread, run_loop, &loops[i]))) {
+            kc_log(KC_LOG_ERROR, "cannot start thread %u: %s", i + 1, uv_strerror(rc));
+            return 1;
+        }
+    }
+    run_loop(&loops[0]);
+    for (uint32_t i = 1; i < cfg.threads; i++)
+        uv_thread_join(&loops[i].thread);
+    for (uint32_t i = 0; i < cfg.threads; i++) {
+        kc_proxy_free(&loops[i].px);
+        uv_loop_close(&loops[i].loop);
+    }
+    free(loops);
     kc_log(KC_LOG_INFO, "kchaos: stopped");
     kc_config_free(&cfg);
     return 0;

@@ -43,9 +43,9 @@ static void on_signal(uv_signal_t *s, int signum)
         kc_proxy_shutdown(px);
 }
 
-int kc_proxy_start(kc_proxy_t *px, uv_loop_t *loop, const kc_config_t *cfg)
+int kc_proxy_start(kc_proxy_t *px, uv_loop_t *loop, const kc_config_t *cfg, uint32_t index)
 {
-    *px = (kc_proxy_t){.loop = loop, .cfg = cfg};
+    *px = (kc_proxy_t){.loop = loop, .cfg = cfg, .index = index};
     kc_buf_pool_init(&px->pool, POOL_CACHE);
     if (kc_intern_init(&px->client_ids, CLIENT_IDS_MAX))
         return UV_ENOMEM;

@@ -1,6 +1,8 @@
 /* The proxy: everything one event loop owns. Listeners, live connections, the broker map, the
- * buffer pool, start-up discovery and shutdown. Nothing here is global, so that N loops on N
- * threads can later each own one (sharing ports through SO_REUSEPORT). */
+ * buffer pool, start-up discovery and shutdown. Nothing here is global: with --threads N, each
+ * of N loops on N threads owns one, and they share every port through SO_REUSEPORT, so the
+ * kernel spreads connections over them. The loops never talk to each other; each discovers the
+ * brokers, opens their listeners and drains on a signal by itself. */
 #ifndef KC_PROXY_H
 #define KC_PROXY_H
 
@@ -24,7 +26,8 @@ typedef struct kc_proxy {
     kc_route_t route;           /* node id -> real address and local port */
     struct kc_listener *listeners; /* bootstrap first, then one per broker; owned */
     struct kc_conn *conns;      /* live connection pairs, owned */
-    uint64_t next_conn_id;
+    uint32_t index;             /* which of cfg->threads loops, from 0 */
+    uint64_t next_conn_id;      /* per loop; ids interleave over the loops */
     uint32_t next_upstream;     /* rotates bootstrap connections over cfg->upstreams */
     kc_intern_t client_ids;
     kc_discovery_t discovery;
@@ -34,9 +37,10 @@ typedef struct kc_proxy {
     bool removed_logged[128];   /* unknown api keys already reported, by key & 127 */
 } kc_proxy_t;
 
-/* Open the bootstrap listener, start discovery and the signal handlers. Returns 0 or a negative
- * libuv error (logged). */
-int kc_proxy_start(kc_proxy_t *px, uv_loop_t *loop, const kc_config_t *cfg);
+/* Open the bootstrap listener, start discovery and the signal handlers on loop (the index-th of
+ * cfg->threads); uv_run() may then run on any one thread. Returns 0 or a negative libuv error
+ * (logged). */
+int kc_proxy_start(kc_proxy_t *px, uv_loop_t *loop, const kc_config_t *cfg, uint32_t index);
 /* Stop accepting, let in-flight requests finish (up to drain_timeout_ms), then close
  * everything; uv_run() returns once all is closed. A second call closes at once. */
 void kc_proxy_shutdown(kc_proxy_t *px);

@@ -109,10 +109,10 @@ static void log_summary(kc_conn_t *c)
     append(fields, &n, sizeof(fields),
            "\"reason\":\"%s\",\"duration_ms\":%llu,\"bytes_from_client\":%llu,"
            "\"bytes_to_client\":%llu,\"bytes_to_upstream\":%llu,\"bytes_from_upstream\":%llu,"
-           "\"software\":\"%s\",\"apis\":",
+           "\"software\":\"%s\",\"loop\":%u,\"apis\":",
            reason, (unsigned long long)ms, (unsigned long long)c->client.bytes_in,
            (unsigned long long)c->client.bytes_out, (unsigned long long)c->upstream.bytes_out,
-           (unsigned long long)c->upstream.bytes_in, software);
+           (unsigned long long)c->upstream.bytes_in, software, c->px->index);
     n += counts_json(&c->apis, fields + n, sizeof(fields) - n);
     append(fields, &n, sizeof(fields), ",\"rewrites\":");
     n += counts_json(&c->rewrites, fields + n, sizeof(fields) - n);
@@ -633,7 +633,8 @@ void kc_conn_accept(kc_listener_t *l)
         return;
     }
     c->px = px;
-    c->id = ++px->next_conn_id;
+    /* Ids interleave over the loops, so they stay unique in the process without sharing. */
+    c->id = px->next_conn_id++ * px->cfg->threads + px->index + 1;
     c->node_id = l->node_id;
     snprintf(c->listener, sizeof(c->listener), "%s", l->name);
     c->t_start = uv_hrtime();

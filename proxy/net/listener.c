@@ -1,8 +1,10 @@
 /* Listeners: see listener.h. */
 #include "listener.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 
 #include "../proxy.h"
 #include "../util/log.h"
@@ -41,6 +43,18 @@ void kc_listener_reject(kc_listener_t *l)
     uv_close((uv_handle_t *)&l->spare, handle_closed);
 }
 
+/* Each of --threads loops listens on every port; the kernel hashes each new connection to one
+ * of them. Only set with more than one loop, so that a second kchaos started by mistake on the
+ * same ports fails to bind instead of silently taking half the connections. */
+static int reuse_port(uv_tcp_t *tcp)
+{
+    uv_os_fd_t fd;
+    int one = 1, rc = uv_fileno((uv_handle_t *)tcp, &fd);
+    if (rc)
+        return rc;
+    return setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ? uv_translate_sys_error(errno) : 0;
+}
+
 int kc_listener_open(kc_proxy_t *px, const char *host, uint16_t port, int32_t node_id,
                      kc_listener_t **out)
 {
@@ -60,10 +74,18 @@ int kc_listener_open(kc_proxy_t *px, const char *host, uint16_t port, int32_t no
         snprintf(l->name, sizeof(l->name), "bootstrap");
     else
         snprintf(l->name, sizeof(l->name), "broker %d", node_id);
-    uv_tcp_init(px->loop, &l->tcp);
+    /* The socket exists from init on, so SO_REUSEPORT can be set before the bind. */
+    rc = uv_tcp_init_ex(px->loop, &l->tcp, ss.ss_family);
+    if (rc) {
+        kc_log(KC_LOG_ERROR, "[%s] cannot make a socket: %s", l->name, uv_strerror(rc));
+        free(l);
+        return rc;
+    }
     l->tcp.data = l;
     l->open_handles = 1;
-    if ((rc = uv_tcp_bind(&l->tcp, (struct sockaddr *)&ss, 0)) == 0)
+    if (px->cfg->threads > 1)
+        rc = reuse_port(&l->tcp);
+    if (rc == 0 && (rc = uv_tcp_bind(&l->tcp, (struct sockaddr *)&ss, 0)) == 0)
         rc = uv_listen((uv_stream_t *)&l->tcp, 511, on_connection);
     if (rc) {
         kc_log(KC_LOG_ERROR, "[%s] cannot listen on %s:%u: %s", l->name, host, port,
@@ -74,7 +96,11 @@ int kc_listener_open(kc_proxy_t *px, const char *host, uint16_t port, int32_t no
     l->next = px->listeners;
     px->listeners = l;
     *out = l;
-    kc_log(KC_LOG_INFO, "[%s] listening on %s:%u", l->name, host, port);
+    if (px->cfg->threads > 1)
+        kc_log(KC_LOG_INFO, "[%s] listening on %s:%u (loop %u of %u)", l->name, host, port,
+               px->index + 1, px->cfg->threads);
+    else
+        kc_log(KC_LOG_INFO, "[%s] listening on %s:%u", l->name, host, port);
     return 0;
 }
 

@@ -106,3 +106,36 @@ def test_upstream_by_name_and_a_dead_first_upstream(mock):
         s.close()
     assert "trying the next --upstream" in kc.log_text()
     assert "discovery: 3 broker(s)" in kc.log_text()
+
+
+def test_threads_share_every_port(mock):
+    """--threads 2: two loops listen on every port (SO_REUSEPORT) and the kernel spreads
+    connections over both; each loop rewrites on its own, ids stay unique, SIGTERM drains both."""
+    with harness.Kchaos(mock, extra=["--threads", "2"]) as kc:
+        # 32 connections land on one loop only with probability 2^-31.
+        for corr in range(32):
+            port = kc.port if corr % 2 else kc.port_of(mock.node_id_base)
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+                s.sendall(kwire.metadata_request_v1(corr))
+                assert kwire.Reader(kwire.recv_frame(s)).i32() == corr
+        harness.wait_for(lambda: sum(e.get("apis", {}).get("Metadata", {}).get("1", 0)
+                                     for e in kc.conn_summaries()) >= 32, 10, "32 conn_close lines")
+        s = harness.run_client([harness.rdkafka_client(), "--bootstrap", kc.bootstrap,
+                                "--topic", "t1", "--prefix", "threads", "--count", "2000",
+                                "--idempotent", "--acks", "all", "--consume",
+                                "--allowed-ports", kc.allowed_ports_arg()])
+        harness.assert_delivered(s, 2000)
+        harness.assert_only_kchaos(s, kc)
+    served = [e for e in kc.conn_summaries() if e["apis"].get("Metadata")]
+    assert {e["loop"] for e in served} == {0, 1}, [e["loop"] for e in served]
+    ids = [e["conn"] for e in kc.conn_summaries()]
+    assert len(ids) == len(set(ids)), "connection ids repeat across loops"
+    assert all(e["rewrites"].get("Metadata") for e in served), "a loop passed Metadata unrewritten"
+    harness.assert_bound_to_brokers(kc)
+    assert kc.log_text().count("(loop 2 of 2)") >= 1 + len(mock.brokers)
+
+
+def test_threads_zero_means_one_per_cpu(mock):
+    with harness.Kchaos(mock, extra=["--threads", "0"]) as kc:
+        pass
+    assert "%d loop" % os.cpu_count() in kc.log_text()

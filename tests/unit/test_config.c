@@ -101,6 +101,7 @@ static void test_minimal_flags(void **state)
     assert_int_equal(c->max_frame, 100 * 1024 * 1024);
     assert_int_equal(c->connect_timeout_ms, 10000);
     assert_int_equal(c->drain_timeout_ms, 5000);
+    assert_int_equal(c->threads, 1);
     assert_int_equal(c->log_level, KC_LOG_INFO);
     assert_false(c->log_json);
     assert_true(c->low_watermark < c->high_watermark);
@@ -115,7 +116,7 @@ static void test_every_flag(void **state)
               "--advertise", "proxy.example", "--broker-ports", "20000", "--node-id-base", "1",
               "--broker-port", "1=21000", "--broker-port=7=21007", "--upstream-bind", "127.0.0.2",
               "--max-frame-bytes", "1048576", "--connect-timeout-ms", "2500", "--drain-timeout-ms",
-              "0", "--log-level", "debug", "--log-format", "json", NULL);
+              "0", "--threads", "4", "--log-level", "debug", "--log-format", "json", NULL);
     assert_int_equal(r->rc, KC_CONFIG_OK);
     const kc_config_t *c = &r->cfg;
     assert_int_equal(c->nupstreams, 2); /* repeated flags add up */
@@ -133,6 +134,7 @@ static void test_every_flag(void **state)
     assert_int_equal(c->max_frame, 1048576);
     assert_int_equal(c->connect_timeout_ms, 2500);
     assert_int_equal(c->drain_timeout_ms, 0);
+    assert_int_equal(c->threads, 4);
     assert_int_equal(c->log_level, KC_LOG_DEBUG);
     assert_true(c->log_json);
     done(r);
@@ -151,7 +153,7 @@ static void test_help_version(void **state)
             "--broker-ports",     "--node-id-base",    "--broker-port ID=PORT",
             "--upstream-bind",    "--max-frame-bytes", "--connect-timeout-ms",
             "--drain-timeout-ms", "--log-level",       "--log-format",
-            "--config",           "--version"};
+            "--threads N",        "--config",          "--version"};
         for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++)
             if (!strstr(r->out, opts[k])) fail_msg("--help does not mention %s", opts[k]);
         done(r);
@@ -204,6 +206,8 @@ static void test_bad_values(void **state)
     BAD("--max-frame-bytes: '2000000000'", U, L, "--max-frame-bytes", "2000000000");
     BAD("--connect-timeout-ms: '0'", U, L, "--connect-timeout-ms", "0");
     BAD("--drain-timeout-ms: '3600001'", U, L, "--drain-timeout-ms", "3600001");
+    BAD("--threads: '65' is not a count from 0 to 64", U, L, "--threads", "65");
+    BAD("--threads: 'two'", U, L, "--threads", "two");
     BAD("--log-level: 'verbose' is not error, warn, info or debug", U, L, "--log-level", "verbose");
     BAD("--log-format: 'xml' is not text or json", U, L, "--log-format", "xml");
     BAD("unknown option '--nope'", U, L, "--nope");
@@ -270,6 +274,7 @@ static const char every_key[] = "# every setting\n"
                                 "max_frame_bytes: 1048576\n"
                                 "connect_timeout_ms: 2500\n"
                                 "drain_timeout_ms: 100\n"
+                                "threads: 0\n"
                                 "log_level: warn\n"
                                 "log_format: json\n";
 
@@ -298,6 +303,7 @@ static void test_yaml_every_key(void **state)
     assert_int_equal(c->max_frame, 1048576);
     assert_int_equal(c->connect_timeout_ms, 2500);
     assert_int_equal(c->drain_timeout_ms, 100);
+    assert_int_equal(c->threads, 0); /* one per CPU, resolved by main.c */
     assert_int_equal(c->log_level, KC_LOG_WARN);
     assert_true(c->log_json);
     done(r);
