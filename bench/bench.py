@@ -358,7 +358,9 @@ def report(a, res, skipped, versions, install, backends, started, elapsed):
     L.append(f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))}, {elapsed / 60:.1f} min. "
              f"Machine: {machine()}. Load average (1 min) at the start {a.load[0]:.2f}, at the end "
              f"{os.getloadavg()[0]:.2f} (the benchmark itself keeps about 2 busy).\n")
-    L.append("Reproduce: `" + " ".join(["./dev.sh", "bench"] + [shlex.quote(x) for x in a.argv]) + "` "
+    given = [f"{k}={shlex.quote(v)}" for k, v in sorted(os.environ.items())
+             if k in ("KCHAOS_BENCH_TOXIPROXY", "KCHAOS_BENCH_KAFKA_PROXY")]
+    L.append("Reproduce: `" + " ".join(given + ["./dev.sh", "bench"] + [shlex.quote(x) for x in a.argv]) + "` "
              "(or `bench/run.sh` with the same options).\n")
     L.append(f"{a.rounds} round(s), paths interleaved round-robin (order rotated each round), medians "
              f"(throughput: median (min–max) over rounds). Throughput: {a.count:,} records × {VALUE_SIZE} B, "
