@@ -9,6 +9,8 @@ Environment (set by CTest, see tests/integration/CMakeLists.txt):
   KCHAOS_BIN       the kchaos binary under test (the sanitizer build sets its own)
   KCHAOS_BUILD     the build directory holding mock_cluster and rdkafka_client
   KCHAOS_KAFKA     state directory of a running real-Kafka cluster (real-kafka tests)
+  KCHAOS_ARGS      extra flags for every kchaos started here (./dev.sh test runs the sanitizer
+                   pass with "--threads 2", so every mock test also crosses two event loops)
 """
 import contextlib
 import json
@@ -26,6 +28,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("KCHAOS_BUILD", os.path.join(ROOT, "build"))
 KCHAOS_BIN = os.environ.get("KCHAOS_BIN", os.path.join(BUILD, "kchaos"))
+KCHAOS_ARGS = os.environ.get("KCHAOS_ARGS", "").split()
 # kchaos opens its broker connections from this loopback address, so the guard below can tell
 # them from a client that connects to a broker directly.
 UPSTREAM_SOURCE = "127.0.0.2"
@@ -245,7 +248,7 @@ class Kchaos:
             "--node-id-base", str(self.node_id_base),
             "--log-format", "json",
             "--log-level", log_level,
-        ] + (["--upstream-bind", upstream_bind] if upstream_bind else []) + list(extra)
+        ] + (["--upstream-bind", upstream_bind] if upstream_bind else []) + KCHAOS_ARGS + list(extra)
         self.log = open(self.logfile, "w")
         self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=self.log)
         wait_for(lambda: port_open(self.port) or self.proc.poll() is not None, 10,
