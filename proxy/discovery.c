@@ -40,6 +40,29 @@ static void on_tcp_closed(uv_handle_t *h)
     retry_later(d);
 }
 
+static void connect_to(kc_discovery_t *d, const struct sockaddr *sa);
+
+static void on_closed_try_next(uv_handle_t *h)
+{
+    kc_discovery_t *d = h->data;
+    d->tcp_open = false;
+    const struct sockaddr *next = kc_addr_list_next(&d->addrs);
+    if (!d->stopping && next)
+        connect_to(d, next);
+}
+
+/* The same attempt goes on at the upstream name's next address, if it has one. */
+static bool try_next_address(kc_discovery_t *d, const char *failure)
+{
+    if (!d->addrs.next || d->stopping || !d->tcp_open)
+        return false;
+    kc_log(KC_LOG_INFO, "discovery: %s; trying the upstream's next address", failure);
+    uv_timer_stop(&d->timer);
+    if (!uv_is_closing((uv_handle_t *)&d->tcp))
+        uv_close((uv_handle_t *)&d->tcp, on_closed_try_next);
+    return true;
+}
+
 static void finish_attempt(kc_discovery_t *d, const char *failure)
 {
     if (failure && (d->attempt <= 1 || d->attempt % 10 == 0))
@@ -48,6 +71,7 @@ static void finish_attempt(kc_discovery_t *d, const char *failure)
     kc_buf_unref(&d->px->pool, d->req);
     d->req = NULL;
     kc_framer_free(&d->framer);
+    kc_addr_list_free(&d->addrs);
     if (d->tcp_open && !uv_is_closing((uv_handle_t *)&d->tcp))
         uv_close((uv_handle_t *)&d->tcp, on_tcp_closed);
     else if (!d->tcp_open)
@@ -123,10 +147,12 @@ static void on_connect(uv_connect_t *req, int status)
         if (status != UV_ECANCELED) {
             char why[160];
             snprintf(why, sizeof(why), "cannot connect to an upstream: %s", uv_strerror(status));
-            finish_attempt(d, why);
+            if (!try_next_address(d, why))
+                finish_attempt(d, why);
         }
         return;
     }
+    d->connected = true;
     d->write_req.data = d;
     d->out = uv_buf_init((char *)d->req->data, d->out.len);
     uv_read_start((uv_stream_t *)&d->tcp, on_alloc, on_read);
@@ -137,6 +163,8 @@ static void on_connect(uv_connect_t *req, int status)
 static void on_timeout(uv_timer_t *t)
 {
     kc_discovery_t *d = t->data;
+    if (!d->connected && try_next_address(d, "connect timed out"))
+        return;
     finish_attempt(d, "the cluster did not answer in time");
 }
 
@@ -146,12 +174,16 @@ static void connect_to(kc_discovery_t *d, const struct sockaddr *sa)
     uv_tcp_init(px->loop, &d->tcp);
     d->tcp.data = d;
     d->tcp_open = true;
+    d->connected = false;
     d->connect_req.data = d;
     int rc = kc_addr_bind_source(&d->tcp, px->cfg->upstream_bind);
     if (!rc)
         rc = uv_tcp_connect(&d->connect_req, &d->tcp, sa, on_connect);
     if (rc) {
-        finish_attempt(d, uv_strerror(rc));
+        char why[160];
+        snprintf(why, sizeof(why), "cannot connect to an upstream: %s", uv_strerror(rc));
+        if (!try_next_address(d, why))
+            finish_attempt(d, why);
         return;
     }
     uv_timer_start(&d->timer, on_timeout, ATTEMPT_TIMEOUT_MS, 0);
@@ -169,10 +201,10 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
         char why[160];
         snprintf(why, sizeof(why), "cannot resolve the upstream: %s", uv_strerror(status));
         finish_attempt(d, why);
+        uv_freeaddrinfo(res);
     } else {
-        connect_to(d, res->ai_addr);
+        connect_to(d, kc_addr_list_take(&d->addrs, res));
     }
-    uv_freeaddrinfo(res);
 }
 
 /* One try: the next --upstream in turn, resolved when it is a name. */
@@ -222,4 +254,5 @@ void kc_discovery_stop(kc_discovery_t *d)
     kc_buf_unref(&d->px->pool, d->req);
     d->req = NULL;
     kc_framer_free(&d->framer);
+    kc_addr_list_free(&d->addrs);
 }

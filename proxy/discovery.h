@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "net/addr.h"
 #include "net/frame.h"
 
 struct kc_proxy;
@@ -18,12 +19,14 @@ typedef struct kc_discovery {
     uv_timer_t timer;      /* retry backoff and per-attempt timeout */
     uv_connect_t connect_req;
     uv_getaddrinfo_t gai;  /* resolving an --upstream given as a name */
+    kc_addr_list_t addrs;  /* ... and its addresses, tried in turn within one attempt */
     uv_write_t write_req;
     uv_buf_t out;
     kc_buf_t *req;         /* the MetadataRequest being sent; owned */
     kc_framer_t framer;
     uint32_t attempt;
     bool tcp_open;
+    bool connected;        /* this attempt's connection is up */
     bool resolving;
     bool done;
     bool stopping;

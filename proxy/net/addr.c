@@ -31,6 +31,36 @@ int kc_addr_resolve(uv_loop_t *loop, uv_getaddrinfo_t *req, uv_getaddrinfo_cb cb
     return uv_getaddrinfo(loop, req, cb, host, service, &hints);
 }
 
+const struct sockaddr *kc_addr_list_take(kc_addr_list_t *l, struct addrinfo *res)
+{
+    kc_addr_list_free(l);
+    l->head = res;
+    l->next = res ? res->ai_next : NULL;
+    return res ? res->ai_addr : NULL;
+}
+
+const struct sockaddr *kc_addr_list_next(kc_addr_list_t *l)
+{
+    struct addrinfo *a = l->next;
+    if (!a)
+        return NULL;
+    l->next = a->ai_next;
+    return a->ai_addr;
+}
+
+void kc_addr_list_free(kc_addr_list_t *l)
+{
+    if (l->head)
+        uv_freeaddrinfo(l->head);
+    *l = (kc_addr_list_t){0};
+}
+
+void kc_addr_ip(const struct sockaddr *sa, char *out, size_t len)
+{
+    if (uv_ip_name(sa, out, len) != 0)
+        snprintf(out, len, "?");
+}
+
 void kc_addr_format(char *out, size_t len, const char *host, unsigned port)
 {
     snprintf(out, len, strchr(host, ':') ? "[%s]:%u" : "%s:%u", host, port);

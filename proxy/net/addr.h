@@ -14,6 +14,22 @@ int kc_addr_bind_source(uv_tcp_t *tcp, const char *source);
 /* Resolve a host name for a TCP connection (any family); cb as uv_getaddrinfo's. */
 int kc_addr_resolve(uv_loop_t *loop, uv_getaddrinfo_t *req, uv_getaddrinfo_cb cb,
                     const char *host, uint16_t port);
+/* Every address a name resolved to, tried in turn (as Kafka's own clients do by default,
+ * client.dns.lookup=use_all_dns_ips): "localhost" resolving to ::1 first must still reach a
+ * broker listening on 127.0.0.1 only. Owns the getaddrinfo result. */
+typedef struct kc_addr_list {
+    struct addrinfo *head; /* owned; NULL when empty */
+    struct addrinfo *next; /* the one after the address being tried */
+} kc_addr_list_t;
+
+/* Keep res (from a uv_getaddrinfo callback) and return its first address. */
+const struct sockaddr *kc_addr_list_take(kc_addr_list_t *l, struct addrinfo *res);
+/* The next address, or NULL when every one has been tried. */
+const struct sockaddr *kc_addr_list_next(kc_addr_list_t *l);
+void kc_addr_list_free(kc_addr_list_t *l);
+/* The IP of sa, for log lines. */
+void kc_addr_ip(const struct sockaddr *sa, char *out, size_t len);
+
 /* "host:port", "[v6]:port" into out. */
 void kc_addr_format(char *out, size_t len, const char *host, unsigned port);
 

@@ -139,6 +139,7 @@ static void maybe_free(kc_conn_t *c)
     outq_free(&c->client.out, &px->pool);
     outq_free(&c->upstream.out, &px->pool);
     kc_inflight_free(&c->inflight, &px->pool);
+    kc_addr_list_free(&c->addrs);
     free(c->apis.v);
     free(c->rewrites.v);
     free(c);
@@ -471,8 +472,8 @@ static void fail_connect(kc_conn_t *c, int status);
 static void on_connected(uv_connect_t *req, int status)
 {
     kc_conn_t *c = req->data;
-    if (c->state == KC_CONN_CLOSING)
-        return;
+    if (c->state == KC_CONN_CLOSING || status == UV_ECANCELED)
+        return; /* closed here: for good, or to try the next address */
     uv_timer_stop(&c->timer);
     if (status < 0) {
         fail_connect(c, status);
@@ -488,6 +489,10 @@ static void on_connected(uv_connect_t *req, int status)
 static void on_connect_timeout(uv_timer_t *t)
 {
     kc_conn_t *c = t->data;
+    if (c->addrs.next) {
+        fail_connect(c, UV_ETIMEDOUT);
+        return;
+    }
     c->reset_client = true;
     kc_conn_close(c, KC_LOG_WARN, "connect to broker %s timed out after %u ms", c->upstream.addr,
                   c->px->cfg->connect_timeout_ms);
@@ -496,6 +501,7 @@ static void on_connect_timeout(uv_timer_t *t)
 static void connect_to(kc_conn_t *c, const struct sockaddr *sa)
 {
     const kc_config_t *cfg = c->px->cfg;
+    kc_addr_ip(sa, c->upstream_ip, sizeof(c->upstream_ip));
     uv_tcp_init(c->px->loop, &c->upstream.tcp);
     c->upstream.tcp.data = c;
     c->upstream.open = true;
@@ -522,35 +528,53 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
     if (status < 0)
         fail_connect(c, status);
     else
-        connect_to(c, res->ai_addr);
-    uv_freeaddrinfo(res);
+        connect_to(c, kc_addr_list_take(&c->addrs, res));
 }
 
 static void on_retry_closed(uv_handle_t *h)
 {
     kc_conn_t *c = h->data;
     c->pending--;
+    const struct sockaddr *next;
     if (c->state == KC_CONN_CLOSING)
         maybe_free(c);
+    else if ((next = kc_addr_list_next(&c->addrs)))
+        connect_to(c, next);
     else
         upstream_connect(c);
+}
+
+/* The upstream's socket is closed (it may have bound or half-connected) before the next try. */
+static void retry_connect(kc_conn_t *c)
+{
+    if (c->upstream.open) {
+        c->upstream.open = false;
+        c->pending++;
+        uv_close((uv_handle_t *)&c->upstream.tcp, on_retry_closed);
+    } else {
+        c->pending++;
+        on_retry_closed((uv_handle_t *)&c->upstream.tcp);
+    }
 }
 
 /* A bootstrap connection tries the next --upstream before giving up; a broker's connection
  * fails as the broker would: the client sees its connection close. */
 static void fail_connect(kc_conn_t *c, int status)
 {
+    uv_timer_stop(&c->timer);
+    if (c->addrs.next) {
+        kc_log_ctx_t ctx = kc_conn_log_ctx(c);
+        kc_log_c(KC_LOG_INFO, &ctx, "cannot connect to %s at %s: %s; trying its next address",
+                 c->upstream.addr, c->upstream_ip, uv_strerror(status));
+        retry_connect(c);
+        return;
+    }
     if (c->node_id < 0 && c->upstream_tries < c->px->cfg->nupstreams) {
         kc_log_ctx_t ctx = kc_conn_log_ctx(c);
         kc_log_c(KC_LOG_WARN, &ctx, "cannot connect to %s: %s; trying the next --upstream",
                  c->upstream.addr, uv_strerror(status));
-        if (c->upstream.open) {
-            c->upstream.open = false;
-            c->pending++;
-            uv_close((uv_handle_t *)&c->upstream.tcp, on_retry_closed);
-        } else {
-            upstream_connect(c);
-        }
+        kc_addr_list_free(&c->addrs);
+        retry_connect(c);
         return;
     }
     /* The client meets what it would meet at the broker's door: a refused connection shows

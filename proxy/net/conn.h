@@ -15,6 +15,7 @@
 
 #include "../inflight.h"
 #include "../util/log.h"
+#include "addr.h"
 #include "frame.h"
 #include "listener.h"
 
@@ -69,7 +70,9 @@ typedef struct kc_conn {
     kc_side_t client, upstream;
     uv_connect_t connect_req;
     uv_getaddrinfo_t gai_req;
-    uv_timer_t timer;         /* upstream connect timeout */
+    kc_addr_list_t addrs;     /* the upstream name's addresses, tried in turn */
+    char upstream_ip[48];     /* the address being tried, for logs */
+    uv_timer_t timer;         /* upstream connect timeout, per address */
     int pending;              /* handle closes and requests still to call back before free */
     int upstream_tries;       /* bootstrap: upstream addresses tried */
     kc_inflight_q_t inflight; /* requests awaiting their response, in order */

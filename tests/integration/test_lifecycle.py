@@ -141,3 +141,34 @@ def test_threads_zero_means_one_per_cpu(mock):
     with harness.Kchaos(mock, extra=["--threads", "0"]) as kc:
         pass
     assert "%d loop" % len(os.sched_getaffinity(0)) in kc.log_text()  # what libuv counts
+
+
+def test_every_address_of_an_upstream_name_is_tried(mock, tmp_path):
+    """An --upstream name whose first address refuses (localhost as ::1 first, before a broker
+    on 127.0.0.1 only): discovery and client connections go on to its next address, as
+    Kafka's own clients do (client.dns.lookup=use_all_dns_ips), not to the next --upstream."""
+    if subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode != 0:
+        pytest.skip("needs a mount namespace (root) for a private /etc/hosts")
+    hosts = tmp_path / "hosts"
+    hosts.write_text("::1 kchaos-two-addrs\n127.0.0.1 kchaos-two-addrs\n")
+    wrapper = tmp_path / "kchaos"  # kchaos, seeing that file as /etc/hosts
+    wrapper.write_text("#!/bin/sh\nexec unshare -m sh -c 'mount --bind \"$0\" /etc/hosts && "
+                       "exec \"$@\"' %s %s \"$@\"\n" % (hosts, harness.KCHAOS_BIN))
+    wrapper.chmod(0o755)
+    port = mock.bootstrap.split(",")[0].rsplit(":", 1)[1]
+
+    class Named(harness.Cluster):
+        node_id_base = mock.node_id_base
+        bootstrap = "kchaos-two-addrs:%s" % port
+        brokers = mock.brokers
+
+    with harness.Kchaos(Named(), binary=str(wrapper), upstream_bind=None) as kc:
+        for corr in range(1, 4):  # bootstrap connections resolve the name each time
+            with socket.create_connection(("127.0.0.1", kc.port), timeout=10) as c:
+                c.sendall(kwire.metadata_request_v1(corr))
+                assert kwire.Reader(kwire.recv_frame(c)).i32() == corr
+    log = kc.log_text()
+    assert "discovery: 3 broker(s)" in log
+    assert "trying the upstream's next address" in log, log[-3000:]
+    assert log.count("at ::1: ") >= 3 and "trying its next address" in log, log[-3000:]
+    assert "trying the next --upstream" not in log
