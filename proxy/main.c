@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "proxy.h"
@@ -61,7 +62,7 @@ int main(int argc, char **argv)
     for (uint32_t i = 1; i < cfg.threads; i++) {
         if ((rc = uv_thread_create(&loops[i].thread, run_loop, &loops[i]))) {
             kc_log(KC_LOG_ERROR, "cannot start thread %u: %s", i + 1, uv_strerror(rc));
-            return 1;
+            _exit(1); /* loops already running on other threads: no exit() cleanup under them */
         }
     }
     run_loop(&loops[0]);

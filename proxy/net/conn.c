@@ -531,10 +531,10 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
         connect_to(c, kc_addr_list_take(&c->addrs, res));
 }
 
-static void on_retry_closed(uv_handle_t *h)
+/* The next address of the upstream's name, else the upstream resolved anew (a broker) or the
+ * next --upstream (bootstrap). */
+static void retry_next(kc_conn_t *c)
 {
-    kc_conn_t *c = h->data;
-    c->pending--;
     const struct sockaddr *next;
     if (c->state == KC_CONN_CLOSING)
         maybe_free(c);
@@ -544,7 +544,15 @@ static void on_retry_closed(uv_handle_t *h)
         upstream_connect(c);
 }
 
-/* The upstream's socket is closed (it may have bound or half-connected) before the next try. */
+static void on_retry_closed(uv_handle_t *h)
+{
+    kc_conn_t *c = h->data;
+    c->pending--;
+    retry_next(c);
+}
+
+/* The upstream's socket, if one was made (it may have bound or half-connected), is closed
+ * before the next try. */
 static void retry_connect(kc_conn_t *c)
 {
     if (c->upstream.open) {
@@ -552,8 +560,7 @@ static void retry_connect(kc_conn_t *c)
         c->pending++;
         uv_close((uv_handle_t *)&c->upstream.tcp, on_retry_closed);
     } else {
-        c->pending++;
-        on_retry_closed((uv_handle_t *)&c->upstream.tcp);
+        retry_next(c);
     }
 }
 

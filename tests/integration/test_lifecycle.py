@@ -143,26 +143,38 @@ def test_threads_zero_means_one_per_cpu(mock):
     assert "%d loop" % len(os.sched_getaffinity(0)) in kc.log_text()  # what libuv counts
 
 
+def kchaos_with_private_names(tmp_path, hosts):
+    """A kchaos command that runs it in a mount namespace where /etc/hosts holds `hosts` and
+    DNS goes to 127.0.0.1 (nothing answers there, so other names fail at once)."""
+    if subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode != 0:
+        pytest.skip("needs a mount namespace (root) for a private /etc/hosts")
+    (tmp_path / "hosts").write_text(hosts)
+    (tmp_path / "resolv.conf").write_text("nameserver 127.0.0.1\noptions timeout:1 attempts:1\n")
+    wrapper = tmp_path / "kchaos"
+    wrapper.write_text(
+        "#!/bin/sh\nexec unshare -m sh -c 'mount --bind \"$0/hosts\" /etc/hosts && "
+        "mount --bind \"$0/resolv.conf\" /etc/resolv.conf && exec \"$@\"' %s %s \"$@\"\n"
+        % (tmp_path, harness.KCHAOS_BIN))
+    wrapper.chmod(0o755)
+    return str(wrapper)
+
+
+def named_cluster(mock, bootstrap):
+    class Named(harness.Cluster):
+        node_id_base = mock.node_id_base
+        brokers = mock.brokers
+    Named.bootstrap = bootstrap
+    return Named()
+
+
 def test_every_address_of_an_upstream_name_is_tried(mock, tmp_path):
     """An --upstream name whose first address refuses (localhost as ::1 first, before a broker
     on 127.0.0.1 only): discovery and client connections go on to its next address, as
     Kafka's own clients do (client.dns.lookup=use_all_dns_ips), not to the next --upstream."""
-    if subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode != 0:
-        pytest.skip("needs a mount namespace (root) for a private /etc/hosts")
-    hosts = tmp_path / "hosts"
-    hosts.write_text("::1 kchaos-two-addrs\n127.0.0.1 kchaos-two-addrs\n")
-    wrapper = tmp_path / "kchaos"  # kchaos, seeing that file as /etc/hosts
-    wrapper.write_text("#!/bin/sh\nexec unshare -m sh -c 'mount --bind \"$0\" /etc/hosts && "
-                       "exec \"$@\"' %s %s \"$@\"\n" % (hosts, harness.KCHAOS_BIN))
-    wrapper.chmod(0o755)
+    binary = kchaos_with_private_names(tmp_path, "::1 kchaos-two-addrs\n127.0.0.1 kchaos-two-addrs\n")
     port = mock.bootstrap.split(",")[0].rsplit(":", 1)[1]
-
-    class Named(harness.Cluster):
-        node_id_base = mock.node_id_base
-        bootstrap = "kchaos-two-addrs:%s" % port
-        brokers = mock.brokers
-
-    with harness.Kchaos(Named(), binary=str(wrapper), upstream_bind=None) as kc:
+    cluster = named_cluster(mock, "kchaos-two-addrs:%s" % port)
+    with harness.Kchaos(cluster, binary=binary, upstream_bind=None) as kc:
         for corr in range(1, 4):  # bootstrap connections resolve the name each time
             with socket.create_connection(("127.0.0.1", kc.port), timeout=10) as c:
                 c.sendall(kwire.metadata_request_v1(corr))
@@ -172,3 +184,18 @@ def test_every_address_of_an_upstream_name_is_tried(mock, tmp_path):
     assert "trying the upstream's next address" in log, log[-3000:]
     assert log.count("at ::1: ") >= 3 and "trying its next address" in log, log[-3000:]
     assert "trying the next --upstream" not in log
+
+
+def test_an_upstream_name_that_does_not_resolve(mock, tmp_path):
+    """A first --upstream that does not resolve: each bootstrap connection goes on to the next
+    --upstream (this path once crashed kchaos: a retry closed a socket never made)."""
+    binary = kchaos_with_private_names(tmp_path, "")
+    cluster = named_cluster(mock, "kchaos-no-such-host.invalid:9092," + mock.bootstrap.split(",")[0])
+    with harness.Kchaos(cluster, binary=binary) as kc:
+        for corr in range(1, 5):  # boot_index rotates: some start at the bad name, some not
+            with socket.create_connection(("127.0.0.1", kc.port), timeout=10) as c:
+                c.sendall(kwire.metadata_request_v1(corr))
+                assert kwire.Reader(kwire.recv_frame(c)).i32() == corr
+    log = kc.log_text()
+    assert "cannot connect to kchaos-no-such-host.invalid:9092" in log, log[-3000:]
+    assert "trying the next --upstream" in log
