@@ -9,6 +9,7 @@
 
 #define CLIENT_IDS_MAX 65536
 #define POOL_CACHE (64u * 1024 * 1024) /* free buffers kept for reuse */
+#define POOL_CACHE_MIN (8u * 1024 * 1024)
 
 /* A node seen for the first time: open its listener before the response naming it goes on. */
 static int open_broker(void *ctx, kc_broker_t *b)
@@ -46,7 +47,10 @@ static void on_signal(uv_signal_t *s, int signum)
 int kc_proxy_start(kc_proxy_t *px, uv_loop_t *loop, const kc_config_t *cfg, uint32_t index)
 {
     *px = (kc_proxy_t){.loop = loop, .cfg = cfg, .index = index};
-    kc_buf_pool_init(&px->pool, POOL_CACHE);
+    /* The cache is the process's, split over the loops, so --threads 0 on a big machine
+     * does not keep 64 MiB per core. */
+    size_t cache = POOL_CACHE / cfg->threads;
+    kc_buf_pool_init(&px->pool, cache < POOL_CACHE_MIN ? POOL_CACHE_MIN : cache);
     if (kc_intern_init(&px->client_ids, CLIENT_IDS_MAX))
         return UV_ENOMEM;
     kc_route_init(&px->route, cfg->advertise, cfg->broker_ports, cfg->node_id_base,
