@@ -54,13 +54,24 @@ static void on_closed_try_next(uv_handle_t *h)
 /* The same attempt goes on at the upstream name's next address, if it has one. */
 static bool try_next_address(kc_discovery_t *d, const char *failure)
 {
-    if (!d->addrs.next || d->stopping || !d->tcp_open)
+    if (!kc_addr_list_more(&d->addrs) || d->stopping || !d->tcp_open)
         return false;
     kc_log(KC_LOG_INFO, "discovery: %s; trying the upstream's next address", failure);
     uv_timer_stop(&d->timer);
     if (!uv_is_closing((uv_handle_t *)&d->tcp))
         uv_close((uv_handle_t *)&d->tcp, on_closed_try_next);
     return true;
+}
+
+static void finish_attempt(kc_discovery_t *d, const char *failure);
+
+/* A connection to the upstream failed: its name's next address, else the next attempt. */
+static void connect_failed(kc_discovery_t *d, int status)
+{
+    char why[160];
+    snprintf(why, sizeof(why), "cannot connect to an upstream: %s", uv_strerror(status));
+    if (!try_next_address(d, why))
+        finish_attempt(d, why);
 }
 
 static void finish_attempt(kc_discovery_t *d, const char *failure)
@@ -144,12 +155,8 @@ static void on_connect(uv_connect_t *req, int status)
 {
     kc_discovery_t *d = req->data;
     if (status < 0) {
-        if (status != UV_ECANCELED) {
-            char why[160];
-            snprintf(why, sizeof(why), "cannot connect to an upstream: %s", uv_strerror(status));
-            if (!try_next_address(d, why))
-                finish_attempt(d, why);
-        }
+        if (status != UV_ECANCELED)
+            connect_failed(d, status);
         return;
     }
     d->connected = true;
@@ -180,10 +187,7 @@ static void connect_to(kc_discovery_t *d, const struct sockaddr *sa)
     if (!rc)
         rc = uv_tcp_connect(&d->connect_req, &d->tcp, sa, on_connect);
     if (rc) {
-        char why[160];
-        snprintf(why, sizeof(why), "cannot connect to an upstream: %s", uv_strerror(rc));
-        if (!try_next_address(d, why))
-            finish_attempt(d, why);
+        connect_failed(d, rc);
         return;
     }
     uv_timer_start(&d->timer, on_timeout, ATTEMPT_TIMEOUT_MS, 0);

@@ -34,18 +34,16 @@ int kc_addr_resolve(uv_loop_t *loop, uv_getaddrinfo_t *req, uv_getaddrinfo_cb cb
 const struct sockaddr *kc_addr_list_take(kc_addr_list_t *l, struct addrinfo *res)
 {
     kc_addr_list_free(l);
-    l->head = res;
-    l->next = res ? res->ai_next : NULL;
-    return res ? res->ai_addr : NULL;
+    l->head = l->cur = res;
+    return kc_addr_list_current(l);
 }
 
 const struct sockaddr *kc_addr_list_next(kc_addr_list_t *l)
 {
-    struct addrinfo *a = l->next;
-    if (!a)
+    if (!kc_addr_list_more(l))
         return NULL;
-    l->next = a->ai_next;
-    return a->ai_addr;
+    l->cur = l->cur->ai_next;
+    return l->cur->ai_addr;
 }
 
 void kc_addr_list_free(kc_addr_list_t *l)
@@ -57,8 +55,20 @@ void kc_addr_list_free(kc_addr_list_t *l)
 
 void kc_addr_ip(const struct sockaddr *sa, char *out, size_t len)
 {
-    if (uv_ip_name(sa, out, len) != 0)
+    if (!sa || uv_ip_name(sa, out, len) != 0)
         snprintf(out, len, "?");
+}
+
+void kc_addr_name(const struct sockaddr *sa, char *out, size_t len)
+{
+    char ip[64];
+    unsigned port = 0;
+    kc_addr_ip(sa, ip, sizeof(ip));
+    if (sa->sa_family == AF_INET6)
+        port = ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+    else if (sa->sa_family == AF_INET)
+        port = ntohs(((const struct sockaddr_in *)sa)->sin_port);
+    kc_addr_format(out, len, ip, port);
 }
 
 void kc_addr_format(char *out, size_t len, const char *host, unsigned port)

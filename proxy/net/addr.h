@@ -19,16 +19,31 @@ int kc_addr_resolve(uv_loop_t *loop, uv_getaddrinfo_t *req, uv_getaddrinfo_cb cb
  * broker listening on 127.0.0.1 only. Owns the getaddrinfo result. */
 typedef struct kc_addr_list {
     struct addrinfo *head; /* owned; NULL when empty */
-    struct addrinfo *next; /* the one after the address being tried */
+    struct addrinfo *cur;  /* the address being tried */
 } kc_addr_list_t;
 
 /* Keep res (from a uv_getaddrinfo callback) and return its first address. */
 const struct sockaddr *kc_addr_list_take(kc_addr_list_t *l, struct addrinfo *res);
-/* The next address, or NULL when every one has been tried. */
+/* Move on to the next address and return it, or NULL when every one has been tried. */
 const struct sockaddr *kc_addr_list_next(kc_addr_list_t *l);
 void kc_addr_list_free(kc_addr_list_t *l);
-/* The IP of sa, for log lines. */
+
+/* Whether an address is left after the one being tried. */
+static inline int kc_addr_list_more(const kc_addr_list_t *l)
+{
+    return l->cur && l->cur->ai_next;
+}
+
+/* The address being tried. */
+static inline const struct sockaddr *kc_addr_list_current(const kc_addr_list_t *l)
+{
+    return l->cur ? l->cur->ai_addr : NULL;
+}
+
+/* The IP of sa, for log lines ("?" when it has none). */
 void kc_addr_ip(const struct sockaddr *sa, char *out, size_t len);
+/* sa as "ip:port" or "[v6]:port". */
+void kc_addr_name(const struct sockaddr *sa, char *out, size_t len);
 
 /* "host:port", "[v6]:port" into out. */
 void kc_addr_format(char *out, size_t len, const char *host, unsigned port);

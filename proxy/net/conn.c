@@ -489,7 +489,7 @@ static void on_connected(uv_connect_t *req, int status)
 static void on_connect_timeout(uv_timer_t *t)
 {
     kc_conn_t *c = t->data;
-    if (c->addrs.next) {
+    if (kc_addr_list_more(&c->addrs)) {
         fail_connect(c, UV_ETIMEDOUT);
         return;
     }
@@ -501,7 +501,6 @@ static void on_connect_timeout(uv_timer_t *t)
 static void connect_to(kc_conn_t *c, const struct sockaddr *sa)
 {
     const kc_config_t *cfg = c->px->cfg;
-    kc_addr_ip(sa, c->upstream_ip, sizeof(c->upstream_ip));
     uv_tcp_init(c->px->loop, &c->upstream.tcp);
     c->upstream.tcp.data = c;
     c->upstream.open = true;
@@ -569,10 +568,12 @@ static void retry_connect(kc_conn_t *c)
 static void fail_connect(kc_conn_t *c, int status)
 {
     uv_timer_stop(&c->timer);
-    if (c->addrs.next) {
+    if (kc_addr_list_more(&c->addrs)) {
+        char ip[64];
+        kc_addr_ip(kc_addr_list_current(&c->addrs), ip, sizeof(ip));
         kc_log_ctx_t ctx = kc_conn_log_ctx(c);
         kc_log_c(KC_LOG_INFO, &ctx, "cannot connect to %s at %s: %s; trying its next address",
-                 c->upstream.addr, c->upstream_ip, uv_strerror(status));
+                 c->upstream.addr, ip, uv_strerror(status));
         retry_connect(c);
         return;
     }
@@ -634,18 +635,10 @@ static void peer_name(uv_tcp_t *t, char *out, size_t len)
 {
     struct sockaddr_storage ss;
     int n = sizeof(ss);
-    char ip[64] = "?";
-    unsigned port = 0;
-    if (uv_tcp_getpeername(t, (struct sockaddr *)&ss, &n) == 0) {
-        if (ss.ss_family == AF_INET6) {
-            uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof(ip));
-            port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-        } else {
-            uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof(ip));
-            port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-        }
-    }
-    kc_addr_format(out, len, ip, port);
+    if (uv_tcp_getpeername(t, (struct sockaddr *)&ss, &n) == 0)
+        kc_addr_name((struct sockaddr *)&ss, out, len);
+    else
+        kc_addr_format(out, len, "?", 0);
 }
 
 void kc_conn_accept(kc_listener_t *l)

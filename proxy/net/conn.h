@@ -71,7 +71,6 @@ typedef struct kc_conn {
     uv_connect_t connect_req;
     uv_getaddrinfo_t gai_req;
     kc_addr_list_t addrs;     /* the upstream name's addresses, tried in turn */
-    char upstream_ip[48];     /* the address being tried, for logs */
     uv_timer_t timer;         /* upstream connect timeout, per address */
     int pending;              /* handle closes and requests still to call back before free */
     int upstream_tries;       /* bootstrap: upstream addresses tried */

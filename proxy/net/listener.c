@@ -96,11 +96,10 @@ int kc_listener_open(kc_proxy_t *px, const char *host, uint16_t port, int32_t no
     l->next = px->listeners;
     px->listeners = l;
     *out = l;
+    char loop[32] = "";
     if (px->cfg->threads > 1)
-        kc_log(KC_LOG_INFO, "[%s] listening on %s:%u (loop %u of %u)", l->name, host, port,
-               px->index + 1, px->cfg->threads);
-    else
-        kc_log(KC_LOG_INFO, "[%s] listening on %s:%u", l->name, host, port);
+        snprintf(loop, sizeof(loop), " (loop %u of %u)", px->index + 1, px->cfg->threads);
+    kc_log(KC_LOG_INFO, "[%s] listening on %s:%u%s", l->name, host, port, loop);
     return 0;
 }
 
