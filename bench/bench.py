@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 
-from install import install_all
+from install import GO_PEERS, given_var, install_all
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -358,8 +358,8 @@ def report(a, res, skipped, versions, install, backends, started, elapsed):
     L.append(f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))}, {elapsed / 60:.1f} min. "
              f"Machine: {machine()}. Load average (1 min) at the start {a.load[0]:.2f}, at the end "
              f"{os.getloadavg()[0]:.2f} (the benchmark itself keeps about 2 busy).\n")
-    given = [f"{k}={shlex.quote(v)}" for k, v in sorted(os.environ.items())
-             if k in ("KCHAOS_BENCH_TOXIPROXY", "KCHAOS_BENCH_KAFKA_PROXY")]
+    given = [f"{given_var(n)}={shlex.quote(os.environ[given_var(n)])}" for n in sorted(GO_PEERS)
+             if os.environ.get(given_var(n))]
     L.append("Reproduce: `" + " ".join(given + ["./dev.sh", "bench"] + [shlex.quote(x) for x in a.argv]) + "` "
              "(or `bench/run.sh` with the same options).\n")
     L.append(f"{a.rounds} round(s), paths interleaved round-robin (order rotated each round), medians "

@@ -48,14 +48,19 @@ def timed_note(stamp, fresh_seconds):
         return "cached"
 
 
+def given_var(name):
+    """The variable that names a Go peer's binary built elsewhere (KCHAOS_BENCH_KAFKA_PROXY)."""
+    return "KCHAOS_BENCH_" + name.upper().replace("-", "_")
+
+
 def go_install(name, log):
-    """The peer's binary: KCHAOS_BENCH_<NAME> when set (a binary built elsewhere, for a module
+    """The peer's binary: given_var(name) when set (a binary built elsewhere, for a module
     the Go proxy refuses), else a cached or fresh `go install`."""
     pkg, ver, made = GO_PEERS[name]
-    given = os.environ.get("KCHAOS_BENCH_" + name.upper().replace("-", "_"))
+    given = os.environ.get(given_var(name))
     if given:
         if not os.access(given, os.X_OK):
-            return None, f"KCHAOS_BENCH_{name.upper().replace('-', '_')}={given} is not an executable"
+            return None, f"{given_var(name)}={given} is not an executable"
         return given, f"given as {given}, not installed by the benchmark"
     dest = f"{BIN}/{name}-{ver}"
     if os.access(dest, os.X_OK):

@@ -68,6 +68,12 @@ def metadata_request_v1(corr, topics=()):
     return request(3, 1, corr, i32(len(topics)) + b"".join(string(t) for t in topics))
 
 
+def metadata_round_trip(sock, corr):
+    """A Metadata v1 request on sock answered with its correlation id."""
+    sock.sendall(metadata_request_v1(corr))
+    assert Reader(recv_frame(sock)).i32() == corr
+
+
 def fetch_request_v4(corr, topic, partition, offset, max_bytes=1 << 20):
     body = (i32(-1) + i32(0) + i32(1) + i32(max_bytes) + i8(0) + i32(1) + string(topic) + i32(1)
             + i32(partition) + i64(offset) + i32(max_bytes))

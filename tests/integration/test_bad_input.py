@@ -22,11 +22,6 @@ def healthy(kc):
     return s
 
 
-def still_healthy(s, corr):
-    s.sendall(kwire.metadata_request_v1(corr))
-    assert kwire.Reader(kwire.recv_frame(s)).i32() == corr
-
-
 CASES = {
     "http": (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", "looks like HTTP"),
     "tls": (bytes.fromhex("160301020001") + b"\x00" * 40, "looks like a TLS handshake"),
@@ -48,7 +43,7 @@ def test_bad_input_closes_only_its_connection(kc, case):
         with socket.create_connection(("127.0.0.1", port), timeout=10) as bad:
             bad.sendall(data)
             assert kwire.closed_by_peer(bad), "kchaos kept a connection that sent %s" % case
-    still_healthy(good, 2)
+    kwire.metadata_round_trip(good, 2)
     good.close()
     harness.wait_for(lambda: kc.log_text().count(why) >= 2, 10, "the log line: " + why)
     lines = [e for e in kc.conn_summaries() if why in e.get("reason", "")]

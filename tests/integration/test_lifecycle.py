@@ -86,23 +86,30 @@ def test_signal_drains_in_flight_requests_and_exits_0(mock, sig):
     assert "kchaos shutting down" in kc.log_text()
 
 
+def metadata_on_new_connection(port, corr):
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        kwire.metadata_round_trip(s, corr)
+
+
+def named_cluster(mock, bootstrap):
+    """The mock cluster, bootstrapped through other --upstream addresses or names."""
+    class Named(harness.Cluster):
+        node_id_base = mock.node_id_base
+        brokers = mock.brokers
+    Named.bootstrap = bootstrap
+    return Named()
+
+
 def test_upstream_by_name_and_a_dead_first_upstream(mock):
     """--upstream names resolve (discovery and client connections alike), and a bootstrap
     connection tries the next --upstream when the first refuses."""
     dead = harness.free_port_block(1)
     port = mock.bootstrap.split(",")[0].rsplit(":", 1)[1]
-
-    class Named(harness.Cluster):
-        node_id_base = mock.node_id_base
-        bootstrap = "127.0.0.1:%d,localhost:%s" % (dead, port)
-        brokers = mock.brokers
-
-    with harness.Kchaos(Named()) as kc:  # waits for discovery to open every broker's port
+    cluster = named_cluster(mock, "127.0.0.1:%d,localhost:%s" % (dead, port))
+    with harness.Kchaos(cluster) as kc:  # waits for discovery to open every broker's port
         s = socket.create_connection(("127.0.0.1", kc.port), timeout=10)
         for corr in range(1, 5):  # several connections: each bootstrap one starts elsewhere
-            with socket.create_connection(("127.0.0.1", kc.port), timeout=10) as c:
-                c.sendall(kwire.metadata_request_v1(corr))
-                assert kwire.Reader(kwire.recv_frame(c)).i32() == corr
+            metadata_on_new_connection(kc.port, corr)
         s.close()
     assert "trying the next --upstream" in kc.log_text()
     assert "discovery: 3 broker(s)" in kc.log_text()
@@ -114,10 +121,7 @@ def test_threads_share_every_port(mock):
     with harness.Kchaos(mock, extra=["--threads", "2"]) as kc:
         # 32 connections land on one loop only with probability 2^-31.
         for corr in range(32):
-            port = kc.port if corr % 2 else kc.port_of(mock.node_id_base)
-            with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-                s.sendall(kwire.metadata_request_v1(corr))
-                assert kwire.Reader(kwire.recv_frame(s)).i32() == corr
+            metadata_on_new_connection(kc.port if corr % 2 else kc.port_of(mock.node_id_base), corr)
         harness.wait_for(lambda: sum(e.get("apis", {}).get("Metadata", {}).get("1", 0)
                                      for e in kc.conn_summaries()) >= 32, 10, "32 conn_close lines")
         s = harness.run_client([harness.rdkafka_client(), "--bootstrap", kc.bootstrap,
@@ -159,14 +163,6 @@ def kchaos_with_private_names(tmp_path, hosts):
     return str(wrapper)
 
 
-def named_cluster(mock, bootstrap):
-    class Named(harness.Cluster):
-        node_id_base = mock.node_id_base
-        brokers = mock.brokers
-    Named.bootstrap = bootstrap
-    return Named()
-
-
 def test_every_address_of_an_upstream_name_is_tried(mock, tmp_path):
     """An --upstream name whose first address refuses (localhost as ::1 first, before a broker
     on 127.0.0.1 only): discovery and client connections go on to its next address, as
@@ -176,9 +172,7 @@ def test_every_address_of_an_upstream_name_is_tried(mock, tmp_path):
     cluster = named_cluster(mock, "kchaos-two-addrs:%s" % port)
     with harness.Kchaos(cluster, binary=binary, upstream_bind=None) as kc:
         for corr in range(1, 4):  # bootstrap connections resolve the name each time
-            with socket.create_connection(("127.0.0.1", kc.port), timeout=10) as c:
-                c.sendall(kwire.metadata_request_v1(corr))
-                assert kwire.Reader(kwire.recv_frame(c)).i32() == corr
+            metadata_on_new_connection(kc.port, corr)
     log = kc.log_text()
     assert "discovery: 3 broker(s)" in log
     assert "trying the upstream's next address" in log, log[-3000:]
@@ -193,9 +187,7 @@ def test_an_upstream_name_that_does_not_resolve(mock, tmp_path):
     cluster = named_cluster(mock, "kchaos-no-such-host.invalid:9092," + mock.bootstrap.split(",")[0])
     with harness.Kchaos(cluster, binary=binary) as kc:
         for corr in range(1, 5):  # boot_index rotates: some start at the bad name, some not
-            with socket.create_connection(("127.0.0.1", kc.port), timeout=10) as c:
-                c.sendall(kwire.metadata_request_v1(corr))
-                assert kwire.Reader(kwire.recv_frame(c)).i32() == corr
+            metadata_on_new_connection(kc.port, corr)
     log = kc.log_text()
     assert "cannot connect to kchaos-no-such-host.invalid:9092" in log, log[-3000:]
     assert "trying the next --upstream" in log
