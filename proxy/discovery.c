@@ -4,12 +4,11 @@
  * cluster answers: a cluster that is down at start-up is found when it comes up. */
 #include "discovery.h"
 
-#include <errno.h>
+#include <stdio.h>
 
 #include "kafka/api.h"
 #include "kafka/header.h"
 #include "kafka/metadata.h"
-#include "net/addr.h"
 #include "proxy.h"
 #include "route/rewrite.h"
 #include "util/log.h"
@@ -19,8 +18,6 @@
 #define CORRELATION_ID 0x6b630001 /* "kc" */
 
 static void attempt(kc_discovery_t *d);
-static void on_connect(uv_connect_t *req, int status);
-static void on_timeout(uv_timer_t *t);
 
 static void on_retry(uv_timer_t *t) { attempt(t->data); }
 
@@ -36,42 +33,7 @@ static void retry_later(kc_discovery_t *d)
 static void on_tcp_closed(uv_handle_t *h)
 {
     kc_discovery_t *d = h->data;
-    d->tcp_open = false;
     retry_later(d);
-}
-
-static void connect_to(kc_discovery_t *d, const struct sockaddr *sa);
-
-static void on_closed_try_next(uv_handle_t *h)
-{
-    kc_discovery_t *d = h->data;
-    d->tcp_open = false;
-    const struct sockaddr *next = kc_addr_list_next(&d->addrs);
-    if (!d->stopping && next)
-        connect_to(d, next);
-}
-
-/* The same attempt goes on at the upstream name's next address, if it has one. */
-static bool try_next_address(kc_discovery_t *d, const char *failure)
-{
-    if (!kc_addr_list_more(&d->addrs) || d->stopping || !d->tcp_open)
-        return false;
-    kc_log(KC_LOG_INFO, "discovery: %s; trying the upstream's next address", failure);
-    uv_timer_stop(&d->timer);
-    if (!uv_is_closing((uv_handle_t *)&d->tcp))
-        uv_close((uv_handle_t *)&d->tcp, on_closed_try_next);
-    return true;
-}
-
-static void finish_attempt(kc_discovery_t *d, const char *failure);
-
-/* A connection to the upstream failed: its name's next address, else the next attempt. */
-static void connect_failed(kc_discovery_t *d, int status)
-{
-    char why[160];
-    snprintf(why, sizeof(why), "cannot connect to an upstream: %s", uv_strerror(status));
-    if (!try_next_address(d, why))
-        finish_attempt(d, why);
 }
 
 static void finish_attempt(kc_discovery_t *d, const char *failure)
@@ -79,14 +41,16 @@ static void finish_attempt(kc_discovery_t *d, const char *failure)
     if (failure && (d->attempt <= 1 || d->attempt % 10 == 0))
         kc_log(KC_LOG_WARN, "discovery: %s; retrying", failure);
     uv_timer_stop(&d->timer);
+    kc_dial_cancel(&d->dial);
     kc_buf_unref(&d->px->pool, d->req);
     d->req = NULL;
     kc_framer_free(&d->framer);
-    kc_addr_list_free(&d->addrs);
-    if (d->tcp_open && !uv_is_closing((uv_handle_t *)&d->tcp))
+    if (d->tcp_open) {
+        d->tcp_open = false;
         uv_close((uv_handle_t *)&d->tcp, on_tcp_closed);
-    else if (!d->tcp_open)
+    } else {
         retry_later(d);
+    }
 }
 
 static int on_frame(void *ctx, kc_frame_t *f)
@@ -102,9 +66,9 @@ static int on_frame(void *ctx, kc_frame_t *f)
     kc_splice_release(&px->pool, &sp); /* only the learning mattered */
     kc_frame_release(&px->pool, f);
     if (rc) {
-        finish_attempt(d, rc == -ERANGE ? "a broker's node id has no port: check --broker-ports "
-                                          "and --node-id-base"
-                                        : "malformed metadata response");
+        finish_attempt(d, rc == -KC_ENOPORT ? "a broker's node id has no port: check "
+                                              "--broker-ports and --node-id-base"
+                                            : "malformed metadata response");
         return 1;
     }
     d->done = true;
@@ -132,7 +96,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
     (void)buf;
     kc_discovery_t *d = s->data;
-    if (n == 0 || d->done)
+    if (n == 0 || d->done || !d->tcp_open)
         return;
     if (n < 0) {
         finish_attempt(d, "connection closed before the metadata response");
@@ -147,19 +111,27 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 static void on_write(uv_write_t *req, int status)
 {
     kc_discovery_t *d = req->data;
-    if (status < 0 && !d->done && status != UV_ECANCELED)
+    if (status < 0 && !d->done && status != UV_ECANCELED && d->tcp_open)
         finish_attempt(d, "cannot send the metadata request");
 }
 
-static void on_connect(uv_connect_t *req, int status)
+static void on_timeout(uv_timer_t *t)
 {
-    kc_discovery_t *d = req->data;
+    finish_attempt(t->data, "the cluster did not answer in time");
+}
+
+static void on_dialed(kc_dial_t *dial, int status)
+{
+    kc_discovery_t *d = dial->data;
     if (status < 0) {
-        if (status != UV_ECANCELED)
-            connect_failed(d, status);
+        char why[160];
+        snprintf(why, sizeof(why), "cannot connect to %s: %s", dial->name, uv_strerror(status));
+        finish_attempt(d, why);
         return;
     }
-    d->connected = true;
+    d->tcp_open = true;
+    d->tcp.data = d;
+    uv_timer_start(&d->timer, on_timeout, ATTEMPT_TIMEOUT_MS, 0);
     d->write_req.data = d;
     d->out = uv_buf_init((char *)d->req->data, d->out.len);
     uv_read_start((uv_stream_t *)&d->tcp, on_alloc, on_read);
@@ -167,51 +139,8 @@ static void on_connect(uv_connect_t *req, int status)
         finish_attempt(d, "cannot send the metadata request");
 }
 
-static void on_timeout(uv_timer_t *t)
-{
-    kc_discovery_t *d = t->data;
-    if (!d->connected && try_next_address(d, "connect timed out"))
-        return;
-    finish_attempt(d, "the cluster did not answer in time");
-}
-
-static void connect_to(kc_discovery_t *d, const struct sockaddr *sa)
-{
-    kc_proxy_t *px = d->px;
-    uv_tcp_init(px->loop, &d->tcp);
-    d->tcp.data = d;
-    d->tcp_open = true;
-    d->connected = false;
-    d->connect_req.data = d;
-    int rc = kc_addr_bind_source(&d->tcp, px->cfg->upstream_bind);
-    if (!rc)
-        rc = uv_tcp_connect(&d->connect_req, &d->tcp, sa, on_connect);
-    if (rc) {
-        connect_failed(d, rc);
-        return;
-    }
-    uv_timer_start(&d->timer, on_timeout, ATTEMPT_TIMEOUT_MS, 0);
-}
-
-static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
-{
-    kc_discovery_t *d = req->data;
-    d->resolving = false;
-    if (d->stopping) {
-        uv_freeaddrinfo(res);
-        return;
-    }
-    if (status < 0) {
-        char why[160];
-        snprintf(why, sizeof(why), "cannot resolve the upstream: %s", uv_strerror(status));
-        finish_attempt(d, why);
-        uv_freeaddrinfo(res);
-    } else {
-        connect_to(d, kc_addr_list_take(&d->addrs, res));
-    }
-}
-
-/* One try: the next --upstream in turn, resolved when it is a name. */
+/* One try: the next --upstream in turn. The dialer bounds each address's connect, the
+ * attempt's timer the exchange after it. */
 static void attempt(kc_discovery_t *d)
 {
     kc_proxy_t *px = d->px;
@@ -224,18 +153,11 @@ static void attempt(kc_discovery_t *d)
     d->req = kc_wr_take(&w, &len);
     d->out.len = len;
     kc_framer_init(&d->framer, &px->pool, cfg->max_frame);
-    struct sockaddr_storage ss;
-    if (kc_addr_parse(u->host, u->port, &ss) == 0) {
-        connect_to(d, (struct sockaddr *)&ss);
+    if (!d->req) {
+        finish_attempt(d, "out of memory");
         return;
     }
-    d->gai.data = d;
-    d->resolving = true;
-    int rc = kc_addr_resolve(px->loop, &d->gai, on_resolved, u->host, u->port);
-    if (rc) {
-        d->resolving = false;
-        finish_attempt(d, uv_strerror(rc));
-    }
+    kc_dial_start(&d->dial, u->host, u->port);
 }
 
 void kc_discovery_start(kc_discovery_t *d, kc_proxy_t *px)
@@ -243,20 +165,23 @@ void kc_discovery_start(kc_discovery_t *d, kc_proxy_t *px)
     *d = (kc_discovery_t){.px = px};
     uv_timer_init(px->loop, &d->timer);
     d->timer.data = d;
+    kc_dial_init(&d->dial, px->loop, &d->tcp, px->cfg->upstream_bind, ATTEMPT_TIMEOUT_MS,
+                 on_dialed, d);
+    d->dial.who = "discovery";
     attempt(d);
 }
 
 void kc_discovery_stop(kc_discovery_t *d)
 {
     d->stopping = true;
-    if (d->resolving)
-        uv_cancel((uv_req_t *)&d->gai); /* its callback sees `stopping` */
     if (!uv_is_closing((uv_handle_t *)&d->timer))
         uv_close((uv_handle_t *)&d->timer, NULL);
-    if (d->tcp_open && !uv_is_closing((uv_handle_t *)&d->tcp))
+    kc_dial_close(&d->dial, NULL);
+    if (d->tcp_open) {
+        d->tcp_open = false;
         uv_close((uv_handle_t *)&d->tcp, on_tcp_closed);
+    }
     kc_buf_unref(&d->px->pool, d->req);
     d->req = NULL;
     kc_framer_free(&d->framer);
-    kc_addr_list_free(&d->addrs);
 }

@@ -8,26 +8,22 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "net/addr.h"
-#include "net/frame.h"
+#include "kafka/framer.h"
+#include "net/dial.h"
 
 struct kc_proxy;
 
 typedef struct kc_discovery {
     struct kc_proxy *px;
     uv_tcp_t tcp;
+    kc_dial_t dial;        /* connects tcp to the next --upstream */
     uv_timer_t timer;      /* retry backoff and per-attempt timeout */
-    uv_connect_t connect_req;
-    uv_getaddrinfo_t gai;  /* resolving an --upstream given as a name */
-    kc_addr_list_t addrs;  /* ... and its addresses, tried in turn within one attempt */
     uv_write_t write_req;
     uv_buf_t out;
     kc_buf_t *req;         /* the MetadataRequest being sent; owned */
     kc_framer_t framer;
     uint32_t attempt;
-    bool tcp_open;
-    bool connected;        /* this attempt's connection is up */
-    bool resolving;
+    bool tcp_open;         /* this attempt's connection is up (the dialer's until then) */
     bool done;
     bool stopping;
 } kc_discovery_t;

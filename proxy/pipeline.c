@@ -1,7 +1,6 @@
 /* The pipeline: see pipeline.h. Read it top to bottom: each stage is a direct call. */
 #include "pipeline.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,53 +9,35 @@
 #include "kafka/header.h"
 #include "kafka/produce.h"
 #include "kafka/sasl.h"
-#include "proxy.h"
 #include "route/rewrite.h"
 
 /* Close the pair over a protocol error; the frame is dropped. */
-static int reject(kc_conn_t *c, kc_frame_t *f, const char *what, const kc_req_header_t *h)
+static int reject(kc_session_t *s, kc_frame_t *f, const char *what, const kc_req_header_t *h)
 {
-    kc_frame_release(&c->px->pool, f);
+    kc_frame_release(s->env->pool, f);
     if (h)
-        kc_conn_close(c, KC_LOG_WARN, "%s (%s v%d, correlation id %d)", what,
-                      kc_api_name(h->api_key), h->api_version, h->correlation_id);
+        kc_session_close(s, KC_LOG_WARN, false, "%s (%s v%d, correlation id %d)", what,
+                         kc_api_name(h->api_key), h->api_version, h->correlation_id);
     else
-        kc_conn_close(c, KC_LOG_WARN, "%s", what);
-    return -KC_EPROTO;
+        kc_session_close(s, KC_LOG_WARN, false, "%s", what);
+    return -KC_ECLOSED;
 }
 
-static void note_client_id(kc_conn_t *c, kc_str_t id)
+static void note_client_id(kc_session_t *s, kc_str_t id)
 {
     if (id.len < 0)
         id = (kc_str_t){"", 0};
-    if (c->client_id && (int32_t)strlen(c->client_id) == id.len &&
-        memcmp(c->client_id, id.p, (size_t)id.len) == 0)
+    const char *cur = s->log.client_id;
+    if (cur && (int32_t)strlen(cur) == id.len && memcmp(cur, id.p, (size_t)id.len) == 0)
         return;
-    c->client_id = kc_intern(&c->px->client_ids, id.p, (size_t)id.len);
+    s->log.client_id = kc_intern(s->env->client_ids, id.p, (size_t)id.len);
 }
 
-/* A local answer: the frame is built here and never reaches the broker. */
-static int answer_here(kc_conn_t *c, const kc_req_header_t *h, kc_wr_t *w)
-{
-    kc_inflight_t *e = kc_inflight_push(&c->inflight);
-    size_t len;
-    kc_buf_t *b = kc_wr_take(w, &len);
-    if (!e || !b) {
-        kc_buf_unref(&c->px->pool, b);
-        kc_conn_close(c, KC_LOG_ERROR, "out of memory answering a request");
-        return -KC_EPROTO;
-    }
-    *e = (kc_inflight_t){.correlation_id = h->correlation_id, .api_key = h->api_key,
-                         .api_version = h->api_version, .t_recv = c->now,
-                         .client_id = c->client_id};
-    kc_frame_t f = {.buf = b, .data = b->data, .len = (uint32_t)len};
-    kc_conn_respond(c, e, &f);
-    return 0;
-}
+/* ---- request path ---- */
 
 /* Stage: request bodies kchaos reads. Sets *expect_response to false for acks=0 Produce. */
-static int decode_request(kc_conn_t *c, const kc_req_header_t *h, const uint8_t *msg, uint32_t len,
-                          bool *expect_response)
+static int decode_request(kc_session_t *s, const kc_req_header_t *h, const uint8_t *msg,
+                          uint32_t len, bool *expect_response)
 {
     kc_rd_t r;
     kc_rd_init(&r, msg, len, kc_api_flexible(kc_api_get(h->api_key), h->api_version));
@@ -71,191 +52,300 @@ static int decode_request(kc_conn_t *c, const kc_req_header_t *h, const uint8_t 
     }
     case KC_API_API_VERSIONS: {
         kc_str_t name, version;
-        if (h->api_version >= 3 && kc_api_versions_request_parse(&r, h->api_version, &name, &version) == 0)
-            snprintf(c->software, sizeof(c->software), "%.*s/%.*s", name.len < 0 ? 0 : name.len,
+        if (h->api_version >= 3 &&
+            kc_api_versions_request_parse(&r, h->api_version, &name, &version) == 0)
+            snprintf(s->software, sizeof(s->software), "%.*s/%.*s", name.len < 0 ? 0 : name.len,
                      name.p ? name.p : "", version.len < 0 ? 0 : version.len,
                      version.p ? version.p : "");
         return 0;
     }
     case KC_API_SASL_HANDSHAKE:
-        c->sasl_v0 = h->api_version == 0;
+        s->sasl_v0 = h->api_version == 0;
         return 0;
     default:
         return 0;
     }
 }
 
-int kc_pipeline_request(kc_conn_t *c, kc_frame_t *f)
+/* A response made here takes the entry's place in the order; the request goes nowhere. */
+static void answer_here(kc_session_t *s, kc_inflight_t *e, kc_frame_t *resp)
 {
-    if (c->opaque)
-        return kc_conn_to_upstream(c, f);
+    if (e->frame.buf) {
+        s->held_req_bytes -= kc_frame_wire_len(&e->frame);
+        kc_frame_release(s->env->pool, &e->frame);
+    }
+    e->frame = *resp;
+    e->state = KC_IF_ANSWERED;
+    s->held_resp_bytes += kc_frame_wire_len(resp);
+}
+
+/* Stage: decide (the fault stage). A request may pass, wait, be answered here, vanish, or
+ * close the pair. */
+static int decide_request(kc_session_t *s, kc_inflight_t *e)
+{
+    kc_pipe_env_t *env = s->env;
+    if (!env->decide_request)
+        return 0;
+    kc_decision_t d = {.verdict = KC_PASS};
+    env->decide_request(env->decide_ctx, s, e, &e->frame, &d);
+    switch (d.verdict) {
+    case KC_PASS:
+        e->merge = d.merge;
+        return 0;
+    case KC_HOLD:
+        e->until = d.until ? d.until : 1;
+        return 0;
+    case KC_ANSWER:
+        answer_here(s, e, &d.answer);
+        return 0;
+    case KC_DROP:
+        s->held_req_bytes -= kc_frame_wire_len(&e->frame);
+        kc_frame_release(env->pool, &e->frame);
+        e->state = e->expect_response ? KC_IF_LOST : KC_IF_DONE;
+        return 0;
+    case KC_CLOSE:
+        kc_session_close(s, KC_LOG_INFO, d.reset, "closed by a fault: %s", d.why ? d.why : "");
+        return -KC_ECLOSED;
+    }
+    return 0;
+}
+
+int kc_pipeline_request(kc_session_t *s, kc_frame_t *f)
+{
+    if (s->opaque)
+        return kc_session_send(s, KC_TO_UPSTREAM, f);
 
     /* Stage: header. */
     kc_req_header_t h;
     uint8_t *msg = kc_frame_msg(f);
     uint32_t len = kc_frame_msg_len(f);
     if (kc_req_header_parse(msg, len, &h) != 0)
-        return reject(c, f, "malformed request header", NULL);
-    note_client_id(c, h.client_id);
-    kc_api_counts_add(&c->apis, h.api_key, h.api_version, 1);
+        return reject(s, f, "malformed request header", NULL);
+    note_client_id(s, h.client_id);
+    kc_api_counts_add(&s->apis, h.api_key, h.api_version, 1);
 
     /* Stage: versions. kchaos must read the responses of the APIs it decodes; ApiVersions
      * already told the client how far it may go. */
     const kc_api_t *api = kc_api_get(h.api_key);
-    if (api && api->decode_max >= 0 && h.api_version > api->decode_max) {
-        if (h.api_key == KC_API_API_VERSIONS) {
-            /* KIP-511: answer as a broker does, so the client retries with a version we read. */
-            kc_frame_release(&c->px->pool, f);
-            kc_wr_t w;
-            kc_wr_init(&w, &c->px->pool, 64, false);
-            kc_api_versions_unsupported(&w, h.correlation_id);
-            return answer_here(c, &h, &w);
-        }
-        return reject(c, f, "request newer than kchaos decodes (the client ignored ApiVersions)", &h);
-    }
+    bool too_new = api && api->decode_max >= 0 && h.api_version > api->decode_max;
+    if (too_new && h.api_key != KC_API_API_VERSIONS)
+        return reject(s, f, "request newer than kchaos decodes (the client ignored ApiVersions)", &h);
 
     /* Stage: request decode. */
     bool expect_response = true;
-    if (api && decode_request(c, &h, msg, len, &expect_response) != 0)
-        return reject(c, f, "malformed request body", &h);
+    if (api && !too_new && decode_request(s, &h, msg, len, &expect_response) != 0)
+        return reject(s, f, "malformed request body", &h);
 
-    /* Stage: in-flight entry, so the response can be matched and attributed. acks=0 Produce
-     * gets none (no broker answers it), but its id is kept in case one does: see stray(). */
-    if (!expect_response) {
-        c->acks0[c->acks0_next] = h.correlation_id;
-        c->acks0_set |= (uint8_t)(1u << c->acks0_next);
-        c->acks0_next = (c->acks0_next + 1) % 8;
-    }
-    if (expect_response) {
-        kc_inflight_t *e = kc_inflight_push(&c->inflight);
-        if (!e)
-            return reject(c, f, "out of memory tracking a request", &h);
-        *e = (kc_inflight_t){.correlation_id = h.correlation_id, .api_key = h.api_key,
-                             .api_version = h.api_version, .flags = KC_IF_FORWARDED,
-                             .t_recv = c->now, .client_id = c->client_id};
+    /* Stage: in-flight entry. Every request takes its place in the order, acks=0 Produce too
+     * (no response comes, but while it is held it holds the requests behind it). */
+    kc_inflight_t *e = kc_inflight_push(&s->q);
+    if (!e)
+        return reject(s, f, "out of memory tracking a request", &h);
+    e->correlation_id = h.correlation_id;
+    e->api_key = h.api_key;
+    e->api_version = h.api_version;
+    e->expect_response = expect_response;
+    e->t_recv = s->now;
+    e->client_id = s->log.client_id;
+    e->frame = *f;
+    s->held_req_bytes += kc_frame_wire_len(f);
+
+    if (too_new) {
+        /* KIP-511: answer as a broker does, so the client retries with a version we read. */
+        kc_wr_t w;
+        kc_wr_init(&w, s->env->pool, 64, false);
+        kc_api_versions_unsupported(&w, h.correlation_id);
+        size_t n;
+        kc_buf_t *b = kc_wr_take(&w, &n);
+        if (!b) {
+            kc_session_close(s, KC_LOG_ERROR, false, "out of memory answering a request");
+            return -KC_ECLOSED;
+        }
+        kc_frame_t resp = kc_frame_of(b, (uint32_t)n);
+        answer_here(s, e, &resp);
+        return 0;
     }
 
-    /* Stage: forward. */
-    return kc_conn_to_upstream(c, f);
+    /* Stage: decide. Then the session forwards what is due (kc_session_pump). */
+    return decide_request(s, e);
 }
 
-/* Log what the ApiVersions clamp did: removals once per api key for the process. */
-static void log_api_versions(kc_conn_t *c, const kc_api_versions_edit_t *ed)
+/* ---- response path ---- */
+
+/* Log what the ApiVersions clamp did: removals once per api key for the loop. */
+static void log_api_versions(kc_session_t *s, const kc_api_versions_edit_t *ed)
 {
-    kc_log_ctx_t ctx = kc_conn_log_ctx(c);
     for (int i = 0; i < ed->nremoved && i < (int)(sizeof(ed->removed) / sizeof(ed->removed[0])); i++) {
-        bool *seen = &c->px->removed_logged[ed->removed[i] & 127];
+        bool *seen = &s->env->removed_logged[ed->removed[i] & 127];
         if (!*seen)
-            kc_log_c(KC_LOG_WARN, &ctx,
+            kc_log_c(KC_LOG_WARN, &s->log,
                      "broker offers api key %d, unknown to kchaos or only in versions it cannot "
                      "read: removed from ApiVersions",
                      ed->removed[i]);
         *seen = true;
     }
     if (ed->nclamped)
-        kc_log_c(KC_LOG_DEBUG, &ctx, "ApiVersions: %d max versions lowered to what kchaos decodes",
+        kc_log_c(KC_LOG_DEBUG, &s->log, "ApiVersions: %d max versions lowered to what kchaos decodes",
                  ed->nclamped);
 }
 
-/* Count the addresses handed out, and name them at debug level: the tests read these lines to
- * see what kchaos forwarded (the KIP-951 hints after a leader moves, for one). */
-static void note_rewrites(kc_conn_t *c, const kc_inflight_t *e, const kc_rewrite_info_t *info)
+/* Count the addresses handed out, and name them at debug level. */
+static void note_rewrites(kc_session_t *s, const kc_inflight_t *e, const kc_rewrite_info_t *info)
 {
-    kc_api_counts_add(&c->rewrites, e->api_key, e->api_version, (uint32_t)info->naddrs);
+    kc_api_counts_add(&s->rewrites, e->api_key, e->api_version, (uint32_t)info->naddrs);
     if (!kc_log_enabled(KC_LOG_DEBUG))
         return;
     char list[256] = "";
     size_t n = 0;
     for (int i = 0; i < info->naddrs && i < KC_REWRITE_ADDRS && n < sizeof(list) - 24; i++)
         n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%d->%s:%u", i ? " " : "",
-                              info->addrs[i].node_id, c->px->route.advertise_host,
+                              info->addrs[i].node_id, s->env->route->advertise_host,
                               info->addrs[i].port);
-    kc_log_ctx_t ctx = kc_conn_log_ctx(c);
-    kc_log_c(KC_LOG_DEBUG, &ctx, "%s v%d response: %d broker address(es) rewritten: %s%s",
+    kc_log_c(KC_LOG_DEBUG, &s->log, "%s v%d response: %d broker address(es) rewritten: %s%s",
              kc_api_name(e->api_key), e->api_version, info->naddrs, list,
              info->naddrs > KC_REWRITE_ADDRS ? " ..." : "");
 }
 
 /* A response to an acks=0 Produce request. Kafka never sends one, but other brokers do
  * (librdkafka's mock cluster does): a client talking to such a broker directly gets it, and
- * most ignore it, so kchaos passes it on the same way. Responses before it are answered and
- * delivered already (the broker answers in order and kchaos delivers ready heads at once), so
- * it goes straight to the client queue and stays in order. */
-static bool stray(kc_conn_t *c, int32_t corr)
+ * most ignore it, so kchaos passes it on the same way. The broker answers in order, and the
+ * session delivers every ready head after each frame, so what came before it has gone. */
+static bool stray(kc_session_t *s, int32_t corr)
 {
     for (int i = 0; i < 8; i++) {
-        if ((c->acks0_set & (1u << i)) && c->acks0[i] == corr) {
-            c->acks0_set &= (uint8_t)~(1u << i); /* answered once */
+        if ((s->acks0_set & (1u << i)) && s->acks0[i] == corr) {
+            s->acks0_set &= (uint8_t)~(1u << i); /* answered once */
             return true;
         }
     }
     return false;
 }
 
-int kc_pipeline_response(kc_conn_t *c, kc_frame_t *f)
+/* Stage: match. Brokers answer a connection's requests in order. Returns the entry, or NULL
+ * once the frame has been handled otherwise (passed on as a stray, or rejected). */
+static kc_inflight_t *match(kc_session_t *s, kc_frame_t *f, int *rc)
 {
-    if (c->opaque)
-        return kc_conn_to_client(c, f);
-
-    /* Stage: match. Brokers answer a connection's requests in order. */
-    uint8_t *msg = kc_frame_msg(f);
     uint32_t len = kc_frame_msg_len(f);
-    kc_inflight_t *e = kc_inflight_expect(&c->inflight);
-    if (len < 4)
-        return reject(c, f, "response shorter than its header", NULL);
-    int32_t corr = (int32_t)kc_be32(msg);
-    if ((!e || corr != e->correlation_id) && stray(c, corr)) {
-        kc_log_ctx_t ctx = kc_conn_log_ctx(c);
-        kc_log_c(KC_LOG_DEBUG, &ctx, "the broker answered acks=0 Produce (correlation id %d): "
-                 "passed on as it is", corr);
-        return kc_conn_to_client(c, f);
+    kc_inflight_t *e = kc_inflight_expect(&s->q);
+    if (len < 4) {
+        *rc = reject(s, f, "response shorter than its header", NULL);
+        return NULL;
     }
-    if (!e) {
-        char why[96];
+    int32_t corr = (int32_t)kc_be32(kc_frame_msg(f));
+    if ((!e || corr != e->correlation_id) && stray(s, corr)) {
+        kc_log_c(KC_LOG_DEBUG, &s->log,
+                 "the broker answered acks=0 Produce (correlation id %d): passed on as it is", corr);
+        *rc = kc_session_send(s, KC_TO_CLIENT, f);
+        return NULL;
+    }
+    char why[128];
+    if (!e)
         snprintf(why, sizeof(why), "response (correlation id %d) to no request", corr);
-        return reject(c, f, why, NULL);
-    }
-    if (corr != e->correlation_id) {
-        char why[128];
+    else if (corr != e->correlation_id)
         snprintf(why, sizeof(why), "response correlation id %d does not match the request's %d",
                  corr, e->correlation_id);
-        return reject(c, f, why, NULL);
-    }
+    else
+        return e;
+    *rc = reject(s, f, why, NULL);
+    return NULL;
+}
 
-    /* Stage: rewrite. Broker addresses become kchaos's; ApiVersions is clamped. */
+/* Stage: rewrite. Broker addresses become kchaos's; ApiVersions is clamped. */
+static int rewrite(kc_session_t *s, kc_inflight_t *e, kc_frame_t *f)
+{
     kc_rewrite_info_t info;
-    int rc = kc_rewrite_response(&c->px->route, &c->px->pool, e->api_key, e->api_version, msg,
-                                 len, &f->splice, &info);
+    kc_splice_t sp;
+    int rc = kc_rewrite_response(s->env->route, s->env->pool, e->api_key, e->api_version,
+                                 kc_frame_msg(f), kc_frame_msg_len(f), &sp, &info);
+    if (!rc)
+        rc = kc_frame_edit(s->env->pool, f, &sp);
     if (rc) {
+        kc_splice_release(s->env->pool, &sp);
         char why[160];
         snprintf(why, sizeof(why), "cannot rewrite %s v%d response: %s", kc_api_name(e->api_key),
-                 e->api_version,
-                 rc == -ERANGE   ? "a node id has no port (see --broker-ports/--node-id-base)"
-                 : rc == -ENOMEM ? "out of memory"
-                 : rc == -KC_EPROTO ? "malformed"
-                                    : uv_strerror(rc));
-        return reject(c, f, why, NULL);
+                 e->api_version, kc_strerror(rc));
+        return reject(s, f, why, NULL);
     }
     if (e->api_key == KC_API_API_VERSIONS)
-        log_api_versions(c, &info.api_versions);
+        log_api_versions(s, &info.api_versions);
     if (info.naddrs)
-        note_rewrites(c, e, &info);
+        note_rewrites(s, e, &info);
+    return 0;
+}
 
-    /* SASL v0 (pre-KIP-152): after a successful handshake the tokens carry no Kafka header. */
+/* SASL v0 (pre-KIP-152): after a successful handshake the tokens carry no Kafka header. */
+static void sasl_v0(kc_session_t *s, const kc_inflight_t *e, const kc_frame_t *f)
+{
     int32_t ignored;
     uint32_t body;
-    if (e->api_key == KC_API_SASL_HANDSHAKE && c->sasl_v0 &&
-        kc_resp_header_parse(msg, len, e->api_key, e->api_version, &ignored, &body) == 0) {
-        kc_rd_t r;
-        kc_rd_init(&r, msg + body, len - body, false);
-        if (kc_sasl_handshake_response_error(&r) == 0) {
-            c->opaque = true;
-            kc_log_ctx_t ctx = kc_conn_log_ctx(c);
-            kc_log_c(KC_LOG_INFO, &ctx, "SaslHandshake v0: connection passes opaque from now on");
+    uint8_t *msg = kc_frame_msg(f);
+    uint32_t len = kc_frame_msg_len(f);
+    if (e->api_key != KC_API_SASL_HANDSHAKE || !s->sasl_v0 ||
+        kc_resp_header_parse(msg, len, e->api_key, e->api_version, &ignored, &body) != 0)
+        return;
+    kc_rd_t r;
+    kc_rd_init(&r, msg + body, len - body, false);
+    if (kc_sasl_handshake_response_error(&r) == 0) {
+        s->opaque = true;
+        kc_log_c(KC_LOG_INFO, &s->log, "SaslHandshake v0: connection passes opaque from now on");
+    }
+}
+
+/* Stage: decide (the fault stage) for a response: on now, later, or never; or close. */
+static int decide_response(kc_session_t *s, kc_inflight_t *e)
+{
+    kc_pipe_env_t *env = s->env;
+    kc_decision_t d = {.verdict = KC_PASS};
+    if (env->decide_response)
+        env->decide_response(env->decide_ctx, s, e, &e->frame, &d);
+    switch (d.verdict) {
+    case KC_HOLD:
+        e->state = KC_IF_RESP_HELD;
+        e->until = d.until ? d.until : 1;
+        return 0;
+    case KC_DROP:
+        s->held_resp_bytes -= kc_frame_wire_len(&e->frame);
+        kc_frame_release(env->pool, &e->frame);
+        e->state = KC_IF_LOST;
+        return 0;
+    case KC_CLOSE:
+        kc_session_close(s, KC_LOG_INFO, d.reset, "closed by a fault: %s", d.why ? d.why : "");
+        return -KC_ECLOSED;
+    default:
+        e->state = KC_IF_READY;
+        return 0;
+    }
+}
+
+int kc_pipeline_response(kc_session_t *s, kc_frame_t *f)
+{
+    if (s->opaque)
+        return kc_session_send(s, KC_TO_CLIENT, f);
+
+    int rc = 0;
+    kc_inflight_t *e = match(s, f, &rc);
+    if (!e)
+        return rc;
+    if ((rc = rewrite(s, e, f)))
+        return rc;
+    sasl_v0(s, e, f);
+
+    /* The response now belongs to its entry, waiting for its turn. */
+    e->frame = *f;
+    s->held_resp_bytes += kc_frame_wire_len(f);
+
+    /* Stage: merge what was answered here for part of a request (a split Produce). */
+    if (e->state == KC_IF_MERGE) {
+        size_t before = kc_frame_wire_len(&e->frame);
+        rc = e->merge.fn(e->merge.data, s->env->pool, e, &e->frame);
+        s->held_resp_bytes += kc_frame_wire_len(&e->frame) - before;
+        if (rc) {
+            kc_session_close(s, KC_LOG_ERROR, false, "cannot merge local results into %s v%d: %s",
+                             kc_api_name(e->api_key), e->api_version, kc_strerror(rc));
+            return -KC_ECLOSED;
         }
     }
 
-    /* Stage: deliver, in request order. */
-    kc_conn_respond(c, e, f);
-    return 0;
+    /* Stage: decide. Then the session delivers, in request order (kc_session_pump). */
+    return decide_response(s, e);
 }

@@ -1,20 +1,22 @@
 /* The pipeline: what happens to every frame, in order, in one place.
  *
  * Request path (client -> broker):
- *   frame -> header -> version check -> request decode -> in-flight entry -> forward
+ *   frame -> header -> version check -> request decode -> in-flight entry -> decide -> forward
  * Response path (broker -> client):
- *   frame -> match the in-flight head -> rewrite (addresses, ApiVersions) -> in-order delivery
+ *   frame -> match the in-flight entry -> rewrite (addresses, ApiVersions) -> merge local
+ *   results -> decide -> in-order delivery
  *
- * Produce metrics and fault injection become stages here (observe after the in-flight entry
- * and after the rewrite; decide before forwarding and before delivery). Each function takes
- * ownership of the frame. On a protocol error it closes the pair, saying why, and returns a
- * negative code so the reader stops. */
+ * "Decide" is the fault stage (kc_pipe_env_t.decide_*; nothing yet decides but tests), and
+ * produce metrics will observe after the in-flight entry and after the rewrite. Each function
+ * takes ownership of the frame; the session then forwards and delivers what may go
+ * (kc_session_pump). On a protocol error the pair is closed, saying why, and a negative code
+ * comes back so the reader stops. */
 #ifndef KC_PIPELINE_H
 #define KC_PIPELINE_H
 
-#include "net/conn.h"
+#include "session.h"
 
-int kc_pipeline_request(kc_conn_t *c, kc_frame_t *f);
-int kc_pipeline_response(kc_conn_t *c, kc_frame_t *f);
+int kc_pipeline_request(kc_session_t *s, kc_frame_t *f);
+int kc_pipeline_response(kc_session_t *s, kc_frame_t *f);
 
 #endif

@@ -29,7 +29,7 @@ static void on_drain_timeout(uv_timer_t *t)
     kc_proxy_t *px = t->data;
     for (kc_conn_t *c = px->conns, *next; c; c = next) {
         next = c->next;
-        kc_conn_close(c, KC_LOG_INFO, "kchaos shutting down (drain timeout)");
+        kc_conn_close(c, KC_LOG_INFO, false, "kchaos shutting down (drain timeout)");
     }
 }
 
@@ -57,6 +57,8 @@ int kc_proxy_start(kc_proxy_t *px, uv_loop_t *loop, const kc_config_t *cfg, uint
                   cfg->port_overrides, cfg->noverrides);
     px->route.on_new = open_broker;
     px->route.ctx = px;
+    px->env = (kc_pipe_env_t){.pool = &px->pool, .route = &px->route,
+                              .client_ids = &px->client_ids, .max_frame = cfg->max_frame};
     kc_listener_t *boot;
     int rc = kc_listener_open(px, cfg->listen.host, cfg->listen.port, -1, &boot);
     if (rc)

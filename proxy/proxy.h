@@ -13,6 +13,7 @@
 #include "config.h"
 #include "discovery.h"
 #include "route/route.h"
+#include "session.h"
 #include "util/buf.h"
 #include "util/intern.h"
 
@@ -34,7 +35,7 @@ typedef struct kc_proxy {
     uv_signal_t sig_term, sig_int;
     uv_timer_t drain_timer;
     bool draining;
-    bool removed_logged[128];   /* unknown api keys already reported, by key & 127 */
+    kc_pipe_env_t env;          /* what this loop's sessions share */
 } kc_proxy_t;
 
 /* Open the bootstrap listener, start discovery and the signal handlers on loop (the index-th of

@@ -3,7 +3,7 @@
 #ifndef KC_KAFKA_API_VERSIONS_H
 #define KC_KAFKA_API_VERSIONS_H
 
-#include "splice.h"
+#include "../util/frame.h"
 #include "wire.h"
 
 #define KC_ERR_UNSUPPORTED_VERSION 35

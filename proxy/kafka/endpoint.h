@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "splice.h"
+#include "../util/frame.h"
 #include "wire.h"
 
 /* Maps a broker's address to the one clients must use. Returns 0 with the new host and

@@ -177,7 +177,7 @@ void kc_wr_init(kc_wr_t *w, kc_pool_t *pool, size_t hint, bool flex)
     *w = (kc_wr_t){.pool = pool, .flex = flex};
     w->buf = kc_buf_get(pool, hint ? hint : 256);
     if (!w->buf)
-        w->err = -ENOMEM;
+        w->err = -KC_ENOMEM;
 }
 
 static uint8_t *wr_space(kc_wr_t *w, size_t n)
@@ -187,7 +187,7 @@ static uint8_t *wr_space(kc_wr_t *w, size_t n)
     if (w->len + n > w->buf->cap) {
         kc_buf_t *nb = kc_buf_get(w->pool, (w->len + n) * 2);
         if (!nb) {
-            w->err = -ENOMEM;
+            w->err = -KC_ENOMEM;
             return NULL;
         }
         memcpy(nb->data, w->buf->data, w->len);

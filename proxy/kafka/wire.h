@@ -13,8 +13,7 @@
 #include <stdint.h>
 
 #include "../util/buf.h"
-
-#define KC_EPROTO 71 /* returned negated: malformed wire data */
+#include "../util/error.h"
 
 /* A string inside a frame: not NUL-terminated. len == -1 means null. */
 typedef struct kc_str {
@@ -72,7 +71,7 @@ typedef struct kc_wr {
     kc_pool_t *pool;
     kc_buf_t *buf; /* owned by the writer until kc_wr_take() */
     size_t len;
-    int err; /* 0 or -ENOMEM / -KC_EPROTO, sticky */
+    int err; /* 0 or -KC_ENOMEM / -KC_EPROTO, sticky */
     bool flex;
 } kc_wr_t;
 

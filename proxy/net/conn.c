@@ -7,32 +7,40 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../kafka/api.h"
-#include "../kafka/wire.h"
-#include "../pipeline.h"
 #include "../proxy.h"
 #include "addr.h"
 
 #define container_of(p, T, m) ((T *)((char *)(p) - offsetof(T, m)))
+#define WRITE_IOV_MAX 64 /* pieces gathered into one write, unless one frame needs more */
 
-static void on_closed(uv_handle_t *h);
 static void upstream_connect(kc_conn_t *c);
+static void flow(kc_conn_t *c);
+static void maybe_finish(kc_conn_t *c);
+
+static kc_side_t *side_of(kc_transport_t *t) { return container_of(t, kc_side_t, tr); }
+static const char *who(const kc_conn_t *c, const kc_side_t *s)
+{
+    return s == &c->client ? "client" : "broker";
+}
 
 /* ---- output queues ---- */
 
 static int outq_init(kc_outq_t *q)
 {
-    *q = (kc_outq_t){.mask = 15};
+    *q = (kc_outq_t){.mask = 15, .niov_cap = WRITE_IOV_MAX};
     q->ring = calloc(16, sizeof(*q->ring));
-    return q->ring ? 0 : UV_ENOMEM;
+    q->iov = calloc(q->niov_cap, sizeof(*q->iov));
+    return q->ring && q->iov ? 0 : -KC_ENOMEM;
 }
 
 static void outq_free(kc_outq_t *q, kc_pool_t *pool)
 {
-    for (uint64_t i = q->head; i < q->tail; i++)
+    for (uint64_t i = q->head; q->ring && i < q->tail; i++)
         kc_frame_release(pool, &q->ring[i & q->mask]);
     free(q->ring);
+    free(q->iov);
     q->ring = NULL;
+    q->iov = NULL;
 }
 
 static int outq_push(kc_outq_t *q, kc_frame_t *f)
@@ -41,7 +49,7 @@ static int outq_push(kc_outq_t *q, kc_frame_t *f)
         uint32_t cap = (q->mask + 1) * 2;
         kc_frame_t *ring = calloc(cap, sizeof(*ring));
         if (!ring)
-            return UV_ENOMEM;
+            return -KC_ENOMEM;
         for (uint64_t i = q->head; i < q->tail; i++)
             ring[i & (cap - 1)] = q->ring[i & q->mask];
         free(q->ring);
@@ -55,70 +63,51 @@ static int outq_push(kc_outq_t *q, kc_frame_t *f)
 
 static bool outq_idle(const kc_outq_t *q) { return q->head == q->tail; }
 
-/* ---- closing ---- */
-
-/* {"Produce":{"13":4},...} into out; returns the bytes written (the JSON stays whole when
- * out is too small: entries that don't fit are left out). */
-static size_t counts_json(const kc_api_counts_t *t, char *out, size_t cap)
+/* Gather the frames at the head of q into q->iov: as many as fit in WRITE_IOV_MAX pieces, and
+ * always the first whole (an edited frame with many edits grows the array once). Returns the
+ * number of frames, and in *niov and *bytes what they take. */
+static uint32_t gather(kc_outq_t *q, unsigned *niov, size_t *bytes)
 {
-    size_t n = 0;
-    if (cap < 3)
-        return 0;
-    out[n++] = '{';
-    for (int i = 0; i < t->n; i++) {
-        const kc_api_count_t *a = &t->v[i];
-        bool first = i == 0 || t->v[i - 1].api_key != a->api_key;
-        bool last = i + 1 == t->n || t->v[i + 1].api_key != a->api_key;
-        char item[96];
-        int k = snprintf(item, sizeof(item), "%s%s%s%s\"%d\":%u%s", first && i ? "," : "",
-                         first ? "\"" : "", first ? kc_api_name(a->api_key) : "",
-                         first ? "\":{" : ",", a->api_version, a->count, last ? "}" : "");
-        if (k < 0 || n + (size_t)k + 3 > cap) /* room left for two braces and the NUL */
+    uint32_t n = 0;
+    *niov = 0;
+    *bytes = 0;
+    for (uint64_t i = q->head; i < q->tail; i++, n++) {
+        kc_frame_t *f = &q->ring[i & q->mask];
+        unsigned need = kc_frame_niov(f);
+        if (n > 0 && *niov + need > WRITE_IOV_MAX)
             break;
-        memcpy(out + n, item, (size_t)k);
-        n += (size_t)k;
+        if (*niov + need > q->niov_cap) {
+            uv_buf_t *iov = realloc(q->iov, need * sizeof(*iov));
+            if (!iov)
+                break; /* n is 0 here: the caller closes the pair */
+            q->iov = iov;
+            q->niov_cap = need;
+        }
+        *niov += kc_frame_iov(f, q->iov + *niov);
+        *bytes += kc_frame_wire_len(f);
     }
-    if (n > 1 && out[n - 1] != '}')
-        out[n++] = '}'; /* truncated inside a key: close it */
-    out[n++] = '}';
-    out[n] = 0;
     return n;
 }
 
-/* snprintf at out + *n, never past cap (snprintf returns what it would have written). */
-static void append(char *out, size_t *n, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void append(char *out, size_t *n, size_t cap, const char *fmt, ...)
-{
-    if (*n >= cap - 1)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int k = vsnprintf(out + *n, cap - *n, fmt, ap);
-    va_end(ap);
-    *n = k < 0 ? *n : *n + (size_t)k < cap ? *n + (size_t)k : cap - 1;
-}
+/* ---- closing ---- */
 
 static void log_summary(kc_conn_t *c)
 {
-    char fields[2048], reason[400], software[200];
+    char fields[2048], reason[400];
     size_t n = 0;
     uint64_t ms = (uv_hrtime() - c->t_start) / 1000000;
     kc_log_json_escape(reason, sizeof(reason), c->reason, -1);
-    kc_log_json_escape(software, sizeof(software), c->software, -1);
-    append(fields, &n, sizeof(fields),
-           "\"reason\":\"%s\",\"duration_ms\":%llu,\"bytes_from_client\":%llu,"
-           "\"bytes_to_client\":%llu,\"bytes_to_upstream\":%llu,\"bytes_from_upstream\":%llu,"
-           "\"software\":\"%s\",\"loop\":%u,\"apis\":",
-           reason, (unsigned long long)ms, (unsigned long long)c->client.bytes_in,
-           (unsigned long long)c->client.bytes_out, (unsigned long long)c->upstream.bytes_out,
-           (unsigned long long)c->upstream.bytes_in, software, c->px->index);
-    n += counts_json(&c->apis, fields + n, sizeof(fields) - n);
-    append(fields, &n, sizeof(fields), ",\"rewrites\":");
-    n += counts_json(&c->rewrites, fields + n, sizeof(fields) - n);
-    if (c->apis.dropped)
-        append(fields, &n, sizeof(fields), ",\"requests_not_counted\":%u", c->apis.dropped);
-    kc_log_ctx_t ctx = kc_conn_log_ctx(c);
+    int k = snprintf(fields, sizeof(fields),
+                     "\"reason\":\"%s\",\"duration_ms\":%llu,\"bytes_from_client\":%llu,"
+                     "\"bytes_to_client\":%llu,\"bytes_to_upstream\":%llu,"
+                     "\"bytes_from_upstream\":%llu,\"loop\":%u,",
+                     reason, (unsigned long long)ms, (unsigned long long)c->client.bytes_in,
+                     (unsigned long long)c->client.bytes_out,
+                     (unsigned long long)c->upstream.bytes_out,
+                     (unsigned long long)c->upstream.bytes_in, c->px->index);
+    n = k < 0 ? 0 : (size_t)k < sizeof(fields) ? (size_t)k : sizeof(fields) - 1;
+    kc_session_summary(&c->session, fields + n, sizeof(fields) - n);
+    kc_log_ctx_t ctx = kc_session_log_ctx(&c->session);
     kc_log_event(c->close_level, &ctx, "conn_close", fields);
 }
 
@@ -134,31 +123,44 @@ static void maybe_free(kc_conn_t *c)
         px->conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
-    kc_framer_free(&c->client.framer);
-    kc_framer_free(&c->upstream.framer);
     outq_free(&c->client.out, &px->pool);
     outq_free(&c->upstream.out, &px->pool);
-    kc_inflight_free(&c->inflight, &px->pool);
-    kc_addr_list_free(&c->addrs);
-    free(c->apis.v);
-    free(c->rewrites.v);
+    kc_session_free(&c->session);
     free(c);
 }
 
-static void close_handle(kc_conn_t *c, uv_handle_t *h)
+static void on_tcp_closed(uv_handle_t *h)
 {
-    c->pending++;
-    uv_close(h, on_closed);
+    kc_transport_t *t = h->data;
+    kc_conn_t *c = t->owner;
+    c->pending--;
+    maybe_free(c);
 }
 
-static void on_closed(uv_handle_t *h)
+static void on_timer_closed(uv_handle_t *h)
 {
     kc_conn_t *c = h->data;
     c->pending--;
     maybe_free(c);
 }
 
-void kc_conn_close(kc_conn_t *c, kc_log_level_t level, const char *fmt, ...)
+static void on_dial_closed(kc_dial_t *d)
+{
+    kc_conn_t *c = d->data;
+    c->pending--;
+    maybe_free(c);
+}
+
+static void close_side(kc_conn_t *c, kc_side_t *s, bool reset)
+{
+    if (!s->open)
+        return;
+    s->open = false;
+    c->pending++;
+    s->tr.ops->close(&s->tr, reset, on_tcp_closed);
+}
+
+void kc_conn_close(kc_conn_t *c, kc_log_level_t level, bool reset, const char *fmt, ...)
 {
     if (c->state == KC_CONN_CLOSING)
         return;
@@ -170,17 +172,12 @@ void kc_conn_close(kc_conn_t *c, kc_log_level_t level, const char *fmt, ...)
     memcpy(c->reason, reason, sizeof(reason));
     c->close_level = level;
     c->state = KC_CONN_CLOSING;
-    if (c->client.open && c->reset_client) {
-        c->pending++;
-        if (uv_tcp_close_reset(&c->client.tcp, on_closed) != 0)
-            c->pending--, close_handle(c, (uv_handle_t *)&c->client.tcp);
-    } else if (c->client.open) {
-        close_handle(c, (uv_handle_t *)&c->client.tcp);
-    }
-    if (c->upstream.open)
-        close_handle(c, (uv_handle_t *)&c->upstream.tcp);
-    close_handle(c, (uv_handle_t *)&c->timer);
-    c->client.open = c->upstream.open = false;
+    c->session.closed = true; /* nothing more goes through it */
+    close_side(c, &c->client, reset);
+    close_side(c, &c->upstream, false);
+    c->pending += 2;
+    uv_close((uv_handle_t *)&c->timer, on_timer_closed);
+    kc_dial_close(&c->dial, on_dial_closed);
     maybe_free(c);
 }
 
@@ -190,14 +187,12 @@ static void maybe_finish(kc_conn_t *c)
     if (c->state != KC_CONN_OPEN || !outq_idle(&c->client.out) || !outq_idle(&c->upstream.out))
         return;
     if (c->half_closed)
-        kc_conn_close(c, KC_LOG_INFO, "%s", c->reason);
-    else if (c->draining && kc_inflight_count(&c->inflight) == 0)
-        kc_conn_close(c, KC_LOG_INFO, "kchaos shutting down");
+        kc_conn_close(c, KC_LOG_INFO, false, "%s", c->reason);
+    else if (c->draining && kc_session_pending(&c->session) == 0)
+        kc_conn_close(c, KC_LOG_INFO, false, "kchaos shutting down");
 }
 
 /* ---- writing ---- */
-
-static void on_write(uv_write_t *req, int status);
 
 /* Drop the n frames at the head of q: written (counted) or abandoned. */
 static void release_head(kc_conn_t *c, kc_side_t *s, uint32_t n, bool written)
@@ -213,37 +208,8 @@ static void release_head(kc_conn_t *c, kc_side_t *s, uint32_t n, bool written)
     }
 }
 
-/* Gather up to KC_OUTQ_IOV pieces of the frames at the head of q into q->iov. A spliced frame
- * goes out as three pieces: original bytes before the region, the new bytes, original bytes
- * after; its size prefix is patched first. Returns the number of frames, and in *niov and
- * *bytes what they take. */
-static uint32_t gather(kc_outq_t *q, unsigned *niov, size_t *bytes)
-{
-    uint32_t n = 0;
-    *niov = 0;
-    *bytes = 0;
-    for (uint64_t i = q->head; i < q->tail; i++, n++) {
-        kc_frame_t *f = &q->ring[i & q->mask];
-        if (*niov + (f->splice.buf ? 3 : 1) > KC_OUTQ_IOV)
-            break;
-        *bytes += kc_frame_wire_len(f);
-        if (!f->splice.buf) {
-            q->iov[(*niov)++] = uv_buf_init((char *)f->data, f->len);
-            continue;
-        }
-        kc_put_be32(f->data, kc_frame_wire_len(f) - 4);
-        uint32_t before = 4 + f->splice.off, after = before + f->splice.len;
-        q->iov[(*niov)++] = uv_buf_init((char *)f->data, before);
-        q->iov[(*niov)++] = uv_buf_init((char *)f->splice.buf->data, f->splice.buf_len);
-        q->iov[(*niov)++] = uv_buf_init((char *)f->data + after, f->len - after);
-    }
-    return n;
-}
-
-/* Write what is queued, unless a write is in progress. The socket is tried at once
- * (uv_try_write): when it takes everything, as it mostly does, the frames go back to the
- * pool right away, with no write request and no callback a loop iteration later. Whatever it
- * does not take goes through one uv_write, and frames that arrive meanwhile wait for it. */
+/* Write what is queued, unless a write is in progress: what the transport takes at once is
+ * released at once, the rest waits for its callback. */
 static void side_flush(kc_conn_t *c, kc_side_t *s)
 {
     kc_outq_t *q = &s->out;
@@ -251,60 +217,55 @@ static void side_flush(kc_conn_t *c, kc_side_t *s)
         unsigned niov;
         size_t bytes;
         uint32_t n = gather(q, &niov, &bytes);
-        int w = uv_try_write((uv_stream_t *)&s->tcp, q->iov, niov);
-        if (w == (int)bytes) {
+        int rc = n ? kc_transport_write(&s->tr, q->iov, niov, bytes) : -KC_ENOMEM;
+        if (rc == 0) {
             release_head(c, s, n, true);
             continue;
         }
-        if (w < 0 && w != UV_EAGAIN) {
-            kc_conn_close(c, KC_LOG_INFO, "write to %s failed: %s",
-                          s == &c->client ? "client" : "broker", uv_strerror(w));
+        if (rc == KC_TRANSPORT_PENDING) {
+            q->writing = n;
             return;
         }
-        /* Skip what the socket took; the rest goes out as one write request. */
-        size_t done = w > 0 ? (size_t)w : 0;
-        unsigned first = 0;
-        while (done >= q->iov[first].len)
-            done -= q->iov[first++].len;
-        q->iov[first].base += done;
-        q->iov[first].len -= done;
-        q->writing = n;
-        int rc = uv_write(&q->req, (uv_stream_t *)&s->tcp, q->iov + first, niov - first, on_write);
-        if (rc) {
-            q->writing = 0;
-            kc_conn_close(c, KC_LOG_INFO, "write to %s failed: %s",
-                          s == &c->client ? "client" : "broker", uv_strerror(rc));
-        }
+        kc_conn_close(c, KC_LOG_INFO, false, "write to %s failed: %s", who(c, s), kc_strerror(rc));
         return;
     }
 }
 
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
-static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf);
-
-static void set_reading(kc_side_t *s, bool on)
+static void on_written(kc_transport_t *t, int status)
 {
-    if (on && !s->reading)
-        s->reading = uv_read_start((uv_stream_t *)&s->tcp, on_alloc, on_read) == 0;
-    else if (!on && s->reading) {
-        uv_read_stop((uv_stream_t *)&s->tcp);
-        s->reading = false;
+    kc_side_t *s = side_of(t);
+    kc_conn_t *c = t->owner;
+    kc_outq_t *q = &s->out;
+    release_head(c, s, q->writing, status == 0);
+    q->writing = 0;
+    if (c->state == KC_CONN_CLOSING)
+        return;
+    if (status < 0) {
+        kc_conn_close(c, KC_LOG_INFO, false, "write to %s failed: %s", who(c, s),
+                      uv_strerror(status));
+        return;
     }
+    side_flush(c, s);
+    flow(c);
+    maybe_finish(c);
 }
+
+/* ---- back-pressure ---- */
 
 /* Log back-pressure turning on and off (debug): which side stopped being read, and why. */
 static void note_pause(kc_conn_t *c, kc_side_t *s, bool was_reading, size_t queued)
 {
-    if (s->reading == was_reading || c->half_closed || c->draining || (s->reading && !s->paused))
+    bool reading = s->tr.reading;
+    if (reading == was_reading || c->half_closed || c->draining || (reading && !s->paused))
         return;
-    s->paused = !s->reading;
-    kc_log_ctx_t ctx = kc_conn_log_ctx(c);
-    const char *who = s == &c->client ? "client" : "broker";
+    s->paused = !reading;
     if (s->paused)
-        kc_log_c(KC_LOG_DEBUG, &ctx, "back-pressure: %zu bytes queued for the %s; reading from the %s paused",
-                 queued, s == &c->client ? "broker" : "client", who);
+        kc_log_c(KC_LOG_DEBUG, &c->session.log,
+                 "back-pressure: %zu bytes queued for the %s; reading from the %s paused", queued,
+                 s == &c->client ? "broker" : "client", who(c, s));
     else
-        kc_log_c(KC_LOG_DEBUG, &ctx, "back-pressure: reading from the %s resumed", who);
+        kc_log_c(KC_LOG_DEBUG, &c->session.log, "back-pressure: reading from the %s resumed",
+                 who(c, s));
 }
 
 /* Hysteresis: stop above the high watermark, resume at or below the low one. */
@@ -313,286 +274,151 @@ static bool below_watermark(const kc_config_t *cfg, bool reading, size_t queued)
     return reading ? queued < cfg->high_watermark : queued <= cfg->low_watermark;
 }
 
-/* Back-pressure: a side is read only while the queue its frames go into is below the
- * watermark, so a slow reader on one side stops reading from the other. */
+/* A side is read only while what its frames turn into (queued for the other side, or held in
+ * the session on the way there) is below the watermark, so a slow reader on one side stops
+ * reading from the other. */
 static void flow(kc_conn_t *c)
 {
     if (c->state != KC_CONN_OPEN)
         return;
     const kc_config_t *cfg = c->px->cfg;
+    size_t to_up = c->upstream.out.bytes + kc_session_held(&c->session, KC_TO_UPSTREAM);
+    size_t to_client = c->client.out.bytes + kc_session_held(&c->session, KC_TO_CLIENT);
     bool client = !c->half_closed && !c->draining &&
-                  below_watermark(cfg, c->client.reading, c->upstream.out.bytes);
-    bool upstream = !c->half_closed &&
-                    below_watermark(cfg, c->upstream.reading, c->client.out.bytes + c->held_bytes);
-    bool was_client = c->client.reading, was_upstream = c->upstream.reading;
-    set_reading(&c->client, client);
-    set_reading(&c->upstream, upstream);
-    note_pause(c, &c->client, was_client, c->upstream.out.bytes);
-    note_pause(c, &c->upstream, was_upstream, c->client.out.bytes + c->held_bytes);
+                  below_watermark(cfg, c->client.tr.reading, to_up);
+    bool upstream = !c->half_closed && below_watermark(cfg, c->upstream.tr.reading, to_client);
+    bool was_client = c->client.tr.reading, was_upstream = c->upstream.tr.reading;
+    kc_transport_reading(&c->client.tr, client);
+    kc_transport_reading(&c->upstream.tr, upstream);
+    note_pause(c, &c->client, was_client, to_up);
+    note_pause(c, &c->upstream, was_upstream, to_client);
 }
 
-static void on_write(uv_write_t *req, int status)
+/* ---- the session's calls ---- */
+
+static int io_send(void *ctx, kc_dir_t to, kc_frame_t *f)
 {
-    kc_outq_t *q = container_of(req, kc_outq_t, req);
-    kc_side_t *s = container_of(q, kc_side_t, out);
-    kc_conn_t *c = s->tcp.data;
-    release_head(c, s, q->writing, status == 0);
-    q->writing = 0;
-    if (c->state == KC_CONN_CLOSING)
+    kc_conn_t *c = ctx;
+    int rc = outq_push(to == KC_TO_CLIENT ? &c->client.out : &c->upstream.out, f);
+    if (rc)
+        kc_frame_release(&c->px->pool, f);
+    return rc;
+}
+
+static void io_close(void *ctx, kc_log_level_t level, bool reset, const char *why)
+{
+    kc_conn_close(ctx, level, reset, "%s", why);
+}
+
+static void on_wake(uv_timer_t *t)
+{
+    kc_conn_t *c = t->data;
+    if (c->state != KC_CONN_OPEN)
         return;
-    if (status < 0) {
-        kc_conn_close(c, KC_LOG_INFO, "write to %s failed: %s",
-                      s == &c->client ? "client" : "broker", uv_strerror(status));
-        return;
-    }
-    side_flush(c, s);
+    kc_session_tick(&c->session, uv_hrtime());
+    side_flush(c, &c->upstream);
+    side_flush(c, &c->client);
     flow(c);
     maybe_finish(c);
 }
 
-int kc_conn_to_upstream(kc_conn_t *c, kc_frame_t *f)
+static void io_wake(void *ctx, uint64_t at)
 {
-    int rc = outq_push(&c->upstream.out, f);
-    if (rc)
-        kc_frame_release(&c->px->pool, f);
-    return rc;
-}
-
-int kc_conn_to_client(kc_conn_t *c, kc_frame_t *f)
-{
-    int rc = outq_push(&c->client.out, f);
-    if (rc)
-        kc_frame_release(&c->px->pool, f);
-    return rc;
-}
-
-void kc_conn_respond(kc_conn_t *c, kc_inflight_t *e, kc_frame_t *f)
-{
-    e->resp = *f;
-    e->flags |= KC_IF_READY;
-    c->held_bytes += kc_frame_wire_len(f);
-    while ((e = kc_inflight_ready_head(&c->inflight)) != NULL) {
-        c->held_bytes -= kc_frame_wire_len(&e->resp);
-        kc_frame_t resp = e->resp;
-        e->flags &= (uint8_t)~KC_IF_READY;
-        kc_inflight_pop(&c->inflight);
-        if (kc_conn_to_client(c, &resp) != 0) {
-            kc_conn_close(c, KC_LOG_ERROR, "out of memory queueing a response");
-            return;
-        }
+    kc_conn_t *c = ctx;
+    if (!at) {
+        uv_timer_stop(&c->timer);
+        return;
     }
+    uint64_t now = uv_hrtime();
+    uint64_t ms = at > now ? (at - now + 999999) / 1000000 : 0; /* never early */
+    uv_timer_start(&c->timer, on_wake, ms, 0);
 }
+
+static const kc_session_io_t session_io = {io_send, io_close, io_wake};
 
 /* ---- reading ---- */
 
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+static void on_alloc(kc_transport_t *t, uv_buf_t *buf)
 {
-    (void)suggested;
-    kc_conn_t *c = h->data;
-    kc_side_t *s = h == (uv_handle_t *)&c->client.tcp ? &c->client : &c->upstream;
-    kc_framer_alloc(&s->framer, buf);
+    kc_conn_t *c = t->owner;
+    kc_session_alloc(&c->session, side_of(t) == &c->client, buf);
 }
-
-/* What the first bytes of a frame that is far too big look like: a hint for the log. */
-static const char *garbage_hint(int32_t size)
-{
-    uint8_t b[4];
-    kc_put_be32(b, (uint32_t)size);
-    if (b[0] == 0x16 && b[1] == 0x03)
-        return " (looks like a TLS handshake: is the client using TLS?)";
-    if (!memcmp(b, "GET ", 4) || !memcmp(b, "POST", 4) || !memcmp(b, "HEAD", 4) ||
-        !memcmp(b, "PUT ", 4) || !memcmp(b, "HTTP", 4))
-        return " (looks like HTTP)";
-    return "";
-}
-
-static void frame_error(kc_conn_t *c, const char *what, int rc, int32_t bad)
-{
-    if (rc == -KC_EFRAMESIZE)
-        kc_conn_close(c, KC_LOG_WARN, "%s frame size %d %s%s", what, bad,
-                      bad < 0 ? "is negative" : "exceeds --max-frame-bytes", garbage_hint(bad));
-    else
-        kc_conn_close(c, KC_LOG_ERROR, "%s: %s", what, uv_strerror(rc));
-}
-
-static int on_request(void *ctx, kc_frame_t *f) { return kc_pipeline_request(ctx, f); }
-static int on_response(void *ctx, kc_frame_t *f) { return kc_pipeline_response(ctx, f); }
 
 /* A side reached EOF or failed: close now, or once what is queued for the living side has
  * been written (a client that sends acks=0 requests and hangs up still gets them delivered). */
 static void side_gone(kc_conn_t *c, kc_side_t *s, ssize_t n)
 {
-    const char *who = s == &c->client ? "client" : "broker";
     if (n != UV_EOF) {
-        c->reset_client = s == &c->upstream; /* a broker's reset reaches the client as one */
-        kc_conn_close(c, KC_LOG_INFO, "%s connection failed: %s", who, uv_strerror((int)n));
+        /* A broker's reset reaches the client as one. */
+        kc_conn_close(c, KC_LOG_INFO, s == &c->upstream, "%s connection failed: %s", who(c, s),
+                      uv_strerror((int)n));
         return;
     }
-    snprintf(c->reason, sizeof(c->reason), "%s closed the connection", who);
+    snprintf(c->reason, sizeof(c->reason), "%s closed the connection", who(c, s));
     c->half_closed = true;
-    set_reading(s, false);
+    kc_transport_reading(&s->tr, false);
     flow(c);
     maybe_finish(c);
 }
 
-/* Both sockets are read here: frames from the client take the request path, frames from the
- * broker the response path. */
-static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
+/* Both sides are read here: the session turns the bytes into frames and decisions. */
+static void on_read(kc_transport_t *t, ssize_t n)
 {
-    (void)buf;
-    kc_conn_t *c = st->data;
-    kc_side_t *s = st == (uv_stream_t *)&c->client.tcp ? &c->client : &c->upstream;
-    bool requests = s == &c->client;
-    if (n == 0 || c->state != KC_CONN_OPEN)
+    kc_conn_t *c = t->owner;
+    kc_side_t *s = side_of(t);
+    if (c->state != KC_CONN_OPEN)
         return;
     if (n < 0) {
         side_gone(c, s, n);
         return;
     }
-    c->now = uv_hrtime();
     s->bytes_in += (uint64_t)n;
-    int32_t bad = 0;
-    int rc = kc_framer_feed(&s->framer, (size_t)n, requests ? on_request : on_response, c, &bad);
-    if (c->state != KC_CONN_OPEN)
-        return; /* the pipeline closed it and said why */
-    if (rc) {
-        frame_error(c, requests ? "request" : "response", rc, bad);
-        return;
-    }
+    if (kc_session_recv(&c->session, s == &c->client, (size_t)n, uv_hrtime()) != 0)
+        return; /* the session closed the pair and said why */
     side_flush(c, &c->upstream);
     side_flush(c, &c->client); /* responses, and answers given here */
     flow(c);
     maybe_finish(c);
 }
 
+static const kc_transport_cbs_t transport_cbs = {on_alloc, on_read, on_written};
+
 /* ---- connecting ---- */
 
-static void fail_connect(kc_conn_t *c, int status);
-
-static void on_connected(uv_connect_t *req, int status)
+static void on_dialed(kc_dial_t *d, int status)
 {
-    kc_conn_t *c = req->data;
-    if (c->state == KC_CONN_CLOSING || status == UV_ECANCELED)
-        return; /* closed here: for good, or to try the next address */
-    uv_timer_stop(&c->timer);
-    if (status < 0) {
-        fail_connect(c, status);
+    kc_conn_t *c = d->data;
+    if (c->state != KC_CONN_CONNECTING)
+        return;
+    if (status == 0) {
+        kc_transport_tcp(&c->upstream.tr, &transport_cbs, c);
+        c->upstream.open = true;
+        uv_tcp_nodelay(&c->upstream.tr.tcp, 1);
+        c->upstream.tr.ops->handshake(&c->upstream.tr);
+        c->state = KC_CONN_OPEN;
+        kc_log_c(KC_LOG_DEBUG, &c->session.log, "connected");
+        flow(c);
         return;
     }
-    c->state = KC_CONN_OPEN;
-    uv_tcp_nodelay(&c->upstream.tcp, 1);
-    kc_log_ctx_t ctx = kc_conn_log_ctx(c);
-    kc_log_c(KC_LOG_DEBUG, &ctx, "connected");
-    flow(c);
-}
-
-static void on_connect_timeout(uv_timer_t *t)
-{
-    kc_conn_t *c = t->data;
-    if (kc_addr_list_more(&c->addrs)) {
-        fail_connect(c, UV_ETIMEDOUT);
-        return;
-    }
-    c->reset_client = true;
-    kc_conn_close(c, KC_LOG_WARN, "connect to broker %s timed out after %u ms", c->upstream.addr,
-                  c->px->cfg->connect_timeout_ms);
-}
-
-static void connect_to(kc_conn_t *c, const struct sockaddr *sa)
-{
-    const kc_config_t *cfg = c->px->cfg;
-    uv_tcp_init(c->px->loop, &c->upstream.tcp);
-    c->upstream.tcp.data = c;
-    c->upstream.open = true;
-    int rc = kc_addr_bind_source(&c->upstream.tcp, cfg->upstream_bind);
-    c->connect_req.data = c;
-    if (!rc)
-        rc = uv_tcp_connect(&c->connect_req, &c->upstream.tcp, sa, on_connected);
-    if (rc) {
-        fail_connect(c, rc);
-        return;
-    }
-    uv_timer_start(&c->timer, on_connect_timeout, cfg->connect_timeout_ms, 0);
-}
-
-static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
-{
-    kc_conn_t *c = req->data;
-    c->pending--;
-    if (c->state == KC_CONN_CLOSING) {
-        uv_freeaddrinfo(res);
-        maybe_free(c);
-        return;
-    }
-    if (status < 0)
-        fail_connect(c, status);
-    else
-        connect_to(c, kc_addr_list_take(&c->addrs, res));
-}
-
-/* The next address of the upstream's name, else the upstream resolved anew (a broker) or the
- * next --upstream (bootstrap). */
-static void retry_next(kc_conn_t *c)
-{
-    const struct sockaddr *next;
-    if (c->state == KC_CONN_CLOSING)
-        maybe_free(c);
-    else if ((next = kc_addr_list_next(&c->addrs)))
-        connect_to(c, next);
-    else
-        upstream_connect(c);
-}
-
-static void on_retry_closed(uv_handle_t *h)
-{
-    kc_conn_t *c = h->data;
-    c->pending--;
-    retry_next(c);
-}
-
-/* The upstream's socket, if one was made (it may have bound or half-connected), is closed
- * before the next try. */
-static void retry_connect(kc_conn_t *c)
-{
-    if (c->upstream.open) {
-        c->upstream.open = false;
-        c->pending++;
-        uv_close((uv_handle_t *)&c->upstream.tcp, on_retry_closed);
-    } else {
-        retry_next(c);
-    }
-}
-
-/* A bootstrap connection tries the next --upstream before giving up; a broker's connection
- * fails as the broker would: the client sees its connection close. */
-static void fail_connect(kc_conn_t *c, int status)
-{
-    uv_timer_stop(&c->timer);
-    if (kc_addr_list_more(&c->addrs)) {
-        char ip[64];
-        kc_addr_ip(kc_addr_list_current(&c->addrs), ip, sizeof(ip));
-        kc_log_ctx_t ctx = kc_conn_log_ctx(c);
-        kc_log_c(KC_LOG_INFO, &ctx, "cannot connect to %s at %s: %s; trying its next address",
-                 c->upstream.addr, ip, uv_strerror(status));
-        retry_connect(c);
-        return;
-    }
+    /* A bootstrap connection tries the next --upstream before giving up. */
     if (c->node_id < 0 && c->upstream_tries < c->px->cfg->nupstreams) {
-        kc_log_ctx_t ctx = kc_conn_log_ctx(c);
-        kc_log_c(KC_LOG_WARN, &ctx, "cannot connect to %s: %s; trying the next --upstream",
+        kc_log_c(KC_LOG_WARN, &c->session.log, "cannot connect to %s: %s; trying the next --upstream",
                  c->upstream.addr, uv_strerror(status));
-        kc_addr_list_free(&c->addrs);
-        retry_connect(c);
+        upstream_connect(c);
         return;
     }
     /* The client meets what it would meet at the broker's door: a refused connection shows
      * as a reset, not as a clean close after accepting (franz-go, for one, treats EOF during
      * its ApiVersions exchange as a configuration error and gives up, but retries a reset). */
-    c->reset_client = true;
-    kc_conn_close(c, KC_LOG_WARN, "cannot connect to broker %s: %s", c->upstream.addr,
-                  uv_strerror(status));
+    if (status == UV_ETIMEDOUT)
+        kc_conn_close(c, KC_LOG_WARN, true, "connect to broker %s timed out after %u ms",
+                      c->upstream.addr, c->px->cfg->connect_timeout_ms);
+    else
+        kc_conn_close(c, KC_LOG_WARN, true, "cannot connect to broker %s: %s", c->upstream.addr,
+                      uv_strerror(status));
 }
 
+/* The broker this pair stands for, or the next --upstream (bootstrap). */
 static void upstream_connect(kc_conn_t *c)
 {
     const kc_config_t *cfg = c->px->cfg;
@@ -601,8 +427,7 @@ static void upstream_connect(kc_conn_t *c)
     if (c->node_id >= 0) {
         kc_broker_t *b = kc_route_find(&c->px->route, c->node_id);
         if (!b || !b->host) {
-            c->reset_client = true;
-            kc_conn_close(c, KC_LOG_WARN, "no address known for broker %d", c->node_id);
+            kc_conn_close(c, KC_LOG_WARN, true, "no address known for broker %d", c->node_id);
             return;
         }
         host = b->host;
@@ -615,18 +440,7 @@ static void upstream_connect(kc_conn_t *c)
     }
     c->upstream_tries++;
     kc_addr_format(c->upstream.addr, sizeof(c->upstream.addr), host, port);
-    struct sockaddr_storage ss;
-    if (kc_addr_parse(host, (uint16_t)port, &ss) == 0) {
-        connect_to(c, (struct sockaddr *)&ss);
-        return;
-    }
-    c->gai_req.data = c;
-    c->pending++;
-    int rc = kc_addr_resolve(c->px->loop, &c->gai_req, on_resolved, host, (uint16_t)port);
-    if (rc) {
-        c->pending--;
-        fail_connect(c, rc);
-    }
+    kc_dial_start(&c->dial, host, (uint16_t)port);
 }
 
 /* ---- accepting ---- */
@@ -641,18 +455,26 @@ static void peer_name(uv_tcp_t *t, char *out, size_t len)
         kc_addr_format(out, len, "?", 0);
 }
 
+static kc_conn_t *conn_new(kc_proxy_t *px)
+{
+    kc_conn_t *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    if (outq_init(&c->client.out) || outq_init(&c->upstream.out)) {
+        outq_free(&c->client.out, &px->pool);
+        outq_free(&c->upstream.out, &px->pool);
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
 void kc_conn_accept(kc_listener_t *l)
 {
     kc_proxy_t *px = l->px;
-    kc_conn_t *c = calloc(1, sizeof(*c));
-    if (!c || outq_init(&c->client.out) || outq_init(&c->upstream.out) ||
-        kc_inflight_init(&c->inflight, 16)) {
+    kc_conn_t *c = conn_new(px);
+    if (!c) {
         kc_log(KC_LOG_ERROR, "[%s] out of memory accepting a connection: closed", l->name);
-        if (c) {
-            free(c->client.out.ring);
-            free(c->upstream.out.ring);
-            free(c);
-        }
         kc_listener_reject(l); /* libuv stops listening until a connection is accepted */
         return;
     }
@@ -664,25 +486,31 @@ void kc_conn_accept(kc_listener_t *l)
     c->t_start = uv_hrtime();
     c->close_level = KC_LOG_INFO;
     c->boot_index = px->next_upstream++;
-    kc_framer_init(&c->client.framer, &px->pool, px->cfg->max_frame);
-    kc_framer_init(&c->upstream.framer, &px->pool, px->cfg->max_frame);
-    uv_tcp_init(px->loop, &c->client.tcp);
-    uv_timer_init(px->loop, &c->timer);
-    c->client.tcp.data = c->timer.data = c;
+    kc_log_ctx_t log = {.conn = c->id, .listener = c->listener, .client = c->client.addr,
+                        .upstream = c->upstream.addr};
+    int rc = kc_session_init(&c->session, &px->env, &session_io, c, log);
+    uv_tcp_init(px->loop, &c->client.tr.tcp);
+    kc_transport_tcp(&c->client.tr, &transport_cbs, c);
     c->client.open = true;
+    uv_timer_init(px->loop, &c->timer);
+    c->timer.data = c;
+    kc_dial_init(&c->dial, px->loop, &c->upstream.tr.tcp, px->cfg->upstream_bind,
+                 px->cfg->connect_timeout_ms, on_dialed, c);
+    c->dial.log = &c->session.log;
     c->next = px->conns;
     if (px->conns)
         px->conns->prev = c;
     px->conns = c;
-    int rc = uv_accept((uv_stream_t *)&l->tcp, (uv_stream_t *)&c->client.tcp);
-    if (rc) {
-        kc_conn_close(c, KC_LOG_WARN, "accept failed: %s", uv_strerror(rc));
+    int arc = uv_accept((uv_stream_t *)&l->tcp, (uv_stream_t *)&c->client.tr.tcp);
+    if (rc || arc) {
+        kc_conn_close(c, KC_LOG_WARN, false, "accept failed: %s", kc_strerror(rc ? rc : arc));
         return;
     }
-    uv_tcp_nodelay(&c->client.tcp, 1);
-    peer_name(&c->client.tcp, c->client.addr, sizeof(c->client.addr));
+    uv_tcp_nodelay(&c->client.tr.tcp, 1);
+    peer_name(&c->client.tr.tcp, c->client.addr, sizeof(c->client.addr));
+    c->client.tr.ops->handshake(&c->client.tr);
     if (px->draining) {
-        kc_conn_close(c, KC_LOG_INFO, "kchaos shutting down");
+        kc_conn_close(c, KC_LOG_INFO, false, "kchaos shutting down");
         return;
     }
     upstream_connect(c);
@@ -691,48 +519,10 @@ void kc_conn_accept(kc_listener_t *l)
 void kc_conn_drain(kc_conn_t *c)
 {
     if (c->state == KC_CONN_CONNECTING) {
-        kc_conn_close(c, KC_LOG_INFO, "kchaos shutting down");
+        kc_conn_close(c, KC_LOG_INFO, false, "kchaos shutting down");
         return;
     }
     c->draining = true;
     flow(c);
     maybe_finish(c);
-}
-
-kc_log_ctx_t kc_conn_log_ctx(const kc_conn_t *c)
-{
-    return (kc_log_ctx_t){
-        .conn = c->id,
-        .listener = c->listener,
-        .client = c->client.addr[0] ? c->client.addr : NULL,
-        .upstream = c->upstream.addr[0] ? c->upstream.addr : NULL,
-        .client_id = c->client_id,
-    };
-}
-
-void kc_api_counts_add(kc_api_counts_t *t, int16_t api_key, int16_t api_version, uint32_t n)
-{
-    int i = 0;
-    while (i < t->n && (t->v[i].api_key < api_key ||
-                        (t->v[i].api_key == api_key && t->v[i].api_version < api_version)))
-        i++;
-    if (i < t->n && t->v[i].api_key == api_key && t->v[i].api_version == api_version) {
-        t->v[i].count += n;
-        return;
-    }
-    if (t->n == KC_API_COUNTS_MAX) {
-        t->dropped += n; /* a client cycling through garbage keys can't grow this */
-        return;
-    }
-    if (t->n == t->cap) {
-        int cap = t->cap ? t->cap * 2 : 8;
-        kc_api_count_t *a = realloc(t->v, (size_t)cap * sizeof(*a));
-        if (!a)
-            return;
-        t->v = a;
-        t->cap = cap;
-    }
-    memmove(&t->v[i + 1], &t->v[i], (size_t)(t->n - i) * sizeof(*t->v));
-    t->v[i] = (kc_api_count_t){api_key, api_version, n};
-    t->n++;
 }

@@ -37,7 +37,7 @@ int kc_route_port(const kc_route_t *rt, int32_t node_id, uint16_t *port)
     }
     int64_t p = (int64_t)rt->ports_start + node_id - rt->node_id_base;
     if (node_id < rt->node_id_base || p < 1 || p > 65535)
-        return -ERANGE;
+        return -KC_ENOPORT;
     *port = (uint16_t)p;
     return 0;
 }
@@ -68,7 +68,7 @@ static int set_host(kc_broker_t *b, kc_str_t host)
         return 0;
     char *h = malloc((size_t)host.len + 1);
     if (!h)
-        return -ENOMEM;
+        return -KC_ENOMEM;
     memcpy(h, host.p, (size_t)host.len);
     h[host.len] = 0;
     free(b->host);
@@ -86,7 +86,7 @@ static int add(kc_route_t *rt, int32_t node_id, kc_broker_t **out)
         int cap = rt->cap ? rt->cap * 2 : 8;
         kc_broker_t *nb = realloc(rt->brokers, (size_t)cap * sizeof(*nb));
         if (!nb)
-            return -ENOMEM;
+            return -KC_ENOMEM;
         /* Nothing keeps a pointer into this array across calls: listeners know their node
          * by id and look it up (kc_route_find). */
         rt->brokers = nb;

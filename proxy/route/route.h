@@ -44,7 +44,7 @@ void kc_route_init(kc_route_t *rt, const char *advertise_host, int32_t ports_sta
                    int32_t node_id_base, const kc_port_override_t *ov, int nov);
 void kc_route_free(kc_route_t *rt);
 
-/* The local port for a node id: 0 and the port, or -ERANGE when the rule gives no valid port. */
+/* The local port for a node id: 0 and the port, or -KC_ENOPORT when the rule gives no valid port. */
 int kc_route_port(const kc_route_t *rt, int32_t node_id, uint16_t *port);
 kc_broker_t *kc_route_find(kc_route_t *rt, int32_t node_id);
 /* Record (or update) a broker's real address; opens it through on_new when new. */

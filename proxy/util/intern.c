@@ -1,5 +1,6 @@
 /* Interned strings: see intern.h. FNV-1a hashing, linear probing, kept under 50% full. */
 #include "intern.h"
+#include "error.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -9,7 +10,7 @@ int kc_intern_init(kc_intern_t *t, uint32_t max)
 {
     *t = (kc_intern_t){.mask = 63, .max = max};
     t->slots = calloc(64, sizeof(char *));
-    return t->slots ? 0 : -ENOMEM;
+    return t->slots ? 0 : -KC_ENOMEM;
 }
 
 void kc_intern_free(kc_intern_t *t)
@@ -33,7 +34,7 @@ static int grow(kc_intern_t *t)
     uint32_t cap = (t->mask + 1) * 2;
     char **slots = calloc(cap, sizeof(char *));
     if (!slots)
-        return -ENOMEM;
+        return -KC_ENOMEM;
     for (uint32_t i = 0; i <= t->mask; i++) {
         if (!t->slots[i])
             continue;

@@ -106,10 +106,20 @@ static void stamp(line_t *l, kc_log_level_t level)
         put(l, "%s.%03ldZ %-5s ", ts, (long)tv.tv_usec / 1000, names[level]);
 }
 
-static void emit(kc_log_level_t level, const kc_log_ctx_t *ctx, const char *event,
+static const char *present(const char *s) { return s && *s ? s : NULL; }
+
+static void emit(kc_log_level_t level, const kc_log_ctx_t *in, const char *event,
                  const char *fields, const char *msg)
 {
     line_t l = {.n = 0};
+    /* An address not known yet is an empty string in its owner's array: left out. */
+    kc_log_ctx_t c;
+    const kc_log_ctx_t *ctx = NULL;
+    if (in) {
+        c = (kc_log_ctx_t){in->conn, present(in->listener), present(in->client),
+                           present(in->upstream), in->client_id};
+        ctx = &c;
+    }
     stamp(&l, level);
     if (as_json) {
         if (ctx && ctx->conn)

@@ -13,7 +13,7 @@
  * error comes exactly at the first invalid prefix, with that size; without an error, emitted
  * lengths plus the incomplete tail add up to what was fed; a frame up to 64 KiB lives in a
  * chunk, a larger one in a buffer of its own; every buffer returns to the pool. */
-#include "net/frame.h"
+#include "kafka/framer.h"
 #include "kafka/wire.h"
 #include "fuzz.h"
 

@@ -24,7 +24,7 @@
 #include <cmocka.h>
 
 #include "kafka/endpoint.h"
-#include "kafka/splice.h"
+#include "util/frame.h"
 #include "kafka/wire.h"
 #include "util/buf.h"
 

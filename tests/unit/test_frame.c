@@ -1,342 +1,133 @@
-/* proxy/net/frame.c: the frame reader, driven through kc_framer_alloc/kc_framer_feed exactly
- * as libuv's alloc and read callbacks drive it, without sockets. */
-#include "net/frame.h"
+/* proxy/util/frame.c: frames and their edits. Any number of edits, in any order, must put the
+ * bytes on the wire that a flat copy with the same changes would, with the size prefix right. */
+#include "util/frame.h"
 
 #include "kc_test.h"
 
-#define CHUNK (64 * 1024)
-
-typedef struct sink {
-    kc_frame_t frames[512];
-    int n;
-    int stop_after; /* emit returns 42 once this many frames arrived; 0: never */
-} sink_t;
-
-static int on_frame(void *ctx, kc_frame_t *f)
+/* A frame whose message is bytes 0..n-1 (value = offset & 0xff). */
+static kc_frame_t msg_frame(kc_pool_t *pool, uint32_t n)
 {
-    sink_t *s = ctx;
-    assert_true(s->n < (int)(sizeof(s->frames) / sizeof(s->frames[0])));
-    s->frames[s->n++] = *f;
-    return s->stop_after && s->n >= s->stop_after ? 42 : 0;
-}
-
-/* One socket read of up to n bytes into what the framer offers; returns bytes consumed. */
-static size_t one_read(kc_framer_t *fr, const uint8_t *p, size_t n, sink_t *s, int *rc,
-                       int32_t *bad)
-{
-    uv_buf_t b;
-    kc_framer_alloc(fr, &b);
-    assert_non_null(b.base);
-    assert_true(b.len > 0);
-    size_t k = n < b.len ? n : b.len;
-    memcpy(b.base, p, k);
-    *rc = kc_framer_feed(fr, k, on_frame, s, bad);
-    return k;
-}
-
-/* Feed everything in reads of at most `step` bytes. */
-static int feed(kc_framer_t *fr, const uint8_t *p, size_t n, size_t step, sink_t *s, int32_t *bad)
-{
-    while (n) {
-        int rc;
-        size_t k = one_read(fr, p, n < step ? n : step, s, &rc, bad);
-        if (rc) return rc;
-        p += k;
-        n -= k;
-    }
-    return 0;
-}
-
-static uint8_t pat(int frame, size_t j)
-{
-    return (uint8_t)(frame * 31 + (int)j * 7 + 1);
-}
-
-/* A stream of frames with the given payload sizes and recognisable contents. */
-static uint8_t *stream(const uint32_t *sizes, int n, size_t *len)
-{
-    size_t total = 0;
-    for (int i = 0; i < n; i++)
-        total += 4 + sizes[i];
-    uint8_t *b = malloc(total), *p = b;
+    kc_buf_t *b = kc_buf_get(pool, 4 + n);
     assert_non_null(b);
-    for (int i = 0; i < n; i++) {
-        kc_put_be32(p, sizes[i]);
-        for (size_t j = 0; j < sizes[i]; j++)
-            p[4 + j] = pat(i, j);
-        p += 4 + sizes[i];
+    for (uint32_t i = 0; i < n; i++)
+        b->data[4 + i] = (uint8_t)i;
+    return kc_frame_of(b, 4 + n);
+}
+
+static kc_splice_t edit(kc_pool_t *pool, uint32_t off, uint32_t len, const char *bytes)
+{
+    size_t n = strlen(bytes);
+    kc_buf_t *b = kc_buf_get(pool, n ? n : 1);
+    memcpy(b->data, bytes, n);
+    return (kc_splice_t){.off = off, .len = len, .buf = b, .buf_len = (uint32_t)n};
+}
+
+/* What the writer sends, gathered from the iovecs. */
+static size_t wire(const kc_frame_t *f, uint8_t *out)
+{
+    uv_buf_t iov[64];
+    assert_true(kc_frame_niov(f) <= 64);
+    unsigned n = kc_frame_iov(f, iov);
+    assert_int_equal(n, kc_frame_niov(f));
+    size_t len = 0;
+    for (unsigned i = 0; i < n; i++) {
+        memcpy(out + len, iov[i].base, iov[i].len);
+        len += iov[i].len;
     }
-    *len = total;
-    return b;
+    return len;
 }
 
-static void check_frames(const sink_t *s, const uint32_t *sizes, int n)
-{
-    assert_int_equal(s->n, n);
-    for (int i = 0; i < n; i++) {
-        const kc_frame_t *f = &s->frames[i];
-        assert_int_equal(f->len, 4 + sizes[i]);
-        assert_int_equal(kc_frame_msg_len(f), sizes[i]);
-        assert_int_equal(kc_be32(f->data), sizes[i]);
-        assert_null(f->splice.buf);
-        assert_non_null(f->buf);
-        assert_true(f->data >= f->buf->data && f->data + f->len <= f->buf->data + f->buf->cap);
-        for (size_t j = 0; j < sizes[i]; j++)
-            if (kc_frame_msg(f)[j] != pat(i, j)) fail_msg("frame %d byte %zu differs", i, j);
-    }
-}
-
-static void release_all(kc_pool_t *pool, sink_t *s)
-{
-    for (int i = 0; i < s->n; i++)
-        kc_frame_release(pool, &s->frames[i]);
-    s->n = 0;
-}
-
-static void finish(kc_pool_t *pool, kc_framer_t *fr, sink_t *s)
-{
-    release_all(pool, s);
-    kc_framer_free(fr);
-    assert_int_equal(pool->live_bytes, 0);
-    kc_buf_pool_free(pool);
-}
-
-static void test_many_frames_one_read(void **state)
+static void test_plain(void **state)
 {
     (void)state;
     kc_pool_t pool;
     kc_buf_pool_init(&pool, 1 << 22);
-    kc_framer_t fr;
-    kc_framer_init(&fr, &pool, 1 << 20);
-    static const uint32_t sizes[] = {0, 1, 8, 100, 3, 1000, 12, 64, 2, 500};
-    size_t len;
-    uint8_t *b = stream(sizes, 10, &len);
-    sink_t s = {0};
-    int rc;
-    int32_t bad = 0;
-    assert_int_equal(one_read(&fr, b, len, &s, &rc, &bad), len);
-    assert_int_equal(rc, 0);
-    check_frames(&s, sizes, 10);
-    /* Zero copy: every frame is a reference into the one chunk, back to back. */
-    assert_int_equal(pool.allocs, 1);
-    size_t off = 0;
-    for (int i = 0; i < 10; i++) {
-        assert_ptr_equal(s.frames[i].buf, fr.chunk);
-        assert_ptr_equal(s.frames[i].data, fr.chunk->data + off);
-        off += s.frames[i].len;
-    }
-    assert_int_equal(fr.chunk->refs, 11);
-    release_all(&pool, &s);
-    assert_int_equal(fr.chunk->refs, 1);
-    free(b);
-    finish(&pool, &fr, &s);
-}
-
-static void test_split_at_every_byte(void **state)
-{
-    (void)state;
-    static const uint32_t sizes[] = {5, 300, 0, 17};
-    size_t len;
-    uint8_t *b = stream(sizes, 4, &len);
-    for (size_t cut = 0; cut <= len; cut++) {
-        kc_pool_t pool;
-        kc_buf_pool_init(&pool, 1 << 22);
-        kc_framer_t fr;
-        kc_framer_init(&fr, &pool, 1 << 20);
-        sink_t s = {0};
-        int32_t bad = 0;
-        assert_int_equal(feed(&fr, b, cut, len, &s, &bad), 0);
-        assert_int_equal(feed(&fr, b + cut, len - cut, len, &s, &bad), 0);
-        check_frames(&s, sizes, 4);
-        finish(&pool, &fr, &s);
-    }
-    /* And one byte per read. */
-    kc_pool_t pool;
-    kc_buf_pool_init(&pool, 1 << 22);
-    kc_framer_t fr;
-    kc_framer_init(&fr, &pool, 1 << 20);
-    sink_t s = {0};
-    int32_t bad = 0;
-    assert_int_equal(feed(&fr, b, len, 1, &s, &bad), 0);
-    check_frames(&s, sizes, 4);
-    finish(&pool, &fr, &s);
-    free(b);
-}
-
-static void test_big_frame(void **state)
-{
-    (void)state;
-    static const uint32_t sizes[] = {10, 100000, 20, 70000};
-    size_t len;
-    uint8_t *b = stream(sizes, 4, &len);
-    static const size_t steps[] = {4096, 1, 65536, 100003, 1 << 20};
-    for (size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
-        kc_pool_t pool;
-        kc_buf_pool_init(&pool, 1 << 22);
-        kc_framer_t fr;
-        kc_framer_init(&fr, &pool, 1 << 20);
-        sink_t s = {0};
-        int32_t bad = 0;
-        assert_int_equal(feed(&fr, b, len, steps[k], &s, &bad), 0);
-        check_frames(&s, sizes, 4);
-        /* Frames bigger than a chunk get a buffer of their own, starting at its first byte. */
-        for (int i = 1; i < 4; i += 2) {
-            assert_ptr_equal(s.frames[i].data, s.frames[i].buf->data);
-            assert_true(s.frames[i].buf->cap >= 4 + sizes[i]);
-            assert_true(s.frames[i].buf->cap > CHUNK);
-            assert_ptr_not_equal(s.frames[i].buf, s.frames[0].buf);
-        }
-        finish(&pool, &fr, &s);
-    }
-    free(b);
-}
-
-static void test_bad_sizes(void **state)
-{
-    (void)state;
-    static const struct {
-        uint32_t prefix;
-        int32_t bad;
-    } cases[] = {{0xffffffff, -1}, {0x80000000, INT32_MIN}, {1001, 1001}, {0x7fffffff, INT32_MAX}};
-    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
-        kc_pool_t pool;
-        kc_buf_pool_init(&pool, 1 << 22);
-        kc_framer_t fr;
-        kc_framer_init(&fr, &pool, 1000);
-        tb_t t = {0};
-        tb_i32(&t, 1000); /* exactly max_frame: accepted */
-        for (int i = 0; i < 1000; i++)
-            tb_u8(&t, (unsigned)i);
-        tb_i32(&t, cases[k].prefix);
-        tb_hex(&t, "0102030405");
-        sink_t s = {0};
-        int32_t bad = 0;
-        assert_int_equal(feed(&fr, t.b, t.n, t.n, &s, &bad), -KC_EFRAMESIZE);
-        assert_int_equal(bad, cases[k].bad);
-        assert_int_equal(s.n, 1); /* the good frame before it came out */
-        assert_int_equal(s.frames[0].len, 1004);
-        finish(&pool, &fr, &s);
-    }
-}
-
-static void test_chunk_reuse(void **state)
-{
-    (void)state;
-    kc_pool_t pool;
-    kc_buf_pool_init(&pool, 1 << 22);
-    kc_framer_t fr;
-    kc_framer_init(&fr, &pool, 1 << 20);
-    static const uint32_t sizes[] = {100, 200, 300};
-    size_t len;
-    uint8_t *b = stream(sizes, 3, &len);
-    sink_t s = {0};
-    int32_t bad = 0;
-    assert_int_equal(feed(&fr, b, len, len, &s, &bad), 0);
-    kc_buf_t *chunk = fr.chunk;
-
-    /* One frame still held: the next read goes after the data, nothing is overwritten. */
-    kc_frame_release(&pool, &s.frames[0]);
-    kc_frame_release(&pool, &s.frames[1]);
-    uv_buf_t ub;
-    kc_framer_alloc(&fr, &ub);
-    assert_ptr_equal(ub.base, (char *)chunk->data + len);
-    assert_int_equal(kc_framer_feed(&fr, 0, on_frame, &s, &bad), 0);
-
-    /* All released: the chunk is reused from its start, with no new allocation. */
-    kc_frame_release(&pool, &s.frames[2]);
-    s.n = 0;
-    uint64_t allocs = pool.allocs;
-    kc_framer_alloc(&fr, &ub);
-    assert_ptr_equal(ub.base, (char *)chunk->data);
-    assert_int_equal(ub.len, chunk->cap);
-    memcpy(ub.base, b, len);
-    assert_int_equal(kc_framer_feed(&fr, len, on_frame, &s, &bad), 0);
-    check_frames(&s, sizes, 3);
-    assert_ptr_equal(s.frames[0].buf, chunk);
-    assert_int_equal(pool.allocs, allocs);
-    free(b);
-    finish(&pool, &fr, &s);
-}
-
-/* A partial frame near the end of a chunk moves to a fresh chunk; frames still held in the old
- * one keep it alive and intact. */
-static void partial_move(uint32_t first, uint32_t second, size_t have_of_second)
-{
-    kc_pool_t pool;
-    kc_buf_pool_init(&pool, 1 << 22);
-    kc_framer_t fr;
-    kc_framer_init(&fr, &pool, 1 << 20);
-    uint32_t sizes[] = {first, second};
-    size_t len;
-    uint8_t *b = stream(sizes, 2, &len);
-    sink_t s = {0};
-    int rc;
-    int32_t bad = 0;
-    size_t head = 4 + first + have_of_second;
-    assert_int_equal(one_read(&fr, b, head, &s, &rc, &bad), head);
-    assert_int_equal(rc, 0);
-    assert_int_equal(s.n, 1);
-    kc_buf_t *old = fr.chunk;
-    uv_buf_t ub;
-    kc_framer_alloc(&fr, &ub);
-    assert_ptr_not_equal(fr.chunk, old);
-    assert_ptr_equal(ub.base, (char *)fr.chunk->data + have_of_second);
-    memcpy(ub.base, b + head, len - head);
-    assert_int_equal(kc_framer_feed(&fr, len - head, on_frame, &s, &bad), 0);
-    check_frames(&s, sizes, 2); /* the first, held in the old chunk, is intact too */
-    assert_ptr_equal(s.frames[0].buf, old);
-    assert_ptr_equal(s.frames[1].buf, fr.chunk);
-    free(b);
-    finish(&pool, &fr, &s);
-}
-
-static void test_partial_frame_moves(void **state)
-{
-    (void)state;
-    /* Less than 2 KiB left in the chunk. */
-    partial_move(CHUNK - 1000, 3000, 500);
-    /* Room left, but not for the whole frame. */
-    partial_move(60000, 10000, 100);
-    /* Only part of the size prefix. */
-    partial_move(CHUNK - 6, 50, 2);
-}
-
-static void test_emit_stops(void **state)
-{
-    (void)state;
-    kc_pool_t pool;
-    kc_buf_pool_init(&pool, 1 << 22);
-    kc_framer_t fr;
-    kc_framer_init(&fr, &pool, 1 << 20);
-    static const uint32_t sizes[] = {1, 2, 3, 4, 5};
-    size_t len;
-    uint8_t *b = stream(sizes, 5, &len);
-    sink_t s = {.stop_after = 2};
-    int rc;
-    int32_t bad = 0;
-    one_read(&fr, b, len, &s, &rc, &bad);
-    assert_int_equal(rc, 42);
-    assert_int_equal(s.n, 2);
-    free(b);
-    finish(&pool, &fr, &s);
-}
-
-static void test_frame_splice_len(void **state)
-{
-    (void)state;
-    kc_pool_t pool;
-    kc_buf_pool_init(&pool, 1 << 22);
-    kc_buf_t *data = kc_buf_get(&pool, 100), *repl = kc_buf_get(&pool, 30);
-    kc_frame_t f = {.buf = data,
-                    .data = data->data,
-                    .len = 100,
-                    .splice = {.off = 10, .len = 10, .buf = repl, .buf_len = 30}};
-    assert_int_equal(kc_frame_wire_len(&f), 120);
+    kc_frame_t f = msg_frame(&pool, 96);
+    assert_int_equal(kc_frame_wire_len(&f), 100);
     assert_int_equal(kc_frame_msg_len(&f), 96);
-    assert_ptr_equal(kc_frame_msg(&f), data->data + 4);
-    kc_frame_release(&pool, &f); /* both buffers */
+    assert_int_equal(kc_be32(f.data), 96);
+    assert_int_equal(kc_frame_niov(&f), 1);
+    kc_frame_release(&pool, &f);
     assert_null(f.buf);
-    assert_null(f.splice.buf);
+    assert_int_equal(pool.live_bytes, 0);
+    kc_buf_pool_free(&pool);
+}
+
+static void test_several_edits(void **state)
+{
+    (void)state;
+    kc_pool_t pool;
+    kc_buf_pool_init(&pool, 1 << 22);
+    kc_frame_t f = msg_frame(&pool, 100);
+    /* Added out of order: a grown tail, a 2-byte patch, an insertion, a removal. */
+    kc_splice_t e[] = {edit(&pool, 90, 10, "TAILTAILTAILTAIL"), edit(&pool, 10, 2, "EC"),
+                       edit(&pool, 0, 0, "INS"), edit(&pool, 50, 20, "")};
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(kc_frame_edit(&pool, &f, &e[i]), 0);
+        assert_null(e[i].buf); /* taken */
+    }
+    uint8_t want[200], got[200], flat[200];
+    size_t n = 0;
+    memcpy(want + n, "INS", 3), n += 3;
+    for (int i = 0; i < 10; i++) want[n++] = (uint8_t)i;
+    memcpy(want + n, "EC", 2), n += 2;
+    for (int i = 12; i < 50; i++) want[n++] = (uint8_t)i;
+    for (int i = 70; i < 90; i++) want[n++] = (uint8_t)i;
+    memcpy(want + n, "TAILTAILTAILTAIL", 16), n += 16;
+    assert_int_equal(kc_frame_wire_len(&f), 4 + n);
+    assert_int_equal(kc_frame_niov(&f), 9);
+    size_t w = wire(&f, got);
+    assert_int_equal(w, 4 + n);
+    assert_int_equal(kc_be32(got), n); /* the size prefix follows the edits */
+    assert_memory_equal(got + 4, want, n);
+    kc_frame_flatten(&f, flat);
+    assert_memory_equal(flat, want, n);
+    kc_frame_release(&pool, &f); /* the frame, the edit list and every replacement */
+    assert_int_equal(pool.live_bytes, 0);
+    kc_buf_pool_free(&pool);
+}
+
+static void test_overlap_refused(void **state)
+{
+    (void)state;
+    kc_pool_t pool;
+    kc_buf_pool_init(&pool, 1 << 22);
+    kc_frame_t f = msg_frame(&pool, 100);
+    kc_splice_t a = edit(&pool, 20, 10, "x"), b = edit(&pool, 25, 10, "y"),
+                c = edit(&pool, 95, 10, "z"), d = edit(&pool, 30, 0, "touch"),
+                e = edit(&pool, 15, 5, "before");
+    assert_int_equal(kc_frame_edit(&pool, &f, &a), 0);
+    assert_int_equal(kc_frame_edit(&pool, &f, &b), -KC_EPROTO); /* overlaps a */
+    assert_int_equal(kc_frame_edit(&pool, &f, &c), -KC_EPROTO); /* past the end */
+    assert_int_equal(kc_frame_edit(&pool, &f, &d), 0);          /* touches a's end */
+    assert_int_equal(kc_frame_edit(&pool, &f, &e), 0);          /* touches a's start */
+    assert_null(b.buf);
+    assert_null(c.buf); /* refused edits are released too */
+    assert_int_equal(kc_frame_wire_len(&f), 100 - 10 + 1 + 5 + 6 - 5 + 4);
+    kc_frame_release(&pool, &f);
+    assert_int_equal(pool.live_bytes, 0);
+    kc_buf_pool_free(&pool);
+}
+
+static void test_many_edits_grow(void **state)
+{
+    (void)state;
+    kc_pool_t pool;
+    kc_buf_pool_init(&pool, 1 << 22);
+    kc_frame_t f = msg_frame(&pool, 4000);
+    /* 300 one-byte patches (say, an error code in each of 300 partitions). */
+    for (uint32_t i = 0; i < 300; i++) {
+        kc_splice_t e = edit(&pool, i * 13, 1, "!");
+        assert_int_equal(kc_frame_edit(&pool, &f, &e), 0);
+    }
+    assert_int_equal(kc_frame_wire_len(&f), 4004);
+    assert_int_equal(kc_frame_niov(&f), 601);
+    uint8_t *flat = malloc(4000);
+    kc_frame_flatten(&f, flat);
+    for (uint32_t i = 0; i < 4000; i++)
+        assert_int_equal(flat[i], i % 13 == 0 && i / 13 < 300 ? '!' : (uint8_t)i);
+    free(flat);
+    kc_frame_release(&pool, &f);
     assert_int_equal(pool.live_bytes, 0);
     kc_buf_pool_free(&pool);
 }
@@ -344,14 +135,10 @@ static void test_frame_splice_len(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_many_frames_one_read),
-        cmocka_unit_test(test_split_at_every_byte),
-        cmocka_unit_test(test_big_frame),
-        cmocka_unit_test(test_bad_sizes),
-        cmocka_unit_test(test_chunk_reuse),
-        cmocka_unit_test(test_partial_frame_moves),
-        cmocka_unit_test(test_emit_stops),
-        cmocka_unit_test(test_frame_splice_len),
+        cmocka_unit_test(test_plain),
+        cmocka_unit_test(test_several_edits),
+        cmocka_unit_test(test_overlap_refused),
+        cmocka_unit_test(test_many_edits_grow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,20 +1,13 @@
-/* The frame reader: see frame.h. */
-#include "frame.h"
+/* The frame reader: see framer.h. */
+#include "framer.h"
 
 #include <errno.h>
 #include <string.h>
 
-#include "../kafka/wire.h"
+#include "wire.h"
 
 #define CHUNK (64 * 1024)
 #define MIN_SPACE 2048 /* a chunk with less room than this is not worth a read */
-
-void kc_frame_release(kc_pool_t *pool, kc_frame_t *f)
-{
-    kc_buf_unref(pool, f->buf);
-    kc_splice_release(pool, &f->splice);
-    f->buf = NULL;
-}
 
 void kc_framer_init(kc_framer_t *f, kc_pool_t *pool, uint32_t max_frame)
 {
@@ -88,7 +81,7 @@ int kc_framer_feed(kc_framer_t *f, size_t n, kc_frame_fn emit, void *ctx, int32_
             /* Too big for a chunk: give it a buffer of its own and read the rest into it. */
             kc_buf_t *b = kc_buf_get(f->pool, f->need);
             if (!b)
-                return -ENOMEM;
+                return -KC_ENOMEM;
             memcpy(b->data, p, have);
             f->big = b;
             f->big_len = f->need;

@@ -1,0 +1,519 @@
+/* proxy/pipeline.c and the session around it, without sockets: bytes in from either side,
+ * frames and decisions out through a recording io. Covers the states the fault, metrics and TLS
+ * stages build on: pipelining, acks=0, held requests and responses, local answers between
+ * forwarded ones, several edits on one frame, merges, drops, SASL v0 opaque mode, and bad
+ * input closing the pair. */
+#include "pipeline.h"
+
+#include "kafka/api.h"
+#include "kc_test.h"
+
+/* ---- a recording owner ---- */
+
+typedef struct rec {
+    kc_pool_t *pool;
+    int32_t corr[2][64]; /* correlation ids sent, per direction (0 upstream, 1 client) */
+    int n[2];
+    tb_t bytes[2];       /* everything sent, per direction, as it went on the wire */
+    bool closed, reset;
+    char why[256];
+    uint64_t wake;
+    int wakes;
+} rec_t;
+
+static int io_send(void *ctx, kc_dir_t to, kc_frame_t *f)
+{
+    rec_t *r = ctx;
+    int d = to == KC_TO_CLIENT;
+    uv_buf_t iov[128];
+    assert_true(kc_frame_niov(f) <= 128);
+    unsigned k = kc_frame_iov(f, iov);
+    size_t start = r->bytes[d].n;
+    for (unsigned i = 0; i < k; i++)
+        tb_raw(&r->bytes[d], iov[i].base, iov[i].len);
+    /* Requests carry their correlation id after api key and version; responses first. */
+    const uint8_t *m = r->bytes[d].b + start + 4;
+    r->corr[d][r->n[d]++] = (int32_t)kc_be32(d ? m : m + 4);
+    kc_frame_release(r->pool, f);
+    return 0;
+}
+
+static void io_close(void *ctx, kc_log_level_t level, bool reset, const char *why)
+{
+    (void)level;
+    rec_t *r = ctx;
+    assert_false(r->closed); /* once */
+    r->closed = true;
+    r->reset = reset;
+    snprintf(r->why, sizeof(r->why), "%s", why);
+}
+
+static void io_wake(void *ctx, uint64_t at)
+{
+    rec_t *r = ctx;
+    r->wake = at;
+    r->wakes++;
+}
+
+static const kc_session_io_t rec_io = {io_send, io_close, io_wake};
+
+/* ---- fixture ---- */
+
+typedef struct fx {
+    kc_pool_t pool;
+    kc_route_t route;
+    kc_intern_t ids;
+    kc_pipe_env_t env;
+    kc_session_t s;
+    rec_t rec;
+} fx_t;
+
+static fx_t *fx_new(kc_decide_fn req, kc_decide_fn resp, void *ctx)
+{
+    fx_t *f = calloc(1, sizeof(*f));
+    kc_buf_pool_init(&f->pool, 1 << 22);
+    kc_route_init(&f->route, "kchaos.test", 29000, 0, NULL, 0);
+    assert_int_equal(kc_intern_init(&f->ids, 64), 0);
+    f->env = (kc_pipe_env_t){.pool = &f->pool, .route = &f->route, .client_ids = &f->ids,
+                             .max_frame = 1 << 20, .decide_request = req,
+                             .decide_response = resp, .decide_ctx = ctx};
+    f->rec.pool = &f->pool;
+    assert_int_equal(kc_session_init(&f->s, &f->env, &rec_io, &f->rec, (kc_log_ctx_t){.conn = 1}), 0);
+    return f;
+}
+
+static void fx_free(fx_t *f)
+{
+    kc_session_free(&f->s);
+    kc_route_free(&f->route);
+    kc_intern_free(&f->ids);
+    assert_int_equal(f->pool.live_bytes, 0); /* every frame and edit went back */
+    kc_buf_pool_free(&f->pool);
+    free(f);
+}
+
+/* Bytes from one side, in reads of at most `step` bytes; returns the last recv's result. */
+static int feed_step(fx_t *f, bool from_client, const tb_t *t, size_t step, uint64_t now)
+{
+    int rc = 0;
+    for (size_t off = 0; off < t->n && rc == 0;) {
+        uv_buf_t b;
+        kc_session_alloc(&f->s, from_client, &b);
+        assert_non_null(b.base);
+        size_t k = t->n - off < b.len ? t->n - off : b.len;
+        k = k < step ? k : step;
+        memcpy(b.base, t->b + off, k);
+        rc = kc_session_recv(&f->s, from_client, k, now);
+        off += k;
+    }
+    return rc;
+}
+
+static int feed(fx_t *f, bool from_client, const tb_t *t, uint64_t now)
+{
+    return feed_step(f, from_client, t, SIZE_MAX, now);
+}
+
+/* ---- frames ---- */
+
+/* A request with header v1 (non-flexible versions only here). */
+static size_t req_begin(tb_t *t, int16_t key, int16_t ver, int32_t corr)
+{
+    size_t at = t->n;
+    tb_i32(t, 0);
+    tb_i16(t, key);
+    tb_i16(t, ver);
+    tb_i32(t, corr);
+    tb_str(t, false, "test-client");
+    return at;
+}
+
+/* ListOffsets v1: kchaos passes it without reading the body. */
+static void list_offsets(tb_t *t, int32_t corr)
+{
+    size_t at = req_begin(t, 2, 1, corr);
+    tb_i32(t, -1);
+    tb_arr(t, false, 0);
+    tb_size_at(t, at);
+}
+
+static void produce_v3(tb_t *t, int32_t corr, int16_t acks)
+{
+    size_t at = req_begin(t, KC_API_PRODUCE, 3, corr);
+    tb_str(t, false, NULL); /* transactional_id */
+    tb_i16(t, acks);
+    tb_i32(t, 30000);
+    tb_arr(t, false, 0);
+    tb_size_at(t, at);
+}
+
+/* A response to a request kchaos does not rewrite: header v0 and an opaque body. */
+static void resp_opaque(tb_t *t, int32_t corr, const char *body)
+{
+    size_t at = t->n;
+    tb_i32(t, 0);
+    tb_i32(t, corr);
+    tb_raw(t, body, strlen(body));
+    tb_size_at(t, at);
+}
+
+static void check_corrs(const rec_t *r, int d, const int32_t *want, int n)
+{
+    assert_int_equal(r->n[d], n);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(r->corr[d][i], want[i]);
+}
+
+/* ---- tests ---- */
+
+static void test_pipelined_pass_byte_for_byte(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new(NULL, NULL, NULL);
+    tb_t in = {0}, out = {0};
+    for (int i = 1; i <= 3; i++)
+        list_offsets(&in, i);
+    assert_int_equal(feed_step(f, true, &in, 7, 100), 0); /* split across reads */
+    check_corrs(&f->rec, 0, (int32_t[]){1, 2, 3}, 3);
+    assert_int_equal(f->rec.bytes[0].n, in.n);
+    assert_memory_equal(f->rec.bytes[0].b, in.b, in.n);
+    assert_int_equal(kc_session_pending(&f->s), 3);
+    for (int i = 1; i <= 3; i++)
+        resp_opaque(&out, i, "body");
+    assert_int_equal(feed(f, false, &out, 200), 0);
+    check_corrs(&f->rec, 1, (int32_t[]){1, 2, 3}, 3);
+    assert_memory_equal(f->rec.bytes[1].b, out.b, out.n);
+    assert_int_equal(kc_session_pending(&f->s), 0);
+    assert_string_equal(f->s.log.client_id, "test-client");
+    assert_false(f->rec.closed);
+    fx_free(f);
+}
+
+static void test_acks0_in_order(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new(NULL, NULL, NULL);
+    tb_t in = {0}, out = {0};
+    produce_v3(&in, 1, 0); /* acks=0: no response */
+    list_offsets(&in, 2);
+    produce_v3(&in, 3, 1);
+    assert_int_equal(feed(f, true, &in, 1), 0);
+    check_corrs(&f->rec, 0, (int32_t[]){1, 2, 3}, 3);
+    resp_opaque(&out, 2, "x");
+    resp_opaque(&out, 3, "y");
+    assert_int_equal(feed(f, false, &out, 2), 0);
+    check_corrs(&f->rec, 1, (int32_t[]){2, 3}, 2);
+    assert_int_equal(kc_session_pending(&f->s), 0);
+    /* A broker that answers acks=0 after all (librdkafka's mock does): passed on. */
+    tb_t in2 = {0}, out2 = {0};
+    produce_v3(&in2, 4, 0);
+    assert_int_equal(feed(f, true, &in2, 3), 0);
+    resp_opaque(&out2, 4, "stray");
+    assert_int_equal(feed(f, false, &out2, 4), 0);
+    check_corrs(&f->rec, 1, (int32_t[]){2, 3, 4}, 3);
+    assert_false(f->rec.closed);
+    fx_free(f);
+}
+
+/* A script of decisions, one per request or response in order. */
+typedef struct script {
+    kc_decision_t req[8], resp[8];
+    int nreq, nresp;
+    kc_pool_t *pool;
+} script_t;
+
+static void decide_req(void *ctx, kc_session_t *s, kc_inflight_t *e, kc_frame_t *f, kc_decision_t *d)
+{
+    (void)s, (void)e, (void)f;
+    script_t *sc = ctx;
+    *d = sc->req[sc->nreq++];
+}
+
+static void decide_resp(void *ctx, kc_session_t *s, kc_inflight_t *e, kc_frame_t *f, kc_decision_t *d)
+{
+    (void)s, (void)e, (void)f;
+    script_t *sc = ctx;
+    *d = sc->resp[sc->nresp++];
+}
+
+static void test_response_held_holds_later(void **state)
+{
+    (void)state;
+    script_t sc = {.resp = {{.verdict = KC_HOLD, .until = 5000}, {.verdict = KC_PASS}}};
+    fx_t *f = fx_new(NULL, decide_resp, &sc);
+    tb_t in = {0}, out = {0};
+    list_offsets(&in, 1);
+    list_offsets(&in, 2);
+    assert_int_equal(feed(f, true, &in, 1000), 0);
+    resp_opaque(&out, 1, "slow");
+    resp_opaque(&out, 2, "fast");
+    assert_int_equal(feed(f, false, &out, 1100), 0);
+    assert_int_equal(f->rec.n[1], 0);      /* 2 is ready but waits behind 1 */
+    assert_int_equal(f->rec.wake, 5000);   /* the owner is asked to wake the session */
+    assert_true(kc_session_held(&f->s, KC_TO_CLIENT) == out.n); /* counted for back-pressure */
+    kc_session_tick(&f->s, 4999);
+    assert_int_equal(f->rec.n[1], 0);
+    kc_session_tick(&f->s, 5000);
+    check_corrs(&f->rec, 1, (int32_t[]){1, 2}, 2);
+    assert_int_equal(kc_session_held(&f->s, KC_TO_CLIENT), 0);
+    assert_int_equal(f->s.wake, 0); /* nothing left to wait for */
+    assert_int_equal(f->rec.wakes, 2); /* asked for 5000 again after the early tick */
+    fx_free(f);
+}
+
+static void test_request_held_holds_later(void **state)
+{
+    (void)state;
+    script_t sc = {.req = {{.verdict = KC_HOLD, .until = 9000}, {.verdict = KC_PASS},
+                           {.verdict = KC_PASS}}};
+    fx_t *f = fx_new(decide_req, NULL, &sc);
+    tb_t in = {0};
+    list_offsets(&in, 1);
+    list_offsets(&in, 2);
+    produce_v3(&in, 3, 0); /* acks=0 waits in line too */
+    assert_int_equal(feed(f, true, &in, 1000), 0);
+    assert_int_equal(f->rec.n[0], 0); /* a broker works through a connection in order */
+    assert_int_equal(kc_session_held(&f->s, KC_TO_UPSTREAM), in.n);
+    assert_int_equal(f->rec.wake, 9000);
+    kc_session_tick(&f->s, 9000);
+    check_corrs(&f->rec, 0, (int32_t[]){1, 2, 3}, 3);
+    assert_memory_equal(f->rec.bytes[0].b, in.b, in.n);
+    assert_int_equal(kc_session_held(&f->s, KC_TO_UPSTREAM), 0);
+    assert_int_equal(f->s.q.ring[0].t_sent, 9000); /* latency is measured from here */
+    fx_free(f);
+}
+
+static void test_local_answer_between_forwarded(void **state)
+{
+    (void)state;
+    script_t sc = {.req = {{.verdict = KC_PASS}, {.verdict = KC_ANSWER}, {.verdict = KC_PASS}}};
+    fx_t *f = fx_new(decide_req, NULL, &sc);
+    sc.pool = &f->pool;
+    tb_t local = {0};
+    resp_opaque(&local, 2, "made here");
+    kc_buf_t *b = kc_buf_get(&f->pool, local.n);
+    memcpy(b->data, local.b, local.n);
+    sc.req[1].answer = kc_frame_of(b, (uint32_t)local.n);
+
+    tb_t in = {0}, out = {0};
+    for (int i = 1; i <= 3; i++)
+        list_offsets(&in, i);
+    assert_int_equal(feed(f, true, &in, 1), 0);
+    check_corrs(&f->rec, 0, (int32_t[]){1, 3}, 2); /* 2 never reaches the broker */
+    assert_int_equal(f->rec.n[1], 0);              /* and its answer waits for 1 */
+    resp_opaque(&out, 1, "a");
+    assert_int_equal(feed(f, false, &out, 2), 0);
+    check_corrs(&f->rec, 1, (int32_t[]){1, 2}, 2);
+    tb_t out3 = {0};
+    resp_opaque(&out3, 3, "c"); /* the broker's next answer is 3's */
+    assert_int_equal(feed(f, false, &out3, 3), 0);
+    check_corrs(&f->rec, 1, (int32_t[]){1, 2, 3}, 3);
+    fx_free(f);
+}
+
+/* Metadata v1: one broker and the controller id. The rewrite edits the broker's host and
+ * port; a second edit (the decision stage) patches the controller id in the same frame. */
+static void metadata_v1_resp(tb_t *t, int32_t corr, bool mapped, int32_t controller)
+{
+    size_t at = t->n;
+    tb_i32(t, 0);
+    tb_i32(t, corr);
+    tb_arr(t, false, 1);
+    tb_i32(t, 1);
+    tb_str(t, false, mapped ? "kchaos.test" : "broker-1.internal");
+    tb_i32(t, mapped ? 29001 : 9092);
+    tb_str(t, false, NULL); /* rack */
+    tb_i32(t, controller);
+    tb_arr(t, false, 0);
+    tb_size_at(t, at);
+}
+
+static void patch_controller(void *ctx, kc_session_t *s, kc_inflight_t *e, kc_frame_t *f,
+                             kc_decision_t *d)
+{
+    (void)ctx, (void)e, (void)d;
+    /* controller_id sits 4 bytes before the end (after it: an empty topics array). */
+    kc_buf_t *b = kc_buf_get(s->env->pool, 4);
+    kc_put_be32(b->data, 7);
+    kc_splice_t sp = {.off = kc_frame_msg_len(f) - 8, .len = 4, .buf = b, .buf_len = 4};
+    assert_int_equal(kc_frame_edit(s->env->pool, f, &sp), 0);
+}
+
+static void test_several_edits_one_frame(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new(NULL, patch_controller, NULL);
+    tb_t in = {0}, out = {0}, want = {0};
+    size_t at = req_begin(&in, KC_API_METADATA, 1, 5);
+    tb_arr(&in, false, 0);
+    tb_size_at(&in, at);
+    assert_int_equal(feed(f, true, &in, 1), 0);
+    metadata_v1_resp(&out, 5, false, 1);
+    assert_int_equal(feed(f, false, &out, 2), 0);
+    metadata_v1_resp(&want, 5, true, 7);
+    assert_int_equal(f->rec.bytes[1].n, want.n); /* size prefix patched for both edits */
+    assert_memory_equal(f->rec.bytes[1].b, want.b, want.n);
+    kc_api_counts_t *rw = &f->s.rewrites;
+    assert_int_equal(rw->n, 1);
+    assert_int_equal(rw->v[0].count, 1); /* one address handed out */
+    fx_free(f);
+}
+
+static int merge_calls;
+static int merge_fn(void *data, kc_pool_t *pool, kc_inflight_t *e, kc_frame_t *resp)
+{
+    (void)e;
+    merge_calls++;
+    kc_buf_t *b = kc_buf_get(pool, 8);
+    memcpy(b->data, data, 6);
+    kc_splice_t sp = {.off = kc_frame_msg_len(resp), .len = 0, .buf = b, .buf_len = 6};
+    return kc_frame_edit(pool, resp, &sp); /* local results appended */
+}
+
+static void test_merge_local_results(void **state)
+{
+    (void)state;
+    script_t sc = {.req = {{.verdict = KC_PASS,
+                            .merge = {.fn = merge_fn, .data = (void *)"+local"}}}};
+    fx_t *f = fx_new(decide_req, NULL, &sc);
+    tb_t in = {0}, out = {0}, want = {0};
+    list_offsets(&in, 1);
+    assert_int_equal(feed(f, true, &in, 1), 0);
+    assert_int_equal(f->s.q.ring[0].state, KC_IF_MERGE);
+    resp_opaque(&out, 1, "broker");
+    assert_int_equal(feed(f, false, &out, 2), 0);
+    resp_opaque(&want, 1, "broker+local");
+    assert_int_equal(merge_calls, 1);
+    assert_int_equal(f->rec.bytes[1].n, want.n);
+    assert_memory_equal(f->rec.bytes[1].b, want.b, want.n);
+    fx_free(f);
+}
+
+static void test_drop(void **state)
+{
+    (void)state;
+    script_t sc = {.req = {{.verdict = KC_DROP}, {.verdict = KC_DROP}, {.verdict = KC_PASS}}};
+    fx_t *f = fx_new(decide_req, NULL, &sc);
+    tb_t in = {0}, out = {0};
+    produce_v3(&in, 1, 0); /* acks=0 dropped: simply gone */
+    list_offsets(&in, 2);  /* dropped with a response owed: never answered */
+    list_offsets(&in, 3);
+    assert_int_equal(feed(f, true, &in, 1), 0);
+    check_corrs(&f->rec, 0, (int32_t[]){3}, 1);
+    resp_opaque(&out, 3, "z");
+    assert_int_equal(feed(f, false, &out, 2), 0);
+    assert_int_equal(f->rec.n[1], 0); /* 3 waits behind the lost 2, as behind a lost request */
+    assert_int_equal(kc_session_pending(&f->s), 2);
+    fx_free(f);
+}
+
+static void test_close_decision(void **state)
+{
+    (void)state;
+    script_t sc = {.req = {{.verdict = KC_CLOSE, .reset = true, .why = "broker outage"}}};
+    fx_t *f = fx_new(decide_req, NULL, &sc);
+    tb_t in = {0};
+    list_offsets(&in, 1);
+    list_offsets(&in, 2);
+    assert_true(feed(f, true, &in, 1) < 0);
+    assert_true(f->rec.closed);
+    assert_true(f->rec.reset);
+    assert_non_null(strstr(f->rec.why, "broker outage"));
+    assert_int_equal(f->rec.n[0], 0);
+    fx_free(f);
+}
+
+static void test_sasl_v0_opaque(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new(NULL, NULL, NULL);
+    tb_t in = {0}, out = {0}, tok = {0}, tok2 = {0};
+    size_t at = req_begin(&in, KC_API_SASL_HANDSHAKE, 0, 9);
+    tb_str(&in, false, "PLAIN");
+    tb_size_at(&in, at);
+    assert_int_equal(feed(f, true, &in, 1), 0);
+    at = out.n;
+    tb_i32(&out, 0);
+    tb_i32(&out, 9);
+    tb_i16(&out, 0); /* error_code NONE */
+    tb_arr(&out, false, 1);
+    tb_str(&out, false, "PLAIN");
+    tb_size_at(&out, at);
+    assert_int_equal(feed(f, false, &out, 2), 0);
+    assert_true(f->s.opaque);
+    /* Raw tokens: no Kafka header, and they pass both ways untouched. */
+    tb_i32(&tok, 3);
+    tb_raw(&tok, "\0u\0", 3);
+    assert_int_equal(feed(f, true, &tok, 3), 0);
+    assert_memory_equal(f->rec.bytes[0].b + in.n, tok.b, tok.n);
+    tb_i32(&tok2, 0);
+    assert_int_equal(feed(f, false, &tok2, 4), 0);
+    assert_int_equal(f->rec.bytes[1].n, out.n + tok2.n);
+    assert_false(f->rec.closed);
+    fx_free(f);
+}
+
+static void test_malformed_closes(void **state)
+{
+    (void)state;
+    /* A header too short to hold api key, version and correlation id. */
+    fx_t *f = fx_new(NULL, NULL, NULL);
+    tb_t in = {0};
+    tb_i32(&in, 3);
+    tb_raw(&in, "abc", 3);
+    assert_true(feed(f, true, &in, 1) < 0);
+    assert_true(f->rec.closed);
+    assert_non_null(strstr(f->rec.why, "malformed request header"));
+    fx_free(f);
+    /* A response to a request that was never made. */
+    f = fx_new(NULL, NULL, NULL);
+    tb_t in2 = {0}, out = {0};
+    list_offsets(&in2, 1);
+    assert_int_equal(feed(f, true, &in2, 1), 0);
+    resp_opaque(&out, 77, "?");
+    assert_true(feed(f, false, &out, 2) < 0);
+    assert_non_null(strstr(f->rec.why, "does not match the request's 1"));
+    fx_free(f);
+    /* A size prefix that looks like HTTP. */
+    f = fx_new(NULL, NULL, NULL);
+    tb_t http = {0};
+    tb_raw(&http, "GET / HTTP/1.1\r\n", 16);
+    assert_true(feed(f, true, &http, 1) < 0);
+    assert_non_null(strstr(f->rec.why, "looks like HTTP"));
+    fx_free(f);
+}
+
+static void test_api_versions_too_new_answered_here(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new(NULL, NULL, NULL);
+    tb_t in = {0};
+    size_t at = req_begin(&in, KC_API_API_VERSIONS, 99, 3); /* KIP-511: newer than known */
+    tb_tags0(&in, true); /* header v2 */
+    tb_size_at(&in, at);
+    assert_int_equal(feed(f, true, &in, 1), 0);
+    assert_int_equal(f->rec.n[0], 0);
+    check_corrs(&f->rec, 1, (int32_t[]){3}, 1);
+    /* error_code UNSUPPORTED_VERSION (35) right after the v0 header. */
+    assert_int_equal(kc_be16(f->rec.bytes[1].b + 8), 35);
+    fx_free(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pipelined_pass_byte_for_byte),
+        cmocka_unit_test(test_acks0_in_order),
+        cmocka_unit_test(test_response_held_holds_later),
+        cmocka_unit_test(test_request_held_holds_later),
+        cmocka_unit_test(test_local_answer_between_forwarded),
+        cmocka_unit_test(test_several_edits_one_frame),
+        cmocka_unit_test(test_merge_local_results),
+        cmocka_unit_test(test_drop),
+        cmocka_unit_test(test_close_decision),
+        cmocka_unit_test(test_sasl_v0_opaque),
+        cmocka_unit_test(test_malformed_closes),
+        cmocka_unit_test(test_api_versions_too_new_answered_here),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
