@@ -33,12 +33,21 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
     return KC_CONFIG_ERROR;
 }
 
-static int parse_u32(const char *s, uint64_t max, uint32_t *out)
+static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
     char *end;
     errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
     if (errno || end == s || *end || s[0] == '-' || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_u32(const char *s, uint64_t max, uint32_t *out)
+{
+    uint64_t v;
+    if (parse_u64(s, max, &v))
         return -1;
     *out = (uint32_t)v;
     return 0;
@@ -154,33 +163,38 @@ static int set_upstream_bind(kc_config_t *c, const char *v, char *err, size_t n)
     return 0;
 }
 
-static int set_max_frame(kc_config_t *c, const char *v, char *err, size_t n)
-{
-    if (parse_u32(v, 1u << 30, &c->max_frame) || c->max_frame < 64)
-        return fail(err, n, "--max-frame-bytes: '%s' is not a size from 64 to 1073741824", v);
-    return 0;
-}
+static bool below(uint64_t x, uint64_t lo) { return x < lo; }
 
-static int set_connect_timeout(kc_config_t *c, const char *v, char *err, size_t n)
-{
-    if (parse_u32(v, 3600000, &c->connect_timeout_ms) || !c->connect_timeout_ms)
-        return fail(err, n, "--connect-timeout-ms: '%s' is not a duration in ms", v);
-    return 0;
-}
+/* A setter for one unsigned field, with its bounds and the words its error uses. */
+#define SETTER(fn, type, field, flag, lo, hi, what)                                    \
+    static int fn(kc_config_t *c, const char *v, char *err, size_t n)                  \
+    {                                                                                  \
+        uint64_t x;                                                                    \
+        if (parse_u64(v, hi, &x) || below(x, lo))                                      \
+            return fail(err, n, "--" flag ": '%s' is not " what, v);                   \
+        c->field = (type)x;                                                            \
+        return 0;                                                                      \
+    }
 
-static int set_drain_timeout(kc_config_t *c, const char *v, char *err, size_t n)
-{
-    if (parse_u32(v, 3600000, &c->drain_timeout_ms))
-        return fail(err, n, "--drain-timeout-ms: '%s' is not a duration in ms", v);
-    return 0;
-}
-
-static int set_threads(kc_config_t *c, const char *v, char *err, size_t n)
-{
-    if (parse_u32(v, KC_THREADS_MAX, &c->threads))
-        return fail(err, n, "--threads: '%s' is not a count from 0 to %d", v, KC_THREADS_MAX);
-    return 0;
-}
+SETTER(set_max_frame, uint32_t, max_frame, "max-frame-bytes", 64, 1u << 30,
+       "a size from 64 to 1073741824")
+SETTER(set_max_buffered, uint64_t, max_buffered, "max-buffered-bytes", 1u << 20, UINT64_MAX >> 1,
+       "a size of at least 1048576")
+SETTER(set_connect_timeout, uint32_t, connect_timeout_ms, "connect-timeout-ms", 1, 3600000,
+       "a duration in ms")
+SETTER(set_drain_timeout, uint32_t, drain_timeout_ms, "drain-timeout-ms", 0, 3600000,
+       "a duration in ms")
+SETTER(set_idle_timeout, uint32_t, idle_timeout_ms, "idle-timeout-ms", 0, 86400000,
+       "a duration in ms (0: never)")
+SETTER(set_frame_timeout, uint32_t, frame_timeout_ms, "frame-timeout-ms", 0, 86400000,
+       "a duration in ms (0: never)")
+SETTER(set_max_connections, uint32_t, max_connections, "max-connections", 1, 10000000,
+       "a count of at least 1")
+SETTER(set_max_per_host, uint32_t, max_per_host, "max-connections-per-host", 0, 10000000,
+       "a count (0: no limit)")
+SETTER(set_max_inflight, uint32_t, max_inflight, "max-inflight", 1, 1000000,
+       "a count of at least 1")
+SETTER(set_threads, uint32_t, threads, "threads", 0, KC_THREADS_MAX, "a count from 0 to 64")
 
 static int set_log_level(kc_config_t *c, const char *v, char *err, size_t n)
 {
@@ -208,6 +222,12 @@ static const opt_t opts[] = {
     {"max-frame-bytes", "N", set_max_frame, "largest frame accepted (default 104857600, like socket.request.max.bytes)"},
     {"connect-timeout-ms", "MS", set_connect_timeout, "broker connect timeout (default 10000)"},
     {"drain-timeout-ms", "MS", set_drain_timeout, "on SIGTERM, time left for in-flight requests (default 5000)"},
+    {"max-buffered-bytes", "N", set_max_buffered, "cap on bytes held in partial and queued frames, all connections together (default 4 x --max-frame-bytes, at least 256 MiB)"},
+    {"idle-timeout-ms", "MS", set_idle_timeout, "close a connection idle this long (default 600000, like connections.max.idle.ms; 0: never)"},
+    {"frame-timeout-ms", "MS", set_frame_timeout, "close a connection whose request takes longer to arrive (default 60000; 0: never)"},
+    {"max-connections", "N", set_max_connections, "client connections at most; more are refused (default 10000)"},
+    {"max-connections-per-host", "N", set_max_per_host, "client connections from one address at most (default 0: no limit)"},
+    {"max-inflight", "N", set_max_inflight, "requests awaiting responses per connection before kchaos stops reading it (default 1000)"},
     {"threads", "N", set_threads, "event loops, one thread each, sharing every port (SO_REUSEPORT); 0: one per CPU (default 1)"},
     {"log-level", "LEVEL", set_log_level, "error, warn, info or debug (default info)"},
     {"log-format", "FORMAT", set_log_format, "text or json lines (default text)"},
@@ -346,6 +366,10 @@ static void defaults(kc_config_t *c)
         .max_frame = 100 * 1024 * 1024,
         .connect_timeout_ms = 10000,
         .drain_timeout_ms = 5000,
+        .idle_timeout_ms = 600000,
+        .frame_timeout_ms = 60000,
+        .max_connections = 10000,
+        .max_inflight = 1000,
         .threads = 1,
         .high_watermark = 4 * 1024 * 1024,
         .low_watermark = 1024 * 1024,
@@ -368,6 +392,14 @@ static int finish(kc_config_t *c, char *err, size_t n)
     }
     if (!c->broker_ports)
         c->broker_ports = c->listen.port + 1;
+    if (!c->max_buffered) {
+        /* Room for a few of the largest frames at once, and for many ordinary ones. */
+        uint64_t four = 4 * (uint64_t)c->max_frame;
+        c->max_buffered = four > KC_MAX_BUFFERED_MIN ? four : KC_MAX_BUFFERED_MIN;
+    }
+    if (c->max_buffered < c->max_frame)
+        return fail(err, n, "--max-buffered-bytes %llu is below --max-frame-bytes %u: one frame "
+                    "could never be read", (unsigned long long)c->max_buffered, c->max_frame);
     for (int i = 0; i < c->noverrides; i++) {
         if (c->port_overrides[i].port == c->listen.port)
             return fail(err, n, "--broker-port %d=%u: that is the --listen port",

@@ -28,6 +28,12 @@ typedef struct kc_config {
     uint32_t max_frame;         /* largest frame accepted, bytes */
     uint32_t connect_timeout_ms;
     uint32_t drain_timeout_ms;
+    uint64_t max_buffered;      /* bytes in partial and queued frames, the process; 0: default */
+    uint32_t idle_timeout_ms;   /* 0: never */
+    uint32_t frame_timeout_ms;  /* a request that has begun must end within; 0: never */
+    uint32_t max_connections;   /* client connections, the process */
+    uint32_t max_per_host;      /* client connections from one address; 0: no limit */
+    uint32_t max_inflight;      /* requests per connection before reading it stops */
     size_t high_watermark;      /* queued bytes at which the other side stops being read */
     size_t low_watermark;       /* ... and resumes */
     uint32_t threads;           /* event loops; 0 until main.c resolves "one per CPU" */
@@ -46,6 +52,7 @@ void kc_config_free(kc_config_t *cfg);
 int kc_config_hostport(const char *s, bool allow_no_host, kc_hostport_t *out);
 
 #define KC_THREADS_MAX 64
+#define KC_MAX_BUFFERED_MIN (256u * 1024 * 1024) /* the default --max-buffered-bytes at least */
 
 #define KC_VERSION "0.1.0"
 

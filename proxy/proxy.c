@@ -44,6 +44,15 @@ static void on_signal(uv_signal_t *s, int signum)
         kc_proxy_shutdown(px);
 }
 
+static void on_sweep(uv_timer_t *t)
+{
+    kc_proxy_t *px = t->data;
+    kc_conn_sweep(px, uv_hrtime());
+}
+
+/* This loop's share of a process-wide limit. */
+static uint64_t share(uint64_t limit, uint32_t threads) { return (limit + threads - 1) / threads; }
+
 int kc_proxy_start(kc_proxy_t *px, uv_loop_t *loop, const kc_config_t *cfg, uint32_t index)
 {
     *px = (kc_proxy_t){.loop = loop, .cfg = cfg, .index = index};
@@ -59,6 +68,9 @@ int kc_proxy_start(kc_proxy_t *px, uv_loop_t *loop, const kc_config_t *cfg, uint
     px->route.ctx = px;
     px->env = (kc_pipe_env_t){.pool = &px->pool, .route = &px->route,
                               .client_ids = &px->client_ids, .max_frame = cfg->max_frame};
+    px->buffer_cap = share(cfg->max_buffered, cfg->threads);
+    px->max_conns = (uint32_t)share(cfg->max_connections, cfg->threads);
+    px->max_per_host = (uint32_t)share(cfg->max_per_host, cfg->threads);
     kc_listener_t *boot;
     int rc = kc_listener_open(px, cfg->listen.host, cfg->listen.port, -1, &boot);
     if (rc)
@@ -66,7 +78,10 @@ int kc_proxy_start(kc_proxy_t *px, uv_loop_t *loop, const kc_config_t *cfg, uint
     uv_signal_init(loop, &px->sig_term);
     uv_signal_init(loop, &px->sig_int);
     uv_timer_init(loop, &px->drain_timer);
-    px->sig_term.data = px->sig_int.data = px->drain_timer.data = px;
+    uv_timer_init(loop, &px->sweep);
+    px->sig_term.data = px->sig_int.data = px->drain_timer.data = px->sweep.data = px;
+    uv_timer_start(&px->sweep, on_sweep, 1000, 1000);
+    uv_unref((uv_handle_t *)&px->sweep); /* a timer alone does not keep the loop running */
     uv_signal_start(&px->sig_term, on_signal, SIGTERM);
     uv_signal_start(&px->sig_int, on_signal, SIGINT);
     kc_discovery_start(&px->discovery, px);
@@ -94,6 +109,7 @@ void kc_proxy_shutdown(kc_proxy_t *px)
 void kc_proxy_free(kc_proxy_t *px)
 {
     uv_close((uv_handle_t *)&px->drain_timer, NULL);
+    uv_close((uv_handle_t *)&px->sweep, NULL);
     uv_close((uv_handle_t *)&px->sig_term, NULL);
     uv_close((uv_handle_t *)&px->sig_int, NULL);
     uv_run(px->loop, UV_RUN_DEFAULT); /* let the close callbacks run */

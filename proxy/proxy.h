@@ -36,6 +36,19 @@ typedef struct kc_proxy {
     uv_timer_t drain_timer;
     bool draining;
     kc_pipe_env_t env;          /* what this loop's sessions share */
+    /* Limits, this loop's share of the process's (--threads N divides them). */
+    uint64_t buffer_cap;        /* --max-buffered-bytes */
+    uint32_t max_conns;         /* --max-connections */
+    uint32_t max_per_host;      /* --max-connections-per-host; 0: none */
+    uint32_t nconns;            /* live connection pairs */
+    uint64_t buffered;          /* bytes the pairs hold: partial, held and queued frames */
+    bool mem_pressure;          /* over buffer_cap: pairs mid-frame are not read */
+    uint64_t mem_pauses;        /* times the cap was reached */
+    uint64_t pressure_log_at;   /* uv_now() of the last line saying so */
+    uint64_t refused;           /* connections refused over a limit */
+    uint64_t refused_logged;    /* ... when the last line about them was written */
+    uint64_t refused_log_at;    /* uv_now() of that line */
+    uv_timer_t sweep;           /* idle and frame timeouts, once a second */
 } kc_proxy_t;
 
 /* Open the bootstrap listener, start discovery and the signal handlers on loop (the index-th of

@@ -118,6 +118,7 @@ void kc_session_alloc(kc_session_t *s, bool from_client, uv_buf_t *buf)
 static int on_request(void *ctx, kc_frame_t *f)
 {
     kc_session_t *s = ctx;
+    s->requests++;
     int rc = kc_pipeline_request(s, f);
     return rc ? rc : kc_session_pump(s);
 }

@@ -94,6 +94,7 @@ struct kc_session {
     size_t held_resp_bytes;   /* responses waiting for their turn */
     int32_t acks0[8];         /* correlation ids of the last forwarded acks=0 Produce (a ring) */
     uint8_t acks0_next, acks0_set;
+    uint64_t requests;        /* frames read from the client */
     bool opaque;              /* after a SASL v0 handshake: frames pass without parsing */
     bool sasl_v0;             /* a SaslHandshake v0 is in flight */
     bool closed;
@@ -120,6 +121,19 @@ static inline uint32_t kc_session_pending(const kc_session_t *s) { return kc_inf
 static inline size_t kc_session_held(const kc_session_t *s, kc_dir_t to)
 {
     return to == KC_TO_UPSTREAM ? s->held_req_bytes : s->held_resp_bytes;
+}
+/* Bytes of a frame from one side that has begun and not ended (0 between frames), and in
+ * *whole its size (0 until its size prefix is complete). */
+static inline uint32_t kc_session_partial(const kc_session_t *s, bool from_client, uint32_t *whole)
+{
+    return kc_framer_partial(from_client ? &s->from_client : &s->from_upstream, whole);
+}
+/* Every byte the session holds: partial frames on both sides and frames held in order. */
+static inline size_t kc_session_buffered(const kc_session_t *s)
+{
+    uint32_t w;
+    return (size_t)kc_session_partial(s, true, &w) + kc_session_partial(s, false, &w) +
+           s->held_req_bytes + s->held_resp_bytes;
 }
 kc_log_ctx_t kc_session_log_ctx(const kc_session_t *s);
 /* The session's part of the close summary: "software":..,"apis":{..},"rewrites":{..} into out;

@@ -8,6 +8,10 @@
 
 #define CHUNK (64 * 1024)
 #define MIN_SPACE 2048 /* a chunk with less room than this is not worth a read */
+/* One read into a frame of its own takes at most this much: what a pair can add to memory in
+ * one read stays small, so a cap on buffered bytes (--max-buffered-bytes) is overshot by at
+ * most this per connection, not by a socket buffer's worth. */
+#define BIG_READ (128 * 1024)
 
 void kc_framer_init(kc_framer_t *f, kc_pool_t *pool, uint32_t max_frame)
 {
@@ -24,7 +28,8 @@ void kc_framer_free(kc_framer_t *f)
 void kc_framer_alloc(kc_framer_t *f, uv_buf_t *out)
 {
     if (f->big) {
-        *out = uv_buf_init((char *)f->big->data + f->big_fill, f->big_len - f->big_fill);
+        uint32_t left = f->big_len - f->big_fill;
+        *out = uv_buf_init((char *)f->big->data + f->big_fill, left < BIG_READ ? left : BIG_READ);
         return;
     }
     if (f->chunk && f->start == f->fill && f->chunk->refs == 1)

@@ -9,84 +9,19 @@
 
 #include "../proxy.h"
 #include "addr.h"
+#include "outq.h"
 
 #define container_of(p, T, m) ((T *)((char *)(p) - offsetof(T, m)))
-#define WRITE_IOV_MAX 64 /* pieces gathered into one write, unless one frame needs more */
 
 static void upstream_connect(kc_conn_t *c);
 static void flow(kc_conn_t *c);
+static void settle(kc_conn_t *c);
 static void maybe_finish(kc_conn_t *c);
 
 static kc_side_t *side_of(kc_transport_t *t) { return container_of(t, kc_side_t, tr); }
 static const char *who(const kc_conn_t *c, const kc_side_t *s)
 {
     return s == &c->client ? "client" : "broker";
-}
-
-/* ---- output queues ---- */
-
-static int outq_init(kc_outq_t *q)
-{
-    *q = (kc_outq_t){.mask = 15, .niov_cap = WRITE_IOV_MAX};
-    q->ring = calloc(16, sizeof(*q->ring));
-    q->iov = calloc(q->niov_cap, sizeof(*q->iov));
-    return q->ring && q->iov ? 0 : -KC_ENOMEM;
-}
-
-static void outq_free(kc_outq_t *q, kc_pool_t *pool)
-{
-    for (uint64_t i = q->head; q->ring && i < q->tail; i++)
-        kc_frame_release(pool, &q->ring[i & q->mask]);
-    free(q->ring);
-    free(q->iov);
-    q->ring = NULL;
-    q->iov = NULL;
-}
-
-static int outq_push(kc_outq_t *q, kc_frame_t *f)
-{
-    if (q->tail - q->head > q->mask) {
-        uint32_t cap = (q->mask + 1) * 2;
-        kc_frame_t *ring = calloc(cap, sizeof(*ring));
-        if (!ring)
-            return -KC_ENOMEM;
-        for (uint64_t i = q->head; i < q->tail; i++)
-            ring[i & (cap - 1)] = q->ring[i & q->mask];
-        free(q->ring);
-        q->ring = ring;
-        q->mask = cap - 1;
-    }
-    q->ring[q->tail++ & q->mask] = *f;
-    q->bytes += kc_frame_wire_len(f);
-    return 0;
-}
-
-static bool outq_idle(const kc_outq_t *q) { return q->head == q->tail; }
-
-/* Gather the frames at the head of q into q->iov: as many as fit in WRITE_IOV_MAX pieces, and
- * always the first whole (an edited frame with many edits grows the array once). Returns the
- * number of frames, and in *niov and *bytes what they take. */
-static uint32_t gather(kc_outq_t *q, unsigned *niov, size_t *bytes)
-{
-    uint32_t n = 0;
-    *niov = 0;
-    *bytes = 0;
-    for (uint64_t i = q->head; i < q->tail; i++, n++) {
-        kc_frame_t *f = &q->ring[i & q->mask];
-        unsigned need = kc_frame_niov(f);
-        if (n > 0 && *niov + need > WRITE_IOV_MAX)
-            break;
-        if (*niov + need > q->niov_cap) {
-            uv_buf_t *iov = realloc(q->iov, need * sizeof(*iov));
-            if (!iov)
-                break; /* n is 0 here: the caller closes the pair */
-            q->iov = iov;
-            q->niov_cap = need;
-        }
-        *niov += kc_frame_iov(f, q->iov + *niov);
-        *bytes += kc_frame_wire_len(f);
-    }
-    return n;
 }
 
 /* ---- closing ---- */
@@ -117,14 +52,15 @@ static void maybe_free(kc_conn_t *c)
         return;
     log_summary(c);
     kc_proxy_t *px = c->px;
+    px->nconns--;
     if (c->prev)
         c->prev->next = c->next;
     else
         px->conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
-    outq_free(&c->client.out, &px->pool);
-    outq_free(&c->upstream.out, &px->pool);
+    kc_outq_free(&c->client.out, &px->pool);
+    kc_outq_free(&c->upstream.out, &px->pool);
     kc_session_free(&c->session);
     free(c);
 }
@@ -173,6 +109,8 @@ void kc_conn_close(kc_conn_t *c, kc_log_level_t level, bool reset, const char *f
     c->close_level = level;
     c->state = KC_CONN_CLOSING;
     c->session.closed = true; /* nothing more goes through it */
+    c->px->buffered -= c->accounted; /* what it holds is as good as gone */
+    c->accounted = 0;
     close_side(c, &c->client, reset);
     close_side(c, &c->upstream, false);
     c->pending += 2;
@@ -184,7 +122,7 @@ void kc_conn_close(kc_conn_t *c, kc_log_level_t level, bool reset, const char *f
 /* Half-closed or draining pairs close once nothing is left to send. */
 static void maybe_finish(kc_conn_t *c)
 {
-    if (c->state != KC_CONN_OPEN || !outq_idle(&c->client.out) || !outq_idle(&c->upstream.out))
+    if (c->state != KC_CONN_OPEN || !kc_outq_idle(&c->client.out) || !kc_outq_idle(&c->upstream.out))
         return;
     if (c->half_closed)
         kc_conn_close(c, KC_LOG_INFO, false, "%s", c->reason);
@@ -213,10 +151,10 @@ static void release_head(kc_conn_t *c, kc_side_t *s, uint32_t n, bool written)
 static void side_flush(kc_conn_t *c, kc_side_t *s)
 {
     kc_outq_t *q = &s->out;
-    while (s->open && !q->writing && !outq_idle(q)) {
+    while (s->open && !q->writing && !kc_outq_idle(q)) {
         unsigned niov;
         size_t bytes;
-        uint32_t n = gather(q, &niov, &bytes);
+        uint32_t n = kc_outq_gather(q, &niov, &bytes);
         int rc = n ? kc_transport_write(&s->tr, q->iov, niov, bytes) : -KC_ENOMEM;
         if (rc == 0) {
             release_head(c, s, n, true);
@@ -245,9 +183,7 @@ static void on_written(kc_transport_t *t, int status)
                       uv_strerror(status));
         return;
     }
-    side_flush(c, s);
-    flow(c);
-    maybe_finish(c);
+    settle(c);
 }
 
 /* ---- back-pressure ---- */
@@ -276,22 +212,88 @@ static bool below_watermark(const kc_config_t *cfg, bool reading, size_t queued)
 
 /* A side is read only while what its frames turn into (queued for the other side, or held in
  * the session on the way there) is below the watermark, so a slow reader on one side stops
- * reading from the other. */
+ * reading from the other; the client also only while its requests in flight are fewer than
+ * --max-inflight. Over the loop's --max-buffered-bytes, a side in the middle of a frame is
+ * not read either: the pairs that hold partial frames (a client announcing a huge request and
+ * trickling it, above all) stop growing, and those between frames go on. */
 static void flow(kc_conn_t *c)
 {
     if (c->state != KC_CONN_OPEN)
         return;
     const kc_config_t *cfg = c->px->cfg;
+    uint32_t whole;
+    bool pressure = c->px->mem_pressure;
+    bool mem_client = pressure && kc_session_partial(&c->session, true, &whole) > 0;
+    bool mem_upstream = pressure && kc_session_partial(&c->session, false, &whole) > 0;
     size_t to_up = c->upstream.out.bytes + kc_session_held(&c->session, KC_TO_UPSTREAM);
     size_t to_client = c->client.out.bytes + kc_session_held(&c->session, KC_TO_CLIENT);
-    bool client = !c->half_closed && !c->draining &&
+    bool client = !c->half_closed && !c->draining && !mem_client &&
+                  kc_session_pending(&c->session) < cfg->max_inflight &&
                   below_watermark(cfg, c->client.tr.reading, to_up);
-    bool upstream = !c->half_closed && below_watermark(cfg, c->upstream.tr.reading, to_client);
+    bool upstream = !c->half_closed && !mem_upstream &&
+                    below_watermark(cfg, c->upstream.tr.reading, to_client);
     bool was_client = c->client.tr.reading, was_upstream = c->upstream.tr.reading;
+    c->mem_paused = mem_client || mem_upstream;
     kc_transport_reading(&c->client.tr, client);
     kc_transport_reading(&c->upstream.tr, upstream);
+    /* Time kchaos does not read a request is not the client's: the frame timeout skips it. */
+    if (was_client && !client)
+        c->pause_start = uv_hrtime();
+    else if (!was_client && client && c->pause_start) {
+        c->frame_paused += uv_hrtime() - c->pause_start;
+        c->pause_start = 0;
+    }
     note_pause(c, &c->client, was_client, to_up);
     note_pause(c, &c->upstream, was_upstream, to_client);
+}
+
+/* The loop's memory: what every pair holds, against --max-buffered-bytes. Reading of pairs
+ * mid-frame stops at the cap and resumes at 7/8 of it; the crossings are logged, at most
+ * once a minute for the start. */
+static void memory(kc_proxy_t *px)
+{
+    if (!px->mem_pressure && px->buffered > px->buffer_cap) {
+        px->mem_pressure = true;
+        uint64_t now = uv_now(px->loop);
+        if (px->mem_pauses++ == 0 || now - px->pressure_log_at >= 60000) {
+            px->pressure_log_at = now;
+            kc_log(KC_LOG_WARN,
+                   "buffered-bytes cap reached: %zu bytes in partial and queued frames (cap "
+                   "%llu for this loop, --max-buffered-bytes); not reading connections "
+                   "mid-frame until it drops (%llu time(s) so far)",
+                   (size_t)px->buffered, (unsigned long long)px->buffer_cap,
+                   (unsigned long long)px->mem_pauses);
+        }
+    } else if (px->mem_pressure && px->buffered <= px->buffer_cap / 8 * 7) {
+        px->mem_pressure = false;
+        kc_log(KC_LOG_INFO, "buffered-bytes cap: %zu bytes held, reading every connection again",
+               (size_t)px->buffered);
+        for (kc_conn_t *c = px->conns; c; c = c->next)
+            if (c->mem_paused)
+                flow(c);
+    }
+}
+
+/* What the pair holds now, into the loop's total. */
+static void account(kc_conn_t *c)
+{
+    size_t held = kc_session_buffered(&c->session) + c->client.out.bytes + c->upstream.out.bytes;
+    c->px->buffered += held - c->accounted;
+    c->accounted = held;
+    memory(c->px);
+}
+
+/* After anything happened on the pair: write what can go, count what is held, decide what
+ * to read, close what is finished. */
+static void settle(kc_conn_t *c)
+{
+    side_flush(c, &c->upstream);
+    side_flush(c, &c->client);
+    if (c->state != KC_CONN_OPEN)
+        return;
+    account(c);
+    flow(c);
+    maybe_finish(c);
 }
 
 /* ---- the session's calls ---- */
@@ -299,7 +301,7 @@ static void flow(kc_conn_t *c)
 static int io_send(void *ctx, kc_dir_t to, kc_frame_t *f)
 {
     kc_conn_t *c = ctx;
-    int rc = outq_push(to == KC_TO_CLIENT ? &c->client.out : &c->upstream.out, f);
+    int rc = kc_outq_push(to == KC_TO_CLIENT ? &c->client.out : &c->upstream.out, f);
     if (rc)
         kc_frame_release(&c->px->pool, f);
     return rc;
@@ -316,10 +318,7 @@ static void on_wake(uv_timer_t *t)
     if (c->state != KC_CONN_OPEN)
         return;
     kc_session_tick(&c->session, uv_hrtime());
-    side_flush(c, &c->upstream);
-    side_flush(c, &c->client);
-    flow(c);
-    maybe_finish(c);
+    settle(c);
 }
 
 static void io_wake(void *ctx, uint64_t at)
@@ -361,6 +360,21 @@ static void side_gone(kc_conn_t *c, kc_side_t *s, ssize_t n)
     maybe_finish(c);
 }
 
+/* When the client's current request began, for --frame-timeout-ms: a new one begins when
+ * a read ends inside a frame after completing another (or after none was partial). */
+static void note_frame(kc_conn_t *c, uint64_t now)
+{
+    uint32_t whole;
+    bool partial = kc_session_partial(&c->session, true, &whole) > 0;
+    if (!partial)
+        c->frame_start = 0;
+    else if (!c->frame_start || c->session.requests != c->frames_seen)
+        c->frame_start = now;
+    if (!partial || c->session.requests != c->frames_seen)
+        c->frame_paused = 0;
+    c->frames_seen = c->session.requests;
+}
+
 /* Both sides are read here: the session turns the bytes into frames and decisions. */
 static void on_read(kc_transport_t *t, ssize_t n)
 {
@@ -372,13 +386,14 @@ static void on_read(kc_transport_t *t, ssize_t n)
         side_gone(c, s, n);
         return;
     }
+    uint64_t now = uv_hrtime();
     s->bytes_in += (uint64_t)n;
-    if (kc_session_recv(&c->session, s == &c->client, (size_t)n, uv_hrtime()) != 0)
+    c->last_active = now;
+    if (kc_session_recv(&c->session, s == &c->client, (size_t)n, now) != 0)
         return; /* the session closed the pair and said why */
-    side_flush(c, &c->upstream);
-    side_flush(c, &c->client); /* responses, and answers given here */
-    flow(c);
-    maybe_finish(c);
+    if (s == &c->client)
+        note_frame(c, now);
+    settle(c);
 }
 
 static const kc_transport_cbs_t transport_cbs = {on_alloc, on_read, on_written};
@@ -445,14 +460,17 @@ static void upstream_connect(kc_conn_t *c)
 
 /* ---- accepting ---- */
 
-static void peer_name(uv_tcp_t *t, char *out, size_t len)
+static void peer_name(uv_tcp_t *t, char *out, size_t len, char *ip, size_t iplen)
 {
     struct sockaddr_storage ss;
     int n = sizeof(ss);
-    if (uv_tcp_getpeername(t, (struct sockaddr *)&ss, &n) == 0)
+    if (uv_tcp_getpeername(t, (struct sockaddr *)&ss, &n) == 0) {
         kc_addr_name((struct sockaddr *)&ss, out, len);
-    else
+        kc_addr_ip((struct sockaddr *)&ss, ip, iplen);
+    } else {
         kc_addr_format(out, len, "?", 0);
+        snprintf(ip, iplen, "?");
+    }
 }
 
 static kc_conn_t *conn_new(kc_proxy_t *px)
@@ -460,18 +478,52 @@ static kc_conn_t *conn_new(kc_proxy_t *px)
     kc_conn_t *c = calloc(1, sizeof(*c));
     if (!c)
         return NULL;
-    if (outq_init(&c->client.out) || outq_init(&c->upstream.out)) {
-        outq_free(&c->client.out, &px->pool);
-        outq_free(&c->upstream.out, &px->pool);
+    if (kc_outq_init(&c->client.out) || kc_outq_init(&c->upstream.out)) {
+        kc_outq_free(&c->client.out, &px->pool);
+        kc_outq_free(&c->upstream.out, &px->pool);
         free(c);
         return NULL;
     }
     return c;
 }
 
+/* A refused connection is logged at most once a second, with how many went since. */
+static void log_refused(kc_proxy_t *px, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void log_refused(kc_proxy_t *px, const char *fmt, ...)
+{
+    px->refused++;
+    uint64_t now = uv_now(px->loop);
+    if (px->refused_logged && now - px->refused_log_at < 1000)
+        return;
+    char what[192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    kc_log(KC_LOG_WARN, "%s (%llu refused since the last such line)", what,
+           (unsigned long long)(px->refused - px->refused_logged));
+    px->refused_logged = px->refused;
+    px->refused_log_at = now;
+}
+
+/* Connections from the same address as c, c excluded. */
+static uint32_t same_host(const kc_conn_t *c)
+{
+    uint32_t n = 0;
+    for (const kc_conn_t *o = c->px->conns; o; o = o->next)
+        n += o != c && o->state != KC_CONN_CLOSING && !strcmp(o->client_ip, c->client_ip);
+    return n;
+}
+
 void kc_conn_accept(kc_listener_t *l)
 {
     kc_proxy_t *px = l->px;
+    if (px->nconns >= px->max_conns) {
+        log_refused(px, "[%s] connection refused: %u open (--max-connections)", l->name,
+                    px->nconns);
+        kc_listener_reject(l);
+        return;
+    }
     kc_conn_t *c = conn_new(px);
     if (!c) {
         kc_log(KC_LOG_ERROR, "[%s] out of memory accepting a connection: closed", l->name);
@@ -479,11 +531,12 @@ void kc_conn_accept(kc_listener_t *l)
         return;
     }
     c->px = px;
+    px->nconns++;
     /* Ids interleave over the loops, so they stay unique in the process without sharing. */
     c->id = px->next_conn_id++ * px->cfg->threads + px->index + 1;
     c->node_id = l->node_id;
     snprintf(c->listener, sizeof(c->listener), "%s", l->name);
-    c->t_start = uv_hrtime();
+    c->t_start = c->last_active = uv_hrtime();
     c->close_level = KC_LOG_INFO;
     c->boot_index = px->next_upstream++;
     kc_log_ctx_t log = {.conn = c->id, .listener = c->listener, .client = c->client.addr,
@@ -507,7 +560,15 @@ void kc_conn_accept(kc_listener_t *l)
         return;
     }
     uv_tcp_nodelay(&c->client.tr.tcp, 1);
-    peer_name(&c->client.tr.tcp, c->client.addr, sizeof(c->client.addr));
+    peer_name(&c->client.tr.tcp, c->client.addr, sizeof(c->client.addr), c->client_ip,
+              sizeof(c->client_ip));
+    uint32_t same;
+    if (px->max_per_host && (same = same_host(c)) >= px->max_per_host) {
+        log_refused(px, "[%s] connection from %s refused: %u open from that address "
+                    "(--max-connections-per-host)", l->name, c->client_ip, same);
+        kc_conn_close(c, KC_LOG_DEBUG, false, "refused (--max-connections-per-host)");
+        return;
+    }
     c->client.tr.ops->handshake(&c->client.tr);
     if (px->draining) {
         kc_conn_close(c, KC_LOG_INFO, false, "kchaos shutting down");
@@ -525,4 +586,34 @@ void kc_conn_drain(kc_conn_t *c)
     c->draining = true;
     flow(c);
     maybe_finish(c);
+}
+
+void kc_conn_sweep(kc_proxy_t *px, uint64_t now)
+{
+    const kc_config_t *cfg = px->cfg;
+    uint64_t idle = (uint64_t)cfg->idle_timeout_ms * 1000000;
+    uint64_t frame = (uint64_t)cfg->frame_timeout_ms * 1000000;
+    for (kc_conn_t *c = px->conns, *next; c; c = next) {
+        next = c->next;
+        if (c->state != KC_CONN_OPEN)
+            continue;
+        /* Idle: nothing read either way and nothing owed (a request parked at the broker,
+         * a long fetch, is not idleness). */
+        if (idle && now - c->last_active >= idle && kc_session_pending(&c->session) == 0) {
+            kc_conn_close(c, KC_LOG_INFO, false, "idle for %llu ms (--idle-timeout-ms)",
+                          (unsigned long long)((now - c->last_active) / 1000000));
+            continue;
+        }
+        if (!frame || !c->frame_start)
+            continue;
+        uint64_t paused = c->frame_paused + (c->pause_start ? now - c->pause_start : 0);
+        uint64_t took = now - c->frame_start > paused ? now - c->frame_start - paused : 0;
+        if (took < frame)
+            continue;
+        uint32_t whole, part = kc_session_partial(&c->session, true, &whole);
+        kc_conn_close(c, KC_LOG_WARN, false,
+                      "frame timeout: %u of %u bytes of a request arrived in %llu ms "
+                      "(--frame-timeout-ms)",
+                      part, whole ? whole : 4, (unsigned long long)(took / 1000000));
+    }
 }

@@ -19,19 +19,8 @@
 #include "../util/log.h"
 #include "dial.h"
 #include "listener.h"
+#include "outq.h"
 #include "transport.h"
-
-/* Frames waiting to be written to one socket, oldest first, and the single write in progress
- * (one at a time: frames that arrive meanwhile go out together in the next one). */
-typedef struct kc_outq {
-    kc_frame_t *ring; /* power-of-two ring; owned, as are the frames in it */
-    uint32_t mask;
-    uint64_t head, tail;
-    uint32_t writing; /* frames at the head inside the write in progress */
-    size_t bytes;     /* wire bytes queued, those being written included */
-    uv_buf_t *iov;    /* owned; room for niov_cap pieces */
-    unsigned niov_cap;
-} kc_outq_t;
 
 typedef struct kc_side {
     kc_transport_t tr;
@@ -61,6 +50,14 @@ typedef struct kc_conn {
     bool draining;            /* shutdown: no new requests, close once all are answered */
     kc_log_level_t close_level;
     uint64_t t_start;
+    uint64_t last_active;     /* uv_hrtime() of the last read from either side */
+    uint64_t frame_start;     /* when the client's current partial request began (0: none) */
+    uint64_t frame_paused;    /* ... and how long kchaos itself did not read it since */
+    uint64_t pause_start;     /* when kchaos stopped reading the client (0: reading) */
+    uint64_t frames_seen;     /* the session's request count at the last read */
+    size_t accounted;         /* what this pair adds to px->buffered */
+    bool mem_paused;          /* not read because the loop is over --max-buffered-bytes */
+    char client_ip[48];
     char reason[192];         /* why it closed */
     struct kc_conn *prev, *next;
 } kc_conn_t;
@@ -73,5 +70,7 @@ void kc_conn_close(kc_conn_t *c, kc_log_level_t level, bool reset, const char *f
 /* Begin a graceful close: stop reading the client, close once in-flight requests are answered
  * and written (shutdown). */
 void kc_conn_drain(kc_conn_t *c);
+/* Close the pairs past --idle-timeout-ms or --frame-timeout-ms (once a second). */
+void kc_conn_sweep(struct kc_proxy *px, uint64_t now);
 
 #endif
