@@ -113,7 +113,8 @@ typedef int16_t (*kc_produce_error_fn)(void *ctx, const kc_produce_part_t *p);
  * partition per partition in request order, each with fn's error code, base_offset -1,
  * log_append_time_ms -1, log_start_offset -1, no record errors, null error message, no leader
  * hint, throttle 0. r is positioned at topic_data (after kc_produce_request_head). Topics with no
- * partition are left out. */
+ * partition are left out; a topic named null (v0-12) is refused (-KC_EPROTO), as no answer can
+ * name it. The answer points into the request frame (names, ids): keep it until encoded. */
 int kc_produce_response_local(kc_rd_t *r, int16_t version, kc_produce_error_fn fn, void *ctx,
                               kc_arena_t *a, kc_produce_resp_t *out);
 

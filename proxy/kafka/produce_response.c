@@ -262,12 +262,15 @@ typedef struct local {
     void *ctx;
     int32_t last_topic; /* topic_index of the last partition seen */
     int32_t topics, nparts;
+    bool null_name; /* a topic named null: no answer can name it back (not nullable) */
 } local_t;
 
 static void on_request_part(void *arg, const kc_produce_part_t *p)
 {
     local_t *l = arg;
     kc_produce_topic_result_t *t = NULL;
+    if (!p->topic_id && p->topic.len < 0)
+        l->null_name = true;
     if (p->topic_index != l->last_topic) {
         l->last_topic = p->topic_index;
         if (l->parts) {
@@ -304,6 +307,8 @@ int kc_produce_response_local(kc_rd_t *r, int16_t v, kc_produce_error_fn fn, voi
     int rc = kc_produce_request_parts(&count, v, on_request_part, &l);
     if (rc)
         return rc;
+    if (l.null_name)
+        return -KC_EPROTO;
     out->topics = kc_arena_alloc(a, (size_t)l.topics * sizeof(*out->topics));
     kc_produce_part_result_t *parts = kc_arena_alloc(a, (size_t)l.nparts * sizeof(*parts));
     if (!out->topics || !parts)

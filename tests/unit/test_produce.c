@@ -646,6 +646,13 @@ static void test_local_answer_malformed(void **state)
         assert_int_equal(
             kc_produce_response_local(&r, 3, error_for, NULL, &c->arena, &c->resp), -KC_EPROTO);
     }
+    /* A topic named null: Kafka would not accept it, and no answer could name it back. */
+    tb_t null_name = {0};
+    tb_hex(&null_name, "00000001 ffff 00000001 00000000 ffffffff");
+    kc_rd_t r;
+    kc_rd_init(&r, null_name.b, null_name.n, false);
+    assert_int_equal(kc_produce_response_local(&r, 3, error_for, NULL, &c->arena, &c->resp),
+                     -KC_EPROTO);
     codec_free(c);
 }
 
