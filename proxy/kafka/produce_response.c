@@ -182,8 +182,8 @@ static void wr_partition(kc_wr_t *w, int16_t v, const kc_produce_part_result_t *
         kc_wr_str(w, p->error_message);
     }
     bool leader = v >= V_LEADER_HINTS && p->has_current_leader;
-    kc_wr_tags_kept(w, &p->tags, TAG_LEADER_HINT, leader ? 8 + raw_tags_size(p->leader_tags) : SIZE_MAX,
-                    wr_leader, p);
+    size_t size = leader ? 8 + raw_tags_size(p->leader_tags) : SIZE_MAX;
+    kc_wr_tags_kept(w, &p->tags, TAG_LEADER_HINT, size, wr_leader, p);
 }
 
 static size_t endpoints_size(const kc_produce_resp_t *resp)
