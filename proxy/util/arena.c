@@ -12,9 +12,9 @@ void kc_arena_init(kc_arena_t *a, kc_pool_t *pool) { *a = (kc_arena_t){.pool = p
 
 void *kc_arena_alloc(kc_arena_t *a, size_t n)
 {
-    n = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
     if (n > SIZE_MAX / 2)
-        return NULL;
+        return NULL; /* before rounding up, which would wrap */
+    n = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
     if (!a->block || a->block->cap - a->used < n) {
         /* Room for this request and a few more like it; the pool rounds up to its size class. */
         size_t want = ALIGN + n;
