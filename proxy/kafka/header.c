@@ -42,3 +42,10 @@ int kc_resp_header_parse(const uint8_t *msg, size_t len, int16_t api_key, int16_
     *body_off = (uint32_t)kc_rd_off(&r);
     return r.err;
 }
+
+void kc_resp_header_write(kc_wr_t *w, int16_t api_key, int16_t api_version, int32_t correlation_id)
+{
+    kc_wr_i32(w, correlation_id);
+    if (kc_api_response_header_version(api_key, api_version) >= 1)
+        kc_wr_uvarint(w, 0); /* header tags: always compact, whatever w->flex says */
+}

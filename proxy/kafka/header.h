@@ -24,6 +24,10 @@ int kc_req_header_parse(const uint8_t *msg, size_t len, kc_req_header_t *h);
 int kc_resp_header_parse(const uint8_t *msg, size_t len, int16_t api_key, int16_t api_version,
                          int32_t *correlation_id, uint32_t *body_off);
 
+/* Write the response header for a request of api_key/api_version: the correlation id, then for
+ * header v1 (flexible versions) an empty tagged section. */
+void kc_resp_header_write(kc_wr_t *w, int16_t api_key, int16_t api_version, int32_t correlation_id);
+
 /* Smallest valid request message: api_key, api_version, correlation_id. */
 #define KC_REQ_HEADER_MIN 8
 

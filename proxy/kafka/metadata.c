@@ -1,5 +1,6 @@
 /* MetadataResponse (MetadataResponse.json, v0-13, flexible 9+): brokers come second, after
- * throttle_time_ms (v3+), so the rewrite touches only the front of the message. */
+ * throttle_time_ms (v3+), so the rewrite touches only the front of the message. The topics walk
+ * reads the rest: who leads each partition, and topic ids (v10+) with their names. */
 #include "metadata.h"
 
 #include <string.h>
@@ -21,6 +22,75 @@ int kc_metadata_response_rewrite(kc_rd_t *r, int16_t v, const kc_addr_map_t *map
     kc_wr_init(&w, pool, 1024, r->flex);
     int rc = kc_endpoint_array_copy(r, &w, v, broker_rest, map);
     return kc_endpoint_finish(r, &w, from, rc, sp);
+}
+
+static void skip_int32_array(kc_rd_t *r)
+{
+    int32_t n = kc_rd_array(r, 4);
+    kc_rd_raw(r, n > 0 ? (size_t)n * 4 : 0);
+}
+
+static void walk_partitions(kc_rd_t *r, int16_t v, const kc_metadata_topic_t *t,
+                            const kc_metadata_walk_t *walk)
+{
+    for (int32_t i = 0; i < t->partition_count && !r->err; i++) {
+        kc_metadata_partition_t p;
+        p.error_code = kc_rd_i16(r);
+        p.index = kc_rd_i32(r);
+        p.leader_id = kc_rd_i32(r);
+        p.leader_epoch = v >= 7 ? kc_rd_i32(r) : -1;
+        skip_int32_array(r); /* replica_nodes */
+        skip_int32_array(r); /* isr_nodes */
+        if (v >= 5)
+            skip_int32_array(r); /* offline_replicas */
+        kc_rd_tags_skip(r);
+        if (!r->err && walk->partition)
+            walk->partition(walk->ctx, t, &p);
+    }
+}
+
+int kc_metadata_response_topics(kc_rd_t *r, int16_t v, const kc_metadata_walk_t *walk)
+{
+    if (v >= 3)
+        kc_rd_i32(r); /* throttle_time_ms */
+    int32_t nb = kc_rd_array(r, 9);
+    for (int32_t i = 0; i < nb && !r->err; i++) {
+        kc_rd_i32(r); /* node_id */
+        kc_rd_str(r); /* host */
+        kc_rd_i32(r); /* port */
+        broker_rest(r, v);
+    }
+    if (v >= 2)
+        kc_rd_str(r); /* cluster_id */
+    if (v >= 1)
+        kc_rd_i32(r); /* controller_id */
+    int32_t nt = kc_rd_array(r, 4);
+    for (int32_t i = 0; i < nt && !r->err; i++) {
+        kc_metadata_topic_t t = {.topic_id = NULL};
+        t.error_code = kc_rd_i16(r);
+        t.name = kc_rd_str(r);
+        if (v >= 10)
+            t.topic_id = kc_rd_raw(r, 16);
+        if (v >= 1)
+            t.is_internal = kc_rd_i8(r) != 0;
+        t.partition_count = kc_rd_array(r, 14);
+        if (t.partition_count < 0)
+            kc_rd_fail(r); /* not nullable */
+        if (r->err)
+            break;
+        if (walk->topic)
+            walk->topic(walk->ctx, &t);
+        walk_partitions(r, v, &t, walk);
+        if (v >= 8)
+            kc_rd_i32(r); /* topic_authorized_operations */
+        kc_rd_tags_skip(r);
+    }
+    if (v >= 8 && v <= 10)
+        kc_rd_i32(r); /* cluster_authorized_operations */
+    if (v >= 13)
+        kc_rd_i16(r); /* error_code */
+    kc_rd_tags_skip(r);
+    return r->err;
 }
 
 int kc_metadata_request_brokers(kc_wr_t *w, int32_t correlation_id, const char *client_id)

@@ -2,12 +2,42 @@
 #ifndef KC_KAFKA_METADATA_H
 #define KC_KAFKA_METADATA_H
 
+#include <stdbool.h>
+
 #include "endpoint.h"
 
 /* r is positioned at the response body. Rewrites brokers[].host/port through map; the rest of
  * the response (cluster id, controller id, topics) passes untouched. */
 int kc_metadata_response_rewrite(kc_rd_t *r, int16_t version, const kc_addr_map_t *map,
                                  kc_pool_t *pool, kc_splice_t *sp);
+
+/* What the topics array says about each topic and partition: produce metrics resolve Produce
+ * v13 topic ids to names with it, and see leaders move. Strings and ids point into the frame. */
+typedef struct kc_metadata_topic {
+    int16_t error_code;
+    kc_str_t name;           /* nullable from v12 (a topic asked for by id that is unknown) */
+    const uint8_t *topic_id; /* v10+ (KIP-516): 16 bytes; NULL before */
+    bool is_internal;        /* v1+ */
+    int32_t partition_count;
+} kc_metadata_topic_t;
+
+typedef struct kc_metadata_partition {
+    int16_t error_code;
+    int32_t index;
+    int32_t leader_id;
+    int32_t leader_epoch; /* v7+; -1 before */
+} kc_metadata_partition_t;
+
+typedef struct kc_metadata_walk {
+    /* Once per topic, before its partitions; either callback may be NULL. */
+    void (*topic)(void *ctx, const kc_metadata_topic_t *t);
+    void (*partition)(void *ctx, const kc_metadata_topic_t *t, const kc_metadata_partition_t *p);
+    void *ctx;
+} kc_metadata_walk_t;
+
+/* Walk the topics of a response (r at the body), reading it to its end; brokers are skipped.
+ * Returns 0 or -KC_EPROTO. Nothing is changed: the rewrite above is a separate pass. */
+int kc_metadata_response_topics(kc_rd_t *r, int16_t version, const kc_metadata_walk_t *walk);
 
 /* A MetadataRequest v1 asking for no topics: brokers and controller only. kchaos sends it at
  * start-up to learn the brokers (v1 is answered by every broker from 0.10 to Kafka 4.x, whose

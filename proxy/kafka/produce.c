@@ -15,7 +15,7 @@ int kc_produce_request_parts(kc_rd_t *r, int16_t v, kc_produce_part_fn fn, void 
 {
     int32_t ntopics = kc_rd_array(r, 2);
     for (int32_t t = 0; t < ntopics && !r->err; t++) {
-        kc_produce_part_t p = {.topic = {NULL, -1}};
+        kc_produce_part_t p = {.topic = {NULL, -1}, .topic_index = t};
         if (v >= 13)
             p.topic_id = kc_rd_raw(r, 16);
         else

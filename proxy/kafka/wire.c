@@ -3,6 +3,7 @@
 #include "wire.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 void kc_rd_init(kc_rd_t *r, const void *p, size_t n, bool flex)
@@ -11,6 +12,7 @@ void kc_rd_init(kc_rd_t *r, const void *p, size_t n, bool flex)
     r->end = r->p + n;
     r->err = 0;
     r->flex = flex;
+    r->strict = false;
 }
 
 void kc_rd_fail(kc_rd_t *r)
@@ -72,8 +74,13 @@ static uint64_t rd_uvarint_n(kc_rd_t *r, int max_bytes)
         if (!p)
             return 0;
         v |= (uint64_t)(*p & 0x7f) << (7 * i);
-        if (!(*p & 0x80))
+        if (!(*p & 0x80)) {
+            if (r->strict && i > 0 && *p == 0) {
+                kc_rd_fail(r); /* over-long: a trailing zero group no writer emits */
+                return 0;
+            }
             return v;
+        }
     }
     kc_rd_fail(r); /* too many continuation bytes */
     return 0;
@@ -163,9 +170,56 @@ void kc_rd_tags(kc_rd_t *r, kc_rd_tag_fn fn, void *ctx)
             continue;
         kc_rd_t sub;
         kc_rd_init(&sub, v, size, true);
+        sub.strict = r->strict;
         if (fn(ctx, tag, &sub) != 0)
             kc_rd_fail(r);
     }
+}
+
+void kc_rd_tags_kept(kc_rd_t *r, uint32_t known, kc_rd_known_fn fn, void *ctx, kc_tags_kept_t *out)
+{
+    *out = (kc_tags_kept_t){0};
+    if (!r->flex || r->err)
+        return;
+    uint32_t n = kc_rd_uvarint(r);
+    const uint8_t *from = r->p;
+    bool seen = false;
+    for (uint32_t i = 0; i < n && !r->err; i++) {
+        const uint8_t *entry = r->p;
+        uint32_t tag = kc_rd_uvarint(r);
+        uint32_t size = kc_rd_uvarint(r);
+        const uint8_t *v = kc_rd_raw(r, size);
+        if (!v)
+            break;
+        if (!fn || tag != known) {
+            out->count++;
+            continue;
+        }
+        kc_rd_t sub;
+        kc_rd_init(&sub, v, size, true);
+        sub.strict = r->strict;
+        if (seen || fn(ctx, &sub) != 0 || sub.err || kc_rd_left(&sub)) {
+            kc_rd_fail(r); /* twice, or a value the decoder cannot read back exactly */
+            break;
+        }
+        seen = true;
+        out->before = (kc_raw_t){from, (uint32_t)(entry - from)};
+        from = r->p;
+    }
+    if (r->err) {
+        *out = (kc_tags_kept_t){0};
+        return;
+    }
+    out->after = (kc_raw_t){from, (uint32_t)(r->p - from)};
+}
+
+kc_raw_t kc_rd_tags_raw(kc_rd_t *r)
+{
+    const uint8_t *from = r->p;
+    kc_rd_tags_skip(r);
+    if (r->err)
+        return (kc_raw_t){NULL, 0};
+    return (kc_raw_t){from, (uint32_t)(r->p - from)};
 }
 
 void kc_rd_tags_skip(kc_rd_t *r) { kc_rd_tags(r, NULL, NULL); }
@@ -302,4 +356,48 @@ void kc_wr_tags_empty(kc_wr_t *w)
 {
     if (w->flex)
         kc_wr_uvarint(w, 0);
+}
+
+void kc_wr_tags_kept(kc_wr_t *w, const kc_tags_kept_t *t, uint32_t known, size_t size,
+                     void (*fn)(kc_wr_t *w, const void *ctx), const void *ctx)
+{
+    if (!w->flex)
+        return;
+    bool with = size != SIZE_MAX;
+    if (with && size > UINT32_MAX) {
+        w->err = -KC_EPROTO;
+        return;
+    }
+    kc_wr_uvarint(w, t->count + (with ? 1 : 0));
+    kc_wr_raw(w, t->before.p, t->before.len);
+    if (with) {
+        kc_wr_uvarint(w, known);
+        kc_wr_uvarint(w, (uint32_t)size);
+        size_t at = w->len;
+        fn(w, ctx);
+        if (!w->err && w->len - at != size)
+            abort(); /* the caller's size and its writer disagree: a bug, not bad input */
+    }
+    kc_wr_raw(w, t->after.p, t->after.len);
+}
+
+void kc_wr_tags_raw(kc_wr_t *w, kc_raw_t t)
+{
+    if (!w->flex)
+        return;
+    if (t.len)
+        kc_wr_raw(w, t.p, t.len);
+    else
+        kc_wr_uvarint(w, 0);
+}
+
+size_t kc_wr_str_size(bool flex, kc_str_t s)
+{
+    size_t n = s.len > 0 ? (size_t)s.len : 0;
+    return n + (flex ? kc_uvarint_len((uint32_t)(s.len < 0 ? 0 : s.len + 1)) : 2);
+}
+
+size_t kc_wr_array_size(bool flex, int32_t count)
+{
+    return flex ? kc_uvarint_len((uint32_t)(count < 0 ? 0 : count + 1)) : 4;
 }

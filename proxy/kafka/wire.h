@@ -27,6 +27,8 @@ typedef struct kc_rd {
     const uint8_t *end;   /* one past the last byte */
     int err;              /* 0 or -KC_EPROTO, sticky */
     bool flex;            /* compact strings/arrays/bytes and tagged sections */
+    bool strict;          /* also refuse over-long varints: a decoder that re-encodes what it
+                           * read must see only bytes its writer would produce again */
 } kc_rd_t;
 
 void kc_rd_init(kc_rd_t *r, const void *p, size_t n, bool flex);
@@ -66,6 +68,31 @@ void kc_rd_tags_skip(kc_rd_t *r);
  * from fn fails the reader. */
 void kc_rd_tags(kc_rd_t *r, kc_rd_tag_fn fn, void *ctx);
 
+/* Bytes inside a frame, kept as they came (not copied). */
+typedef struct kc_raw {
+    const uint8_t *p;
+    uint32_t len;
+} kc_raw_t;
+
+/* A tagged section whose one known tag a decoder reads, the other entries kept byte for byte
+ * in their order: `before` and `after` hold the unknown (tag, size, value) entries that came
+ * before and after the known tag (all in `after` when it was absent: Kafka writes tags in
+ * ascending order, and the known tags kchaos reads are all tag 0). */
+typedef struct kc_tags_kept {
+    kc_raw_t before, after;
+    uint32_t count; /* unknown entries in before and after */
+} kc_tags_kept_t;
+
+/* Read a tagged section: fn gets a sub-reader bounded to the value of tag `known` (which must
+ * consume it exactly and appear at most once), everything else goes to out (everything when fn
+ * is NULL: the version has no known tag there). Classic versions
+ * have no section: out is left empty. */
+typedef int (*kc_rd_known_fn)(void *ctx, kc_rd_t *val);
+void kc_rd_tags_kept(kc_rd_t *r, uint32_t known, kc_rd_known_fn fn, void *ctx, kc_tags_kept_t *out);
+/* A whole tagged section with no tag the decoder reads, as raw bytes (count included; empty in
+ * classic versions). */
+kc_raw_t kc_rd_tags_raw(kc_rd_t *r);
+
 /* Writer into a pooled buffer that grows on demand. */
 typedef struct kc_wr {
     kc_pool_t *pool;
@@ -89,6 +116,16 @@ void kc_wr_uvarint(kc_wr_t *w, uint32_t v);
 void kc_wr_str(kc_wr_t *w, kc_str_t s);     /* nullable, compact when flex */
 void kc_wr_array(kc_wr_t *w, int32_t count); /* -1 for null */
 void kc_wr_tags_empty(kc_wr_t *w);           /* flex only */
+/* Write back a section read by kc_rd_tags_kept. When `size` is not SIZE_MAX the known tag is
+ * written between `before` and `after`, with that value size, its value written by fn. */
+void kc_wr_tags_kept(kc_wr_t *w, const kc_tags_kept_t *t, uint32_t known, size_t size,
+                     void (*fn)(kc_wr_t *w, const void *ctx), const void *ctx);
+/* Write back a section read by kc_rd_tags_raw (an empty one in flex when it holds nothing). */
+void kc_wr_tags_raw(kc_wr_t *w, kc_raw_t t);
+
+/* Encoded sizes, for tagged values whose size goes before them. */
+size_t kc_wr_str_size(bool flex, kc_str_t s);
+size_t kc_wr_array_size(bool flex, int32_t count);
 
 /* Big-endian helpers for code that patches fixed-width fields in place. */
 static inline uint32_t kc_be32(const uint8_t *p)

@@ -158,6 +158,29 @@ def produce_response(v):
     return arr(flex, [topic]) + i32(0) + tags(flex, [(0, node_endpoints(2)), (9, b"x")])
 
 
+def produce_response_rich(v):
+    """Every field of version v, with unknown tags where flexible."""
+    flex = v >= 9
+    def part(i, err, leader):
+        out = i32(i) + i16(err) + i64(-1 if err else 100 + i)
+        if v >= 2:
+            out += i64(-1)
+        if v >= 5:
+            out += i64(0)
+        if v >= 8:
+            errs = [i32(0) + s(flex, "bad") + tags(flex), i32(1) + s(flex, None) + tags(flex, [(5, b"z")])]
+            out += arr(flex, errs if err else []) + s(flex, "rejected" if err else None)
+        fields = [(0, i32(2) + i32(9) + tags(True))] if leader and v >= 10 else []
+        return out + tags(flex, fields + ([(3, b"")] if flex else []))
+    topic = (uuid(3) if v >= 13 else s(flex, "orders")) + \
+        arr(flex, [part(0, 0, False), part(1, 6, True)]) + tags(flex, [(9, b"t")] if flex else [])
+    out = arr(flex, [topic])
+    if v >= 1:
+        out += i32(50)
+    top = [(0, node_endpoints(2))] if v >= 10 else []
+    return out + tags(flex, top + ([(9, b"x")] if flex else []))
+
+
 def fetch_response(v):
     part = i32(0) + i16(6) + i64(10) + i64(10) + i64(0) + arr(True, None) + i32(-1) + \
         byts(True, batch(2, b"\x01" * 8)) + tags(True, [(1, i32(2) + i32(3) + tags(True))])
@@ -242,6 +265,13 @@ def seeds():
     rw["api_versions_v0"] = rewrite_seed(18, 0, response(8, api_versions_response(0, NEWER), False))
     rw["api_versions_v3"] = rewrite_seed(18, 3, response(9, api_versions_response(3, KAFKA_4_4 + NEWER), False))
     out["rewrite_response"] = rw
+    out["produce_response"] = {"v%d" % v: bytes([v]) + produce_response_rich(v)
+                                for v in (0, 1, 2, 5, 8, 9, 10, 13)}
+    for v in (0, 3, 9, 13):
+        # bit 7: a request's topic_data to answer locally (produce_request() without its head)
+        head = len(s(v >= 9, "txn") if v >= 3 else b"") + 6
+        out["produce_response"]["local_v%d" % v] = bytes([0x80 | v]) + produce_request(v)[head:]
+    out["metadata_topics"] = {"v%d" % v: bytes([v]) + metadata_response(v) for v in (0, 1, 7, 9, 10, 12, 13)}
     out["api_versions"] = {
         "request_v0": bytes([0, 0]),
         "request_v3": bytes([0, 3]) + s(True, "librdkafka") + s(True, "2.0.2") + tags(True),

@@ -127,6 +127,119 @@ static void test_malformed(void **state)
     rw_env_free(e);                  /* (no buffer left in the pool) */
 }
 
+/* ---- the topics walk ---- */
+
+typedef struct seen {
+    int topics, parts;
+    kc_metadata_topic_t t[4];
+    kc_metadata_partition_t p[4];
+} seen_t;
+
+static void on_topic(void *ctx, const kc_metadata_topic_t *t)
+{
+    seen_t *s = ctx;
+    assert_true(s->topics < 4);
+    s->t[s->topics++] = *t;
+}
+
+static void on_partition(void *ctx, const kc_metadata_topic_t *t, const kc_metadata_partition_t *p)
+{
+    seen_t *s = ctx;
+    assert_true(s->parts < 4);
+    assert_int_equal(t->partition_count, s->t[s->topics - 1].partition_count);
+    s->p[s->parts++] = *p;
+}
+
+static int walk(const uint8_t *b, size_t n, int v, seen_t *s, size_t *end)
+{
+    uint8_t *copy = malloc(n ? n : 1);
+    if (n) memcpy(copy, b, n);
+    kc_rd_t r;
+    kc_rd_init(&r, copy, n, v >= FLEX_FROM);
+    *s = (seen_t){0};
+    kc_metadata_walk_t w = {on_topic, on_partition, s};
+    int rc = kc_metadata_response_topics(&r, (int16_t)v, &w);
+    *end = kc_rd_off(&r);
+    free(copy); /* pointers in s are not looked at past this point */
+    return rc;
+}
+
+static void test_topics_every_version(void **state)
+{
+    (void)state;
+    for (int v = 0; v <= 13; v++) {
+        tb_t in = {0};
+        md_body(&in, &(md_t){v, false, 7});
+        seen_t s;
+        size_t end;
+        uint8_t *copy = malloc(in.n);
+        memcpy(copy, in.b, in.n);
+        kc_rd_t r;
+        kc_rd_init(&r, copy, in.n, v >= FLEX_FROM);
+        s = (seen_t){0};
+        kc_metadata_walk_t w = {on_topic, on_partition, &s};
+        assert_int_equal(kc_metadata_response_topics(&r, (int16_t)v, &w), 0);
+        assert_int_equal(kc_rd_left(&r), 0); /* read to the end */
+        assert_int_equal(s.topics, 1);
+        assert_int_equal(s.t[0].error_code, 0);
+        assert_int_equal(s.t[0].name.len, 6);
+        assert_memory_equal(s.t[0].name.p, "orders", 6);
+        assert_false(s.t[0].is_internal);
+        assert_int_equal(s.t[0].partition_count, 1);
+        if (v >= 10) {
+            assert_ptr_not_equal(s.t[0].topic_id, NULL);
+            assert_int_equal(s.t[0].topic_id[0], 0x40);
+            assert_int_equal(s.t[0].topic_id[15], 0x4f);
+        } else {
+            assert_null(s.t[0].topic_id);
+        }
+        assert_int_equal(s.parts, 1);
+        assert_int_equal(s.p[0].index, 0);
+        assert_int_equal(s.p[0].leader_id, 1);
+        assert_int_equal(s.p[0].leader_epoch, v >= 7 ? 4 : -1);
+        free(copy);
+
+        for (size_t cut = 0; cut < in.n; cut++) {
+            assert_int_equal(walk(in.b, cut, v, &s, &end), -KC_EPROTO);
+            assert_true(s.parts <= 1);
+        }
+    }
+}
+
+static void test_topics_exact_v12(void **state)
+{
+    (void)state;
+    /* v12: no brokers, null cluster id, controller 1; topics: an unknown id with a null name
+     * (UNKNOWN_TOPIC_ID, no partitions), then "t" internal with partition 3 led by 2 at epoch 5
+     * (replicas [2], isr [], offline []). */
+    tb_t t = {0};
+    tb_hex(&t, "00000000 01 00 00000001 03"
+               " 0064 00 000102030405060708090a0b0c0d0e0f 00 01 80000000 00"
+               " 0000 02 74 101112131415161718191a1b1c1d1e1f 01 02"
+               "   0000 00000003 00000002 00000005 02 00000002 01 01 00"
+               "   00000000 00"
+               " 00");
+    seen_t s;
+    size_t end;
+    assert_int_equal(walk(t.b, t.n, 12, &s, &end), 0);
+    assert_int_equal(end, t.n);
+    assert_int_equal(s.topics, 2);
+    assert_int_equal(s.t[0].error_code, 100);
+    assert_int_equal(s.t[0].name.len, -1);
+    assert_int_equal(s.t[0].partition_count, 0);
+    assert_int_equal(s.t[1].name.len, 1);
+    assert_true(s.t[1].is_internal);
+    assert_int_equal(s.parts, 1);
+    assert_int_equal(s.p[0].index, 3);
+    assert_int_equal(s.p[0].leader_id, 2);
+    assert_int_equal(s.p[0].leader_epoch, 5);
+    /* A null partitions array is refused. */
+    tb_t bad = {0};
+    tb_hex(&bad, "00000000 01 00 00000001 02 0000 02 74 101112131415161718191a1b1c1d1e1f 00 00"
+                 " 00000000 00 00");
+    assert_int_equal(walk(bad.b, bad.n, 12, &s, &end), -KC_EPROTO);
+}
+
 static void test_request_brokers(void **state)
 {
     (void)state;
@@ -150,6 +263,7 @@ int main(void)
         cmocka_unit_test(test_every_version), cmocka_unit_test(test_first_and_last_exact),
         cmocka_unit_test(test_unmappable),    cmocka_unit_test(test_already_mapped),
         cmocka_unit_test(test_malformed),     cmocka_unit_test(test_request_brokers),
+        cmocka_unit_test(test_topics_every_version), cmocka_unit_test(test_topics_exact_v12),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,8 @@
 #include "kafka/produce.h"
 #include "kafka/records.h"
 
+#include <errno.h>
+
 #include "kc_test.h"
 
 #define FLEX_FROM 9
@@ -325,6 +327,335 @@ static void test_response_unmappable(void **state)
     rw_check_unmappable(kc_produce_response_rewrite, 13, true, &in, 2);
 }
 
+/* ---- responses decoded and encoded back ---- */
+
+typedef struct codec {
+    kc_pool_t pool;
+    kc_arena_t arena;
+    kc_produce_resp_t resp;
+    uint8_t *copy; /* the decoded frame: the struct points into it */
+} codec_t;
+
+static codec_t *codec_new(void)
+{
+    codec_t *c = calloc(1, sizeof(*c));
+    assert_non_null(c);
+    kc_buf_pool_init(&c->pool, 1 << 20);
+    kc_arena_init(&c->arena, &c->pool);
+    return c;
+}
+
+static int codec_decode(codec_t *c, int v, const uint8_t *b, size_t n)
+{
+    free(c->copy);
+    kc_arena_reset(&c->arena);
+    c->copy = malloc(n ? n : 1); /* exactly n bytes: the sanitizer sees any read past them */
+    assert_non_null(c->copy);
+    if (n) memcpy(c->copy, b, n);
+    kc_rd_t r;
+    kc_rd_init(&r, c->copy, n, v >= FLEX_FROM);
+    return kc_produce_response_decode(&r, (int16_t)v, &c->arena, &c->resp);
+}
+
+/* Encode c->resp at v and compare with want. */
+static void codec_expect(codec_t *c, int v, const uint8_t *want, size_t n)
+{
+    kc_wr_t w;
+    kc_wr_init(&w, &c->pool, 64, false);
+    assert_int_equal(kc_produce_response_encode(&w, (int16_t)v, &c->resp), 0);
+    assert_false(w.flex); /* restored */
+    assert_int_equal(w.len, n);
+    assert_memory_equal(w.buf->data, want, n);
+    kc_wr_release(&w);
+}
+
+static void codec_free(codec_t *c)
+{
+    kc_arena_reset(&c->arena);
+    assert_int_equal(c->pool.live_bytes, 0);
+    kc_buf_pool_free(&c->pool);
+    free(c->copy);
+    free(c);
+}
+
+static void test_codec_every_version(void **state)
+{
+    (void)state;
+    for (int v = 0; v <= 13; v++) {
+        tb_t in = {0};
+        resp_body(&in, &(resp_t){v, false, 3});
+        codec_t *c = codec_new();
+        assert_int_equal(codec_decode(c, v, in.b, in.n), 0);
+        const kc_produce_resp_t *r = &c->resp;
+        assert_int_equal(r->topic_count, 1);
+        const kc_produce_topic_result_t *t = &r->topics[0];
+        if (v >= 13) {
+            assert_int_equal(t->name.len, -1);
+            assert_int_equal(t->topic_id[0], 0x11);
+            assert_int_equal(t->topic_id[15], 0x11 + 15);
+        } else {
+            assert_null(t->topic_id);
+            assert_int_equal(t->name.len, 6);
+            assert_memory_equal(t->name.p, "orders", 6);
+        }
+        assert_int_equal(t->part_count, 2);
+        const kc_produce_part_result_t *p0 = &t->parts[0], *p1 = &t->parts[1];
+        assert_int_equal(p0->index, 0);
+        assert_int_equal(p0->error_code, 0);
+        assert_int_equal(p0->base_offset, 1234);
+        assert_int_equal(p1->index, 1);
+        assert_int_equal(p1->error_code, 6);
+        assert_int_equal(p1->base_offset, -1);
+        assert_int_equal(p1->log_append_time_ms, -1);
+        assert_int_equal(p1->log_start_offset, v >= 5 ? 0 : -1);
+        assert_int_equal(p1->record_error_count, v >= 8 ? 1 : 0);
+        if (v >= 8) {
+            assert_int_equal(p1->record_errors[0].batch_index, 0);
+            assert_int_equal(p1->record_errors[0].message.len, 10);
+            assert_memory_equal(p1->error_message.p, "not the leader", 14);
+            assert_int_equal(p0->error_message.len, -1);
+        } else {
+            assert_int_equal(p1->error_message.len, -1);
+        }
+        assert_int_equal(p1->has_current_leader, v >= 10);
+        assert_false(p0->has_current_leader);
+        if (v >= 10) {
+            assert_int_equal(p1->leader_id, 2);
+            assert_int_equal(p1->leader_epoch, 9);
+        }
+        assert_int_equal(r->throttle_time_ms, 0);
+        assert_int_equal(r->has_node_endpoints, v >= 10);
+        if (v >= 10) {
+            assert_int_equal(r->node_endpoint_count, 3);
+            assert_int_equal(r->node_endpoints[2].node_id, 3);
+            assert_int_equal(r->node_endpoints[2].port, 9095);
+            assert_string_equal(test_broker_host(3), "broker-3.kafka.cluster.internal");
+            assert_memory_equal(r->node_endpoints[2].host.p, test_broker_host(3),
+                                (size_t)r->node_endpoints[2].host.len);
+            assert_int_equal(r->node_endpoints[0].rack.len, 6); /* odd node: rack-a */
+            assert_int_equal(r->node_endpoints[1].rack.len, -1);
+            assert_int_equal(r->tags.count, 2); /* tags 1 and 1000 */
+        } else {
+            assert_int_equal(r->tags.count, v >= FLEX_FROM ? 1 : 0);
+        }
+        codec_expect(c, v, in.b, in.n);
+
+        /* Every truncation fails cleanly. */
+        for (size_t cut = 0; cut < in.n; cut++)
+            assert_int_equal(codec_decode(c, v, in.b, cut), -KC_EPROTO);
+        /* So do trailing bytes: they would not come back. */
+        in.b[in.n] = 0;
+        assert_int_equal(codec_decode(c, v, in.b, in.n + 1), -KC_EPROTO);
+        codec_free(c);
+    }
+}
+
+/* Fault injection's use: change a partition's result, encode, and read back the change. */
+static void test_codec_edit(void **state)
+{
+    (void)state;
+    for (int v = 0; v <= 13; v++) {
+        tb_t in = {0}, want = {0};
+        resp_body(&in, &(resp_t){v, false, 2});
+        codec_t *c = codec_new();
+        assert_int_equal(codec_decode(c, v, in.b, in.n), 0);
+        kc_produce_part_result_t *p0 = &c->resp.topics[0].parts[0];
+        p0->error_code = 6; /* NOT_LEADER_OR_FOLLOWER */
+        p0->base_offset = -1;
+        p0->has_current_leader = true; /* ignored before v10 */
+        p0->leader_id = 2;
+        p0->leader_epoch = 9;
+        c->resp.throttle_time_ms = 250; /* ignored in v0 */
+        kc_wr_t w;
+        kc_wr_init(&w, &c->pool, 64, false);
+        assert_int_equal(kc_produce_response_encode(&w, (int16_t)v, &c->resp), 0);
+        tb_raw(&want, w.buf->data, w.len);
+        kc_wr_release(&w);
+        assert_int_equal(codec_decode(c, v, want.b, want.n), 0);
+        p0 = &c->resp.topics[0].parts[0];
+        assert_int_equal(p0->error_code, 6);
+        assert_int_equal(p0->base_offset, -1);
+        assert_int_equal(p0->has_current_leader, v >= 10);
+        if (v >= 10) {
+            assert_int_equal(p0->leader_id, 2);
+            assert_int_equal(p0->leader_epoch, 9);
+            /* An empty tag section (1 byte) became count, tag, size, 8 bytes, empty tags. */
+            assert_int_equal(want.n, in.n + 12 - 1);
+        }
+        assert_int_equal(c->resp.throttle_time_ms, v >= 1 ? 250 : 0);
+        codec_free(c);
+    }
+}
+
+static void test_codec_exact_v0_v13(void **state)
+{
+    (void)state;
+    codec_t *c = codec_new();
+    /* v0: [ "t" [ 5, error 7, base 10 ] ] */
+    tb_t v0 = {0};
+    tb_hex(&v0, "00000001 0001 74 00000001 00000005 0007 000000000000000a");
+    assert_int_equal(codec_decode(c, 0, v0.b, v0.n), 0);
+    assert_int_equal(c->resp.topics[0].parts[0].index, 5);
+    assert_int_equal(c->resp.topics[0].parts[0].error_code, 7);
+    assert_int_equal(c->resp.topics[0].parts[0].base_offset, 10);
+    codec_expect(c, 0, v0.b, v0.n);
+    /* v13: [ id [ 0, 0, base 1, lat -1, lso 0, [], null, tags{0: leader 3/4 + tags{}} ] ]
+     * throttle 5, tags {0: [1 "h" 9092 null {}]} */
+    tb_t v13 = {0};
+    tb_hex(&v13, "02 000102030405060708090a0b0c0d0e0f 02 00000000 0000 0000000000000001"
+                 " ffffffffffffffff 0000000000000000 01 00 01 00 09 00000003 00000004 00 00"
+                 " 00000005 01 00 0d 02 00000001 02 68 00002384 00 00");
+    assert_int_equal(codec_decode(c, 13, v13.b, v13.n), 0);
+    assert_int_equal(c->resp.topics[0].parts[0].leader_id, 3);
+    assert_int_equal(c->resp.topics[0].parts[0].leader_epoch, 4);
+    assert_int_equal(c->resp.throttle_time_ms, 5);
+    assert_int_equal(c->resp.node_endpoint_count, 1);
+    assert_int_equal(c->resp.node_endpoints[0].port, 9092);
+    codec_expect(c, 13, v13.b, v13.n);
+    codec_free(c);
+}
+
+static void test_codec_keeps_tag_order(void **state)
+{
+    (void)state;
+    /* v10, no topics, throttle 0; top-level tags out of the usual order: 7, then 0 (endpoints,
+     * empty), then 3. All come back where they were. */
+    tb_t t = {0};
+    tb_hex(&t, "01 00000000 03 07 01 aa 00 01 01 03 00");
+    codec_t *c = codec_new();
+    assert_int_equal(codec_decode(c, 10, t.b, t.n), 0);
+    assert_true(c->resp.has_node_endpoints);
+    assert_int_equal(c->resp.node_endpoint_count, 0);
+    assert_int_equal(c->resp.tags.count, 2);
+    assert_int_equal(c->resp.tags.before.len, 3);
+    assert_int_equal(c->resp.tags.after.len, 2);
+    codec_expect(c, 10, t.b, t.n);
+    /* At v9 tag 0 is nobody's: kept as an unknown tag, not decoded. */
+    assert_int_equal(codec_decode(c, 9, t.b, t.n), 0);
+    assert_false(c->resp.has_node_endpoints);
+    assert_int_equal(c->resp.tags.count, 3);
+    codec_expect(c, 9, t.b, t.n);
+    codec_free(c);
+}
+
+static void test_codec_refuses_what_cannot_round_trip(void **state)
+{
+    (void)state;
+    static const struct {
+        int v;
+        const char *hex;
+    } bad[] = {
+        {10, "8100 00000000 00"},                /* over-long topic count */
+        {10, "01 00000000 8000"},                /* over-long tag count */
+        {10, "01 00000000 01 00 01 01 00 00"},   /* endpoints value with a byte left over */
+        {10, "01 00000000 02 00 01 01 00 01 01"}, /* tag 0 twice */
+        {10, "00 00000000 00"},                  /* null topics array */
+        {3, "ffffffff 00000000"},                /* null topics array, classic */
+        {3, "00000001 ffff 00000000 00000000"},  /* null topic name */
+        {10, "01 00000000 01 00 01 00"},         /* null node_endpoints */
+        {-1, "00000000"},
+        {14, "00000000"},
+    };
+    codec_t *c = codec_new();
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        tb_t t = {0};
+        tb_hex(&t, bad[i].hex);
+        int rc = codec_decode(c, bad[i].v, t.b, t.n);
+        assert_int_equal(rc, bad[i].v < 0 || bad[i].v > 13 ? -ENOTSUP : -KC_EPROTO);
+    }
+    codec_free(c);
+}
+
+static int16_t error_for(void *ctx, const kc_produce_part_t *p)
+{
+    (void)ctx;
+    return p->partition == 7 ? 3 : 6; /* UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER */
+}
+
+static void test_local_answer_every_version(void **state)
+{
+    (void)state;
+    for (int v = 0; v <= 13; v++) {
+        tb_t req = {0};
+        req_body(&req, v, "txn", -1, NULL);
+        codec_t *c = codec_new();
+        kc_rd_t r;
+        kc_rd_init(&r, req.b, req.n, v >= FLEX_FROM);
+        kc_produce_req_t head;
+        assert_int_equal(kc_produce_request_head(&r, (int16_t)v, &head), 0);
+        assert_int_equal(kc_produce_response_local(&r, (int16_t)v, error_for, NULL, &c->arena,
+                                                   &c->resp), 0);
+        assert_int_equal(kc_rd_left(&r), 0);
+
+        /* The same answer spelled out field by field. */
+        tb_t want = {0};
+        bool flex = v >= FLEX_FROM;
+        tb_arr(&want, flex, 2);
+        for (int topic = 0; topic < 2; topic++) {
+            if (v >= 13)
+                tb_uuid(&want, (uint8_t)(topic ? 0xb0 : 0xa0));
+            else
+                tb_str(&want, flex, topic ? "b" : "a");
+            int np = topic ? 1 : 2;
+            tb_arr(&want, flex, np);
+            for (int p = 0; p < np; p++) {
+                tb_i32(&want, topic ? 7 : p);
+                tb_i16(&want, topic ? 3 : 6);
+                tb_i64(&want, -1);
+                if (v >= 2) tb_i64(&want, -1);
+                if (v >= 5) tb_i64(&want, -1);
+                if (v >= 8) {
+                    tb_arr(&want, flex, 0);
+                    tb_str(&want, flex, NULL);
+                }
+                tb_tags0(&want, flex);
+            }
+            tb_tags0(&want, flex);
+        }
+        if (v >= 1) tb_i32(&want, 0);
+        tb_tags0(&want, flex);
+        codec_expect(c, v, want.b, want.n);
+
+        /* And as a frame: size, correlation id, header tags when flexible. */
+        kc_wr_t w;
+        kc_wr_init(&w, &c->pool, 64, false);
+        assert_int_equal(kc_produce_response_frame(&w, (int16_t)v, 0x01020304, &c->resp), 0);
+        size_t hdr = 4 + 4 + (flex ? 1 : 0);
+        assert_int_equal(w.len, hdr + want.n);
+        assert_int_equal(kc_be32(w.buf->data), w.len - 4);
+        assert_int_equal(kc_be32(w.buf->data + 4), 0x01020304);
+        if (flex) assert_int_equal(w.buf->data[8], 0);
+        assert_memory_equal(w.buf->data + hdr, want.b, want.n);
+        kc_wr_release(&w);
+        codec_free(c);
+    }
+}
+
+static void test_local_answer_malformed(void **state)
+{
+    (void)state;
+    tb_t req = {0};
+    req_body(&req, 3, "txn", -1, NULL);
+    codec_t *c = codec_new();
+    for (size_t cut = 0; cut < req.n; cut++) {
+        kc_rd_t r;
+        kc_rd_init(&r, req.b, cut, false);
+        kc_produce_req_t head;
+        if (kc_produce_request_head(&r, 3, &head))
+            continue;
+        assert_int_equal(
+            kc_produce_response_local(&r, 3, error_for, NULL, &c->arena, &c->resp), -KC_EPROTO);
+    }
+    /* A topic named null: Kafka would not accept it, and no answer could name it back. */
+    tb_t null_name = {0};
+    tb_hex(&null_name, "00000001 ffff 00000001 00000000 ffffffff");
+    kc_rd_t r;
+    kc_rd_init(&r, null_name.b, null_name.n, false);
+    assert_int_equal(kc_produce_response_local(&r, 3, error_for, NULL, &c->arena, &c->resp),
+                     -KC_EPROTO);
+    codec_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -336,6 +667,13 @@ int main(void)
         cmocka_unit_test(test_response_exact_v10),
         cmocka_unit_test(test_response_old_versions_untouched),
         cmocka_unit_test(test_response_unmappable),
+        cmocka_unit_test(test_codec_every_version),
+        cmocka_unit_test(test_codec_edit),
+        cmocka_unit_test(test_codec_exact_v0_v13),
+        cmocka_unit_test(test_codec_keeps_tag_order),
+        cmocka_unit_test(test_codec_refuses_what_cannot_round_trip),
+        cmocka_unit_test(test_local_answer_every_version),
+        cmocka_unit_test(test_local_answer_malformed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -611,6 +611,81 @@ static void test_writer_errors(void **state)
     kc_buf_pool_free(&pool);
 }
 
+static void test_strict_varints(void **state)
+{
+    (void)state;
+    /* 0x80 0x00 is 0 spelled in two bytes: fine for a reader, refused by a strict one. */
+    static const uint8_t overlong[] = {0x80, 0x00}, canonical[] = {0x80, 0x01};
+    kc_rd_t r;
+    kc_rd_init(&r, overlong, 2, true);
+    assert_int_equal(kc_rd_uvarint(&r), 0);
+    assert_int_equal(r.err, 0);
+    kc_rd_init(&r, overlong, 2, true);
+    r.strict = true;
+    kc_rd_uvarint(&r);
+    assert_int_equal(r.err, -KC_EPROTO);
+    kc_rd_init(&r, canonical, 2, true);
+    r.strict = true;
+    assert_int_equal(kc_rd_uvarint(&r), 128);
+    assert_int_equal(r.err, 0);
+}
+
+static int read_known(void *ctx, kc_rd_t *val)
+{
+    *(int32_t *)ctx = kc_rd_i32(val);
+    return val->err;
+}
+
+static void write_known(kc_wr_t *w, const void *ctx) { kc_wr_i32(w, *(const int32_t *)ctx); }
+
+static void test_tags_kept(void **state)
+{
+    (void)state;
+    kc_pool_t pool;
+    kc_buf_pool_init(&pool, 1 << 20);
+    /* Three entries: tag 5 "a", tag 0 = int32 7, tag 9 "". */
+    static const uint8_t sec[] = {3, 5, 1, 'a', 0, 4, 0, 0, 0, 7, 9, 0};
+    kc_rd_t r;
+    kc_rd_init(&r, sec, sizeof(sec), true);
+    kc_tags_kept_t t;
+    int32_t known = -1;
+    kc_rd_tags_kept(&r, 0, read_known, &known, &t);
+    assert_int_equal(r.err, 0);
+    assert_int_equal(known, 7);
+    assert_int_equal(t.count, 2);
+    assert_int_equal(t.before.len, 3);
+    assert_int_equal(t.after.len, 2);
+    /* Written back with the known value where it was: the same bytes. */
+    kc_wr_t w;
+    kc_wr_init(&w, &pool, 16, true);
+    int32_t seven = 7;
+    kc_wr_tags_kept(&w, &t, 0, 4, write_known, &seven);
+    assert_int_equal(w.len, sizeof(sec));
+    assert_memory_equal(w.buf->data, sec, sizeof(sec));
+    /* Without the known tag: only the others, count adjusted. */
+    w.len = 0;
+    kc_wr_tags_kept(&w, &t, 0, SIZE_MAX, write_known, &seven);
+    assert_int_equal(w.len, 6);
+    assert_memory_equal(w.buf->data, "\x02\x05\x01" "a\x09\x00", 6);
+    kc_wr_release(&w);
+    /* The known tag twice, or with bytes left in its value, is refused. */
+    static const uint8_t twice[] = {2, 0, 4, 0, 0, 0, 7, 0, 4, 0, 0, 0, 7};
+    static const uint8_t longer[] = {1, 0, 5, 0, 0, 0, 7, 0};
+    kc_rd_init(&r, twice, sizeof(twice), true);
+    kc_rd_tags_kept(&r, 0, read_known, &known, &t);
+    assert_int_equal(r.err, -KC_EPROTO);
+    kc_rd_init(&r, longer, sizeof(longer), true);
+    kc_rd_tags_kept(&r, 0, read_known, &known, &t);
+    assert_int_equal(r.err, -KC_EPROTO);
+    /* Classic versions have no section. */
+    kc_rd_init(&r, sec, sizeof(sec), false);
+    kc_rd_tags_kept(&r, 0, read_known, &known, &t);
+    assert_int_equal(kc_rd_off(&r), 0);
+    assert_int_equal(t.count, 0);
+    assert_int_equal(pool.live_bytes, 0);
+    kc_buf_pool_free(&pool);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -622,6 +697,7 @@ int main(void)
         cmocka_unit_test(test_tagged_sections), cmocka_unit_test(test_uvarint_len),
         cmocka_unit_test(test_be_helpers),      cmocka_unit_test(test_writer_round_trip),
         cmocka_unit_test(test_writer_growth),   cmocka_unit_test(test_writer_errors),
+        cmocka_unit_test(test_strict_varints),  cmocka_unit_test(test_tags_kept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -144,6 +144,19 @@ final class Frames {
         return buf;
     }
 
+    /** The kafka-clients version on the class path, from the jar's kafka/kafka-version.properties. */
+    static String kafkaVersion() {
+        try (java.io.InputStream in = ApiKeys.class.getResourceAsStream("/kafka/kafka-version.properties")) {
+            java.util.Properties p = new java.util.Properties();
+            if (in != null) {
+                p.load(in);
+            }
+            return p.getProperty("version", "unknown");
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
+    }
+
     static String hex(byte[] bytes) {
         return HEX.formatHex(bytes);
     }

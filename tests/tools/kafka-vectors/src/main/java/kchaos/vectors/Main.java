@@ -6,7 +6,6 @@
 package kchaos.vectors;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,10 +14,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
 
 import kchaos.vectors.VectorSet.Vector;
 
@@ -28,17 +28,9 @@ public final class Main {
     private Main() {
     }
 
-    /** The kafka-clients version on the class path, from the jar's kafka/kafka-version.properties. */
+    /** The kafka-clients version on the class path (see Frames.kafkaVersion). */
     static String kafkaVersion() {
-        try (InputStream in = ApiKeys.class.getResourceAsStream("/kafka/kafka-version.properties")) {
-            Properties p = new Properties();
-            if (in != null) {
-                p.load(in);
-            }
-            return p.getProperty("version", "unknown");
-        } catch (IOException e) {
-            return "unknown";
-        }
+        return Frames.kafkaVersion();
     }
 
     public static void main(String[] args) {
@@ -85,6 +77,7 @@ public final class Main {
         FindCoordinatorVectors.generate(set);
         DescribeClusterVectors.generate(set);
         ProduceResponseVectors.generate(set);
+        ProduceCodecVectors.generate(set);
         FetchResponseVectors.generate(set);
         ShareVectors.generate(set);
         ProduceRequestVectors.generate(set);
@@ -93,6 +86,7 @@ public final class Main {
         List<Vector> vectors = set.vectors();
         List<String> lines = new ArrayList<>(header(clampSpec, vectors.size()));
         lines.addAll(apiLines());
+        lines.addAll(errorLines());
         for (Object o : set.lines) {
             lines.add(o instanceof Vector v ? v.line() : "# " + o);
         }
@@ -157,6 +151,9 @@ public final class Main {
             "# RESP <api_key> <api_version> <name> <input_hex> <expected_hex>",
             "# REQ <api_key> <api_version> <name> <input_hex> <expected_summary>",
             "# API <api_key> <name> <first flexible version or -1> <oldest version> <latest version>",
+            "# ERR <error code> <NAME> <retriable: 1 if the error's exception is a RetriableException>",
+            "# CODEC <api_key> <api_version> <name> <response_hex> <summary of its fields> (ProduceCodecVectors)",
+            "# LOCAL <api_key> <api_version> <name> <request_hex> <error code per partition> <response_hex>",
             "# Frames are complete: 4-byte big-endian size, header (versions from ApiKeys.request/responseHeaderVersion;",
             "# ApiVersions responses always header v0), body. Correlation id = 0x01020304 + case number",
             "# (0-based, in file order); request client_id = \"" + Frames.CLIENT_ID + "\".",
@@ -184,6 +181,20 @@ public final class Main {
                 }
             }
             out.add("API " + k.id + " " + k.name + " " + flex + " " + k.oldestVersion() + " " + latest);
+        }
+        return out;
+    }
+
+    /**
+     * One "ERR <code> <NAME> <retriable 0|1>" line per Errors value, so the C test can hold
+     * kchaos's error table against Kafka's own. Retriable: the error's exception is a
+     * RetriableException (NONE has no exception).
+     */
+    static List<String> errorLines() {
+        List<String> out = new ArrayList<>();
+        for (Errors e : Errors.values()) {
+            boolean retriable = e.exception() instanceof RetriableException;
+            out.add("ERR " + e.code() + " " + e.name() + " " + (retriable ? 1 : 0));
         }
         return out;
     }

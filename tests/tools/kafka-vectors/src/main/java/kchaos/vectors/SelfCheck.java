@@ -73,12 +73,12 @@ final class SelfCheck {
         // the written text must round-trip to the same frames
         int i = 0;
         for (String line : rawLines) {
-            if (line.startsWith("#") || line.startsWith("API ")) {
+            if (line.startsWith("#") || line.startsWith("API ") || line.startsWith("ERR ")) {
                 continue;
             }
             Vector v = vectors.get(i++);
             String[] f = line.split(" ");
-            require(f.length == 6, v, "line has " + f.length + " fields");
+            require(f.length == (v.kind() == Kind.LOCAL ? 7 : 6), v, "line has " + f.length + " fields");
             require(f[0].equals(v.kind().name()) && Short.parseShort(f[1]) == v.api().id
                 && Short.parseShort(f[2]) == v.version() && f[3].equals(v.name()), v, "line prefix mismatch");
             require(Arrays.equals(Frames.unhex(f[4]), v.input()), v, "input hex mismatch");
@@ -87,15 +87,18 @@ final class SelfCheck {
             } else {
                 require(f[5].equals(v.summary()), v, "summary mismatch");
             }
+            if (v.kind() == Kind.LOCAL) {
+                require(Arrays.equals(Frames.unhex(f[6]), v.expected()), v, "expected hex mismatch");
+            }
         }
         require(i == vectors.size(), null, "vector count mismatch");
 
         for (Vector v : vectors) {
             try {
-                if (v.kind() == Kind.RESP) {
-                    checkResponse(v);
-                } else {
-                    checkRequest(v);
+                switch (v.kind()) {
+                    case RESP -> checkResponse(v);
+                    case REQ -> checkRequest(v);
+                    case CODEC, LOCAL -> ProduceCodecVectors.check(v);
                 }
             } catch (RuntimeException e) {
                 throw new IllegalStateException("self-check failed for " + v.name() + ": " + e.getMessage(), e);

@@ -1,6 +1,7 @@
 // VectorSet: the ordered output (comment lines and vectors). It numbers the cases, frames input
 // and expected messages with the case's correlation id, and for response families derives the
-// expected message by applying the routing rule to a duplicate of the input.
+// expected message by applying the routing rule to a duplicate of the input. CODEC and LOCAL
+// vectors check kchaos's own encoders (see ProduceCodecVectors).
 package kchaos.vectors;
 
 import java.util.ArrayList;
@@ -13,9 +14,13 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 
 final class VectorSet {
-    enum Kind { RESP, REQ }
+    enum Kind { RESP, REQ, CODEC, LOCAL }
 
-    /** One output line: a vector (RESP: expected frame; REQ: expected summary). */
+    /**
+     * One output line: a vector. RESP: expected frame; REQ: expected summary; CODEC: a response
+     * frame and the summary of its decoded fields; LOCAL: a request frame, the error code of each
+     * of its partitions (summary) and the response frame answering it with them.
+     */
     record Vector(Kind kind, ApiKeys api, short version, String name, int caseNo,
                   byte[] input, byte[] expected, String summary) {
         int correlationId() {
@@ -23,7 +28,11 @@ final class VectorSet {
         }
 
         String line() {
-            String last = kind == Kind.RESP ? Frames.hex(expected) : summary;
+            String last = switch (kind) {
+                case RESP -> Frames.hex(expected);
+                case REQ, CODEC -> summary;
+                case LOCAL -> summary + " " + Frames.hex(expected);
+            };
             return kind + " " + api.id + " " + version + " " + name + " " + Frames.hex(input) + " " + last;
         }
     }
@@ -106,6 +115,36 @@ final class VectorSet {
         roundTrips(name, body, Frames.parseRequest(api, version, v.input()).body());
         lines.add(v);
         return v;
+    }
+
+    /** A response frame and the summary of its fields a decoder must find in it. */
+    Vector codec(ApiKeys api, short version, String name, ApiMessage body, String summary) {
+        noSpaces(name, summary);
+        int caseNo = claim(name);
+        Vector v = new Vector(Kind.CODEC, api, version, name, caseNo,
+            Frames.responseFrame(api, version, Frames.CORRELATION_BASE + caseNo, body), null, summary);
+        roundTrips(name, body, Frames.parseResponse(api, version, v.input()).body());
+        lines.add(v);
+        return v;
+    }
+
+    /** A request frame, the error codes given to its partitions, and the response built from them. */
+    Vector local(ApiKeys api, short version, String name, ApiMessage request, String errors, ApiMessage response) {
+        noSpaces(name, errors);
+        int caseNo = claim(name);
+        int corr = Frames.CORRELATION_BASE + caseNo;
+        Vector v = new Vector(Kind.LOCAL, api, version, name, caseNo,
+            Frames.requestFrame(api, version, corr, request), Frames.responseFrame(api, version, corr, response), errors);
+        roundTrips(name, request, Frames.parseRequest(api, version, v.input()).body());
+        roundTrips(name, response, Frames.parseResponse(api, version, v.expected()).body());
+        lines.add(v);
+        return v;
+    }
+
+    private static void noSpaces(String name, String summary) {
+        if (summary.isEmpty() || summary.contains(" ")) {
+            throw new IllegalArgumentException(name + ": summary must be non-empty without spaces: " + summary);
+        }
     }
 
     /** Fails when a field set on the built message is not carried by this version's encoding. */
