@@ -10,6 +10,7 @@
 #include "kafka/produce.h"
 #include "kafka/sasl.h"
 #include "route/rewrite.h"
+#include "util/arena.h"
 
 /* Close the pair over a protocol error; the frame is dropped. */
 static int reject(kc_session_t *s, kc_frame_t *f, const char *what, const kc_req_header_t *h)
@@ -78,6 +79,57 @@ static void answer_here(kc_session_t *s, kc_inflight_t *e, kc_frame_t *resp)
     e->state = KC_IF_ANSWERED;
     s->held_resp_bytes += kc_frame_wire_len(resp);
 }
+
+static int16_t same_error(void *ctx, const kc_produce_part_t *p)
+{
+    (void)p;
+    return *(const int16_t *)ctx;
+}
+
+int kc_pipeline_answer_produce(kc_session_t *s, kc_inflight_t *e, int16_t error)
+{
+    kc_pool_t *pool = s->env->pool;
+    kc_rd_t r;
+    kc_req_header_t h;
+    uint8_t *msg = kc_frame_msg(&e->frame);
+    uint32_t len = kc_frame_msg_len(&e->frame);
+    if (kc_req_header_parse(msg, len, &h))
+        return -KC_EPROTO;
+    kc_rd_init(&r, msg, len, kc_api_flexible(kc_api_get(h.api_key), h.api_version));
+    r.p += h.body_off;
+    kc_produce_req_t req;
+    kc_produce_resp_t resp;
+    kc_arena_t arena;
+    kc_arena_init(&arena, pool);
+    kc_wr_t w;
+    kc_wr_init(&w, pool, 256, false);
+    int rc = kc_produce_request_head(&r, h.api_version, &req);
+    if (!rc)
+        rc = kc_produce_response_local(&r, h.api_version, same_error, &error, &arena, &resp);
+    if (!rc)
+        rc = kc_produce_response_frame(&w, h.api_version, h.correlation_id, &resp);
+    size_t n;
+    kc_buf_t *b = rc ? NULL : kc_wr_take(&w, &n);
+    kc_wr_release(&w);
+    kc_arena_reset(&arena);
+    if (!b)
+        return rc ? rc : -KC_ENOMEM;
+    kc_frame_t f = kc_frame_of(b, (uint32_t)n);
+    answer_here(s, e, &f);
+    return 0;
+}
+
+#ifdef KCHAOS_BREAK_DROP
+/* A deliberately broken build (tests/README.md): the second Produce request that wants an
+ * answer is answered here with success and never reaches the broker, so its records are lost
+ * while the client counts them delivered. Tests whose oracle is the broker must fail. */
+static void break_drop(kc_session_t *s, kc_inflight_t *e)
+{
+    static _Atomic int produces;
+    if (e->api_key == KC_API_PRODUCE && e->expect_response && ++produces == 2)
+        kc_pipeline_answer_produce(s, e, 0);
+}
+#endif
 
 /* Stage: decide (the fault stage). A request may pass, wait, be answered here, vanish, or
  * close the pair. */
@@ -166,6 +218,11 @@ int kc_pipeline_request(kc_session_t *s, kc_frame_t *f)
         return 0;
     }
 
+#ifdef KCHAOS_BREAK_DROP
+    break_drop(s, e);
+    if (e->state != KC_IF_HELD)
+        return 0;
+#endif
     /* Stage: decide. Then the session forwards what is due (kc_session_pump). */
     return decide_request(s, e);
 }

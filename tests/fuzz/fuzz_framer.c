@@ -54,7 +54,7 @@ static int on_frame(void *ctx, kc_frame_t *f)
     uint32_t size = kc_be32(s->stream + off);
     CHECK(f->len == 4 + size);
     CHECK(off + f->len <= s->len);
-    CHECK(f->splice.buf == NULL);
+    CHECK(f->edits == NULL);
     CHECK(f->data >= f->buf->data && f->data + f->len <= f->buf->data + f->buf->cap);
     if (f->len <= CHUNK)
         CHECK(f->buf->cap == CHUNK); /* zero copy: a reference into a read chunk */

@@ -288,6 +288,25 @@ def seeds():
         "synth_big": bytes([1 | 3 << 1]) + b"abcdefgh" + bytes([0, 10, 0, 0x7f, 0xd0, 0x80, 0, 1, 0]),
         "synth_invalid": bytes([1 | 1 << 1]) + b"zzzzzzzz" + bytes([0, 5, 0, 0, 1, 0x7f]),
     }
+    # Session: commands (0 client bytes, 1 broker bytes, 2 tick, 3 verdicts) then their bytes.
+    def cmd_bytes(client, b):
+        return bytes([(0 if client else 1) | (len(b) >> 8) << 2, len(b) & 0xff]) + b
+    def req(key, ver, corr, body, flex=False):
+        m = req_header(key, ver, corr, "fuzz", flex) + body
+        return i32(len(m)) + m
+    def resp(corr, body):
+        return i32(len(body) + 4) + i32(corr) + body
+    p7 = req(0, 7, 1, produce_request(7))
+    lo = req(2, 1, 2, i32(-1) + arr(False, []))
+    out["session"] = {
+        "pipelined": cmd_bytes(True, p7 + lo) + cmd_bytes(False, resp(1, b"x" * 20) + resp(2, b"y")),
+        "held": bytes([3 | 2 << 2, 0x09, 0x10 | 5]) + cmd_bytes(True, lo) +
+                cmd_bytes(False, resp(2, b"z")) + bytes([2 | 63 << 2]),
+        "answered": bytes([3 | 1 << 2, 0x02 | 6 << 3]) + cmd_bytes(True, p7),
+        "sasl_v0": cmd_bytes(True, req(17, 0, 3, s(False, "PLAIN"))) +
+                   cmd_bytes(False, resp(3, i16(0) + arr(False, [s(False, "PLAIN")]))) +
+                   cmd_bytes(True, i32(3) + b"abc"),
+    }
     out["config"] = {
         "minimal.yaml": b"upstream: k1:9092\nlisten: 9092\n",
         "every_key.yaml": b"""upstream: [k1:9092, "[::1]:9093"]

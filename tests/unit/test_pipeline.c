@@ -407,6 +407,56 @@ static void test_drop(void **state)
     fx_free(f);
 }
 
+/* A Produce answered here with NOT_LEADER_OR_FOLLOWER for each of its partitions: the
+ * response decodes as Kafka's codec would write it (checked byte for byte in the vectors). */
+static void answer_nlof(void *ctx, kc_session_t *s, kc_inflight_t *e, kc_frame_t *f, kc_decision_t *d)
+{
+    (void)ctx, (void)f;
+    assert_int_equal(kc_pipeline_answer_produce(s, e, 6), 0);
+    assert_int_equal(e->state, KC_IF_ANSWERED);
+    d->verdict = KC_PASS; /* already answered: the stage's verdict changes nothing */
+}
+
+static void test_answer_produce_here(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new(answer_nlof, NULL, NULL);
+    tb_t in = {0};
+    size_t at = req_begin(&in, KC_API_PRODUCE, 7, 21);
+    tb_str(&in, false, NULL);
+    tb_i16(&in, -1);
+    tb_i32(&in, 30000);
+    tb_arr(&in, false, 1);
+    tb_str(&in, false, "orders");
+    tb_arr(&in, false, 2);
+    for (int p = 0; p < 2; p++) {
+        tb_i32(&in, p);
+        tb_bytes(&in, false, "batch", 5);
+    }
+    tb_size_at(&in, at);
+    assert_int_equal(feed(f, true, &in, 1), 0);
+    assert_int_equal(f->rec.n[0], 0); /* never forwarded */
+    check_corrs(&f->rec, 1, (int32_t[]){21}, 1);
+    kc_rd_t r;
+    kc_rd_init(&r, f->rec.bytes[1].b + 8, f->rec.bytes[1].n - 8, false);
+    assert_int_equal(kc_rd_array(&r, 1), 1);
+    kc_str_t name = kc_rd_str(&r);
+    assert_int_equal(name.len, 6);
+    assert_memory_equal(name.p, "orders", 6);
+    assert_int_equal(kc_rd_array(&r, 1), 2);
+    for (int p = 0; p < 2; p++) {
+        assert_int_equal(kc_rd_i32(&r), p);
+        assert_int_equal(kc_rd_i16(&r), 6);  /* NOT_LEADER_OR_FOLLOWER */
+        assert_int_equal(kc_rd_i64(&r), -1); /* base_offset */
+        kc_rd_i64(&r);                        /* log_append_time_ms */
+        kc_rd_i64(&r);                        /* log_start_offset (v5+) */
+    }
+    assert_int_equal(kc_rd_i32(&r), 0); /* throttle_time_ms */
+    assert_int_equal(kc_rd_left(&r), 0);
+    assert_int_equal(r.err, 0);
+    fx_free(f);
+}
+
 static void test_close_decision(void **state)
 {
     (void)state;
@@ -510,6 +560,7 @@ int main(void)
         cmocka_unit_test(test_several_edits_one_frame),
         cmocka_unit_test(test_merge_local_results),
         cmocka_unit_test(test_drop),
+        cmocka_unit_test(test_answer_produce_here),
         cmocka_unit_test(test_close_decision),
         cmocka_unit_test(test_sasl_v0_opaque),
         cmocka_unit_test(test_malformed_closes),

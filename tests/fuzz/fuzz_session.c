@@ -1,0 +1,140 @@
+/* Fuzz the session and the pipeline behind it (proxy/session.c, proxy/pipeline.c) as the
+ * connection pair drives them: bytes from the client and from the broker in any order and any
+ * read size, clock ticks, and a decide stage whose verdicts (pass, hold, answer a Produce here,
+ * drop, close) come from the input too.
+ *
+ * Input: a sequence of commands. Each command byte: bits 0-1 what (0 client bytes, 1 broker
+ * bytes, 2 clock tick, 3 next verdicts), bits 2-7 an argument; a byte count follows for bytes.
+ *
+ * Invariants: every frame handed out carries a size prefix equal to its length on the wire; a
+ * closed session hands out nothing more; the held byte counts never underflow and are zero
+ * once nothing is held; every buffer returns to the pool. */
+#include "pipeline.h"
+#include "fuzz.h"
+
+typedef struct st {
+    kc_pool_t *pool;
+    bool closed;
+    uint8_t verdicts[16];
+    int nverdicts, next;
+} st_t;
+
+static int io_send(void *ctx, kc_dir_t to, kc_frame_t *f)
+{
+    (void)to;
+    st_t *s = ctx;
+    CHECK(!s->closed);
+    uv_buf_t iov[1024];
+    CHECK(kc_frame_niov(f) <= 1024);
+    unsigned n = kc_frame_iov(f, iov);
+    size_t total = 0;
+    for (unsigned i = 0; i < n; i++)
+        total += iov[i].len;
+    CHECK(total == kc_frame_wire_len(f));
+    CHECK(iov[0].len >= 4 && kc_be32((uint8_t *)iov[0].base) == total - 4);
+    kc_frame_release(s->pool, f);
+    return 0;
+}
+
+static void io_close(void *ctx, kc_log_level_t level, bool reset, const char *why)
+{
+    (void)level, (void)reset, (void)why;
+    st_t *s = ctx;
+    CHECK(!s->closed);
+    s->closed = true;
+}
+
+static void io_wake(void *ctx, uint64_t at) { (void)ctx, (void)at; }
+
+static const kc_session_io_t io = {io_send, io_close, io_wake};
+
+static uint8_t verdict(st_t *s)
+{
+    return s->nverdicts ? s->verdicts[s->next++ % s->nverdicts] : 0;
+}
+
+static void decide_req(void *ctx, kc_session_t *ss, kc_inflight_t *e, kc_frame_t *f, kc_decision_t *d)
+{
+    (void)f;
+    uint8_t v = verdict(ctx);
+    switch (v & 7) {
+    case 1: d->verdict = KC_HOLD, d->until = ss->now + (uint64_t)(v >> 3) * 1000; break;
+    case 2:
+        if (e->api_key == 0)
+            kc_pipeline_answer_produce(ss, e, (int16_t)(v >> 3)); /* may refuse: then it passes */
+        break;
+    case 3: d->verdict = KC_DROP; break;
+    case 4: d->verdict = KC_CLOSE, d->why = "fuzz"; break;
+    default: break;
+    }
+}
+
+static void decide_resp(void *ctx, kc_session_t *ss, kc_inflight_t *e, kc_frame_t *f, kc_decision_t *d)
+{
+    (void)e, (void)f;
+    uint8_t v = verdict(ctx);
+    switch ((v >> 4) & 3) {
+    case 1: d->verdict = KC_HOLD, d->until = ss->now + (uint64_t)(v & 15) * 1000; break;
+    case 2: d->verdict = (v & 1) ? KC_DROP : KC_PASS; break;
+    default: break;
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    uint8_t *in = fuzz_copy(data, size);
+    kc_pool_t pool;
+    kc_buf_pool_init(&pool, 1 << 22);
+    kc_route_t route;
+    kc_route_init(&route, "kchaos.fuzz", 29000, 0, NULL, 0);
+    kc_intern_t ids;
+    CHECK(kc_intern_init(&ids, 64) == 0);
+    st_t st = {.pool = &pool};
+    kc_pipe_env_t env = {.pool = &pool, .route = &route, .client_ids = &ids, .max_frame = 1 << 20,
+                         .decide_request = decide_req, .decide_response = decide_resp,
+                         .decide_ctx = &st};
+    kc_session_t s;
+    CHECK(kc_session_init(&s, &env, &io, &st, (kc_log_ctx_t){.conn = 1}) == 0);
+    uint64_t now = 1;
+    size_t i = 0;
+    while (i < size && !st.closed) {
+        uint8_t cmd = in[i++];
+        uint8_t arg = cmd >> 2;
+        switch (cmd & 3) {
+        case 0:
+        case 1: {
+            bool client = (cmd & 3) == 0;
+            size_t want = i < size ? in[i++] + (size_t)arg * 256 : 0;
+            while (want && i < size && !st.closed) {
+                uv_buf_t b;
+                kc_session_alloc(&s, client, &b);
+                CHECK(b.base != NULL && b.len > 0);
+                size_t k = want < b.len ? want : b.len;
+                k = k < size - i ? k : size - i;
+                memcpy(b.base, in + i, k);
+                i += k, want -= k;
+                if (kc_session_recv(&s, client, k, now) != 0)
+                    CHECK(st.closed);
+            }
+            break;
+        }
+        case 2:
+            now += (uint64_t)arg * 500;
+            kc_session_tick(&s, now);
+            break;
+        default:
+            st.nverdicts = 0, st.next = 0;
+            for (int k = 0; k < (arg & 15) && i < size; k++)
+                st.verdicts[st.nverdicts++] = in[i++];
+            break;
+        }
+        CHECK(s.held_req_bytes < (1u << 30) && s.held_resp_bytes < (1u << 30)); /* no underflow */
+    }
+    kc_session_free(&s);
+    kc_route_free(&route);
+    kc_intern_free(&ids);
+    CHECK(pool.live_bytes == 0);
+    kc_buf_pool_free(&pool);
+    free(in);
+    return 0;
+}
