@@ -194,6 +194,21 @@ SETTER(set_max_per_host, uint32_t, max_per_host, "max-connections-per-host", 0, 
        "a count (0: no limit)")
 SETTER(set_max_inflight, uint32_t, max_inflight, "max-inflight", 1, 1000000,
        "a count of at least 1")
+SETTER(set_metrics_clients, uint32_t, metrics_max_clients, "metrics-max-clients", 1, 10000000,
+       "a count of at least 1")
+SETTER(set_metrics_series, uint32_t, metrics_max_series, "metrics-max-series", 1, 100000000,
+       "a count of at least 1")
+SETTER(set_metrics_expire, uint32_t, metrics_expire_ms, "metrics-expire-ms", 0, 604800000,
+       "a duration in ms (0: never)")
+
+static int set_metrics(kc_config_t *c, const char *v, char *err, size_t n)
+{
+    if (strcmp(v, "on") && strcmp(v, "off"))
+        return fail(err, n, "--metrics: '%s' is not on or off", v);
+    c->metrics = strcmp(v, "on") == 0;
+    return 0;
+}
+
 SETTER(set_threads, uint32_t, threads, "threads", 0, KC_THREADS_MAX, "a count from 0 to 64")
 
 static int set_log_level(kc_config_t *c, const char *v, char *err, size_t n)
@@ -228,6 +243,10 @@ static const opt_t opts[] = {
     {"max-connections", "N", set_max_connections, "client connections at most; more are refused (default 10000)"},
     {"max-connections-per-host", "N", set_max_per_host, "client connections from one address at most (default 0: no limit)"},
     {"max-inflight", "N", set_max_inflight, "requests awaiting responses per connection before kchaos stops reading it (default 1000)"},
+    {"metrics", "on|off", set_metrics, "produce metrics from the wire (default on)"},
+    {"metrics-max-clients", "N", set_metrics_clients, "client series kept; more fold into \"(other)\" (default 1000)"},
+    {"metrics-max-series", "N", set_metrics_series, "client x topic x partition series kept; more fold into \"(other)\" (default 20000)"},
+    {"metrics-expire-ms", "MS", set_metrics_expire, "series idle this long are dropped (default 900000; 0: never)"},
     {"threads", "N", set_threads, "event loops, one thread each, sharing every port (SO_REUSEPORT); 0: one per CPU (default 1)"},
     {"log-level", "LEVEL", set_log_level, "error, warn, info or debug (default info)"},
     {"log-format", "FORMAT", set_log_format, "text or json lines (default text)"},
@@ -370,6 +389,10 @@ static void defaults(kc_config_t *c)
         .frame_timeout_ms = 60000,
         .max_connections = 10000,
         .max_inflight = 1000,
+        .metrics = true,
+        .metrics_max_clients = 1000,
+        .metrics_max_series = 20000,
+        .metrics_expire_ms = 900000,
         .threads = 1,
         .high_watermark = 4 * 1024 * 1024,
         .low_watermark = 1024 * 1024,

@@ -34,6 +34,10 @@ typedef struct kc_config {
     uint32_t max_connections;   /* client connections, the process */
     uint32_t max_per_host;      /* client connections from one address; 0: no limit */
     uint32_t max_inflight;      /* requests per connection before reading it stops */
+    bool metrics;               /* produce metrics on (default) */
+    uint32_t metrics_max_clients; /* client series, the process */
+    uint32_t metrics_max_series;  /* client x topic x partition series, the process */
+    uint32_t metrics_expire_ms;   /* idle series go after this; 0: never */
     size_t high_watermark;      /* queued bytes at which the other side stops being read */
     size_t low_watermark;       /* ... and resumes */
     uint32_t threads;           /* event loops; 0 until main.c resolves "one per CPU" */

@@ -22,6 +22,9 @@ static void entry_free(kc_pool_t *pool, kc_inflight_t *e)
     if (e->merge.free)
         e->merge.free(e->merge.data);
     e->merge = (kc_merge_t){0};
+    if (e->summary)
+        kc_buf_unref(pool, e->summary);
+    e->summary = NULL;
 }
 
 void kc_inflight_free(kc_inflight_q_t *q, kc_pool_t *pool)

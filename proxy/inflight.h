@@ -49,10 +49,12 @@ typedef struct kc_inflight {
     bool expect_response;  /* false for acks=0 Produce */
     uint64_t t_recv;       /* uv_hrtime() of the read that brought the request */
     uint64_t t_sent;       /* when it was forwarded (0: not yet) */
+    uint64_t t_resp;       /* when the broker's response was read (0: none) */
     uint64_t until;        /* HELD, RESP_HELD: release time (0: none of its own) */
     const char *client_id; /* interned, lives as long as the loop */
     kc_frame_t frame;      /* owned: the request while HELD, the response from ANSWERED on */
     kc_merge_t merge;      /* MERGE */
+    kc_buf_t *summary;     /* a Produce request's summary for its response's metrics; owned */
 } kc_inflight_t;
 
 typedef struct kc_inflight_q {

@@ -46,11 +46,12 @@ int main(int argc, char **argv)
     /* Every loop is set up here, before any runs, so that a port that cannot be bound stops
      * the start-up with one error instead of leaving some loops serving. */
     kc_loop_t *loops = calloc(cfg.threads, sizeof(*loops));
-    if (!loops)
+    kc_topics_shared_t topics;
+    if (!loops || kc_topics_shared_init(&topics))
         return 1;
     for (uint32_t i = 0; i < cfg.threads; i++) {
         if ((rc = uv_loop_init(&loops[i].loop)) == 0)
-            rc = kc_proxy_start(&loops[i].px, &loops[i].loop, &cfg, i);
+            rc = kc_proxy_start(&loops[i].px, &loops[i].loop, &cfg, i, &topics);
         if (rc)
             return 1; /* said why; the process exit frees what start made */
     }
@@ -73,6 +74,7 @@ int main(int argc, char **argv)
         uv_loop_close(&loops[i].loop);
     }
     free(loops);
+    kc_topics_shared_free(&topics);
     kc_log(KC_LOG_INFO, "kchaos: stopped");
     kc_config_free(&cfg);
     return 0;

@@ -7,6 +7,7 @@
 #include "kafka/api.h"
 #include "kafka/api_versions.h"
 #include "kafka/header.h"
+#include "kafka/metadata.h"
 #include "kafka/produce.h"
 #include "kafka/sasl.h"
 #include "route/rewrite.h"
@@ -68,6 +69,32 @@ static int decode_request(kc_session_t *s, const kc_req_header_t *h, const uint8
     }
 }
 
+/* Stage: observe a Produce request (metrics): what the producer sent, before any fault. */
+static int observe_produce(kc_session_t *s, kc_inflight_t *e, const kc_req_header_t *h,
+                           const uint8_t *msg, uint32_t len)
+{
+    if (e->expect_response)
+        s->produce_pending++;
+    if (!s->env->metrics)
+        return 0;
+    kc_rd_t r;
+    kc_rd_init(&r, msg, len, kc_api_flexible(kc_api_get(h->api_key), h->api_version));
+    r.p += h->body_off;
+    kc_produce_who_t who = {s->log.client_id, s->host, s->software, s->produce_pending};
+    return kc_metrics_produce_request(s->env->metrics, &who, h->api_version, &r, s->now,
+                                      &e->summary);
+}
+
+/* A request found malformed after it took its place: the pair closes (the entry goes with it). */
+static int reject_entry(kc_session_t *s, kc_inflight_t *e, const char *what,
+                        const kc_req_header_t *h)
+{
+    (void)e;
+    kc_session_close(s, KC_LOG_WARN, false, "%s (%s v%d, correlation id %d)", what,
+                     kc_api_name(h->api_key), h->api_version, h->correlation_id);
+    return -KC_ECLOSED;
+}
+
 /* A response made here takes the entry's place in the order; the request goes nowhere. */
 static void answer_here(kc_session_t *s, kc_inflight_t *e, kc_frame_t *resp)
 {
@@ -120,13 +147,13 @@ int kc_pipeline_answer_produce(kc_session_t *s, kc_inflight_t *e, int16_t error)
 }
 
 #ifdef KCHAOS_BREAK_DROP
-/* A deliberately broken build (tests/README.md): the second Produce request that wants an
+/* A deliberately broken build (tests/README.md): the first Produce request that wants an
  * answer is answered here with success and never reaches the broker, so its records are lost
  * while the client counts them delivered. Tests whose oracle is the broker must fail. */
 static void break_drop(kc_session_t *s, kc_inflight_t *e)
 {
     static _Atomic int produces;
-    if (e->api_key == KC_API_PRODUCE && e->expect_response && ++produces == 2)
+    if (e->api_key == KC_API_PRODUCE && e->expect_response && ++produces == 1)
         kc_pipeline_answer_produce(s, e, 0);
 }
 #endif
@@ -201,6 +228,8 @@ int kc_pipeline_request(kc_session_t *s, kc_frame_t *f)
     e->client_id = s->log.client_id;
     e->frame = *f;
     s->held_req_bytes += kc_frame_wire_len(f);
+    if (h.api_key == KC_API_PRODUCE && !too_new && observe_produce(s, e, &h, msg, len))
+        return reject_entry(s, e, "malformed Produce request", &h);
 
     if (too_new) {
         /* KIP-511: answer as a broker does, so the client retries with a version we read. */
@@ -348,6 +377,29 @@ static void sasl_v0(kc_session_t *s, const kc_inflight_t *e, const kc_frame_t *f
     }
 }
 
+static void learn_topic(void *ctx, const kc_metadata_topic_t *t)
+{
+    if (t->topic_id)
+        kc_topics_learn(ctx, t->topic_id, t->name);
+}
+
+/* Metadata v10+ names topic ids (KIP-516): learned before the response reaches the client, so
+ * a Produce v13 naming the id finds its name on any loop. */
+static void learn_topics(kc_session_t *s, const kc_inflight_t *e, const kc_frame_t *f)
+{
+    int32_t corr;
+    uint32_t body;
+    uint8_t *msg = kc_frame_msg(f);
+    uint32_t len = kc_frame_msg_len(f);
+    if (e->api_version < 10 ||
+        kc_resp_header_parse(msg, len, e->api_key, e->api_version, &corr, &body))
+        return;
+    kc_rd_t r;
+    kc_rd_init(&r, msg + body, len - body, kc_api_flexible(kc_api_get(e->api_key), e->api_version));
+    kc_metadata_walk_t walk = {.topic = learn_topic, .ctx = s->env->topics};
+    kc_metadata_response_topics(&r, e->api_version, &walk);
+}
+
 /* Stage: decide (the fault stage) for a response: on now, later, or never; or close. */
 static int decide_response(kc_session_t *s, kc_inflight_t *e)
 {
@@ -388,6 +440,9 @@ int kc_pipeline_response(kc_session_t *s, kc_frame_t *f)
     sasl_v0(s, e, f);
 
     /* The response now belongs to its entry, waiting for its turn. */
+    e->t_resp = s->now;
+    if (e->api_key == KC_API_METADATA && s->env->topics)
+        learn_topics(s, e, f);
     e->frame = *f;
     s->held_resp_bytes += kc_frame_wire_len(f);
 
@@ -405,4 +460,30 @@ int kc_pipeline_response(kc_session_t *s, kc_frame_t *f)
 
     /* Stage: decide. Then the session delivers, in request order (kc_session_pump). */
     return decide_response(s, e);
+}
+
+/* ---- delivery ---- */
+
+void kc_pipeline_delivered(kc_session_t *s, kc_inflight_t *e)
+{
+    if (e->api_key != KC_API_PRODUCE)
+        return;
+    if (e->expect_response && s->produce_pending)
+        s->produce_pending--;
+    if (!e->summary || !s->env->metrics || !kc_inflight_has_response(e))
+        return;
+    const kc_frame_t *f = &e->frame;
+    uint32_t len = kc_frame_wire_len(f) - 4;
+    const uint8_t *msg = kc_frame_msg(f);
+    kc_buf_t *flat = NULL;
+    if (f->edits) {
+        /* What the client is told, after every edit (a fault's errors included). */
+        if (!(flat = kc_buf_get(s->env->pool, len)))
+            return;
+        kc_frame_flatten(f, flat->data);
+        msg = flat->data;
+    }
+    kc_metrics_produce_response(s->env->metrics, e->summary, e->api_version, msg, len, e->t_recv,
+                                e->t_sent, e->t_resp, s->now);
+    kc_buf_unref(s->env->pool, flat);
 }

@@ -18,6 +18,9 @@
 
 int kc_pipeline_request(kc_session_t *s, kc_frame_t *f);
 int kc_pipeline_response(kc_session_t *s, kc_frame_t *f);
+/* Stage: observe a request's outcome as it leaves (its response, or none for acks=0), just
+ * before it is popped (the session's pump calls this). */
+void kc_pipeline_delivered(kc_session_t *s, kc_inflight_t *e);
 /* From a decide stage: answer the Produce request of entry e (still HELD, its frame the
  * request) here, every partition with `error`, encoded for its exact version. The request goes
  * no further. 0, or a negative code (the request could not be read, or memory ran out). */

@@ -47,13 +47,17 @@ static void on_signal(uv_signal_t *s, int signum)
 static void on_sweep(uv_timer_t *t)
 {
     kc_proxy_t *px = t->data;
-    kc_conn_sweep(px, uv_hrtime());
+    uint64_t now = uv_hrtime();
+    kc_conn_sweep(px, now);
+    if (px->env.metrics)
+        kc_metrics_tick(px->env.metrics, now);
 }
 
 /* This loop's share of a process-wide limit. */
 static uint64_t share(uint64_t limit, uint32_t threads) { return (limit + threads - 1) / threads; }
 
-int kc_proxy_start(kc_proxy_t *px, uv_loop_t *loop, const kc_config_t *cfg, uint32_t index)
+int kc_proxy_start(kc_proxy_t *px, uv_loop_t *loop, const kc_config_t *cfg, uint32_t index,
+                   kc_topics_shared_t *topics)
 {
     *px = (kc_proxy_t){.loop = loop, .cfg = cfg, .index = index};
     /* The cache is the process's, split over the loops, so --threads 0 on a big machine
@@ -67,7 +71,20 @@ int kc_proxy_start(kc_proxy_t *px, uv_loop_t *loop, const kc_config_t *cfg, uint
     px->route.on_new = open_broker;
     px->route.ctx = px;
     px->env = (kc_pipe_env_t){.pool = &px->pool, .route = &px->route,
-                              .client_ids = &px->client_ids, .max_frame = cfg->max_frame};
+                              .client_ids = &px->client_ids, .max_frame = cfg->max_frame,
+                              .topics = &px->topics};
+    if (kc_topics_init(&px->topics, topics))
+        return UV_ENOMEM;
+    if (cfg->metrics) {
+        kc_metrics_cfg_t mc = {
+            .max_clients = (uint32_t)share(cfg->metrics_max_clients, cfg->threads),
+            .max_series = (uint32_t)share(cfg->metrics_max_series, cfg->threads),
+            .expire_ns = (uint64_t)cfg->metrics_expire_ms * 1000000,
+        };
+        if (kc_metrics_init(&px->metrics, &mc, &px->pool, &px->topics))
+            return UV_ENOMEM;
+        px->env.metrics = &px->metrics;
+    }
     px->buffer_cap = share(cfg->max_buffered, cfg->threads);
     px->max_conns = (uint32_t)share(cfg->max_connections, cfg->threads);
     px->max_per_host = (uint32_t)share(cfg->max_per_host, cfg->threads);
@@ -114,6 +131,9 @@ void kc_proxy_free(kc_proxy_t *px)
     uv_close((uv_handle_t *)&px->sig_int, NULL);
     uv_run(px->loop, UV_RUN_DEFAULT); /* let the close callbacks run */
     kc_route_free(&px->route);
+    if (px->env.metrics)
+        kc_metrics_free(px->env.metrics);
+    kc_topics_free(&px->topics);
     kc_intern_free(&px->client_ids);
     kc_buf_pool_free(&px->pool);
 }

@@ -12,6 +12,8 @@
 
 #include "config.h"
 #include "discovery.h"
+#include "metrics/metrics.h"
+#include "route/topics.h"
 #include "route/route.h"
 #include "session.h"
 #include "util/buf.h"
@@ -36,6 +38,8 @@ typedef struct kc_proxy {
     uv_timer_t drain_timer;
     bool draining;
     kc_pipe_env_t env;          /* what this loop's sessions share */
+    kc_topics_t topics;         /* topic id -> name: this loop's view of the process's map */
+    kc_metrics_t metrics;       /* this loop's shard of the produce metrics */
     /* Limits, this loop's share of the process's (--threads N divides them). */
     uint64_t buffer_cap;        /* --max-buffered-bytes */
     uint32_t max_conns;         /* --max-connections */
@@ -54,7 +58,8 @@ typedef struct kc_proxy {
 /* Open the bootstrap listener, start discovery and the signal handlers on loop (the index-th of
  * cfg->threads); uv_run() may then run on any one thread. Returns 0 or a negative libuv error
  * (logged). */
-int kc_proxy_start(kc_proxy_t *px, uv_loop_t *loop, const kc_config_t *cfg, uint32_t index);
+int kc_proxy_start(kc_proxy_t *px, uv_loop_t *loop, const kc_config_t *cfg, uint32_t index,
+                   kc_topics_shared_t *topics);
 /* Stop accepting, let in-flight requests finish (up to drain_timeout_ms), then close
  * everything; uv_run() returns once all is closed. A second call closes at once. */
 void kc_proxy_shutdown(kc_proxy_t *px);

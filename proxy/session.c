@@ -13,7 +13,7 @@
 int kc_session_init(kc_session_t *s, kc_pipe_env_t *env, const kc_session_io_t *io, void *io_ctx,
                     kc_log_ctx_t log)
 {
-    *s = (kc_session_t){.env = env, .io = io, .io_ctx = io_ctx, .log = log};
+    *s = (kc_session_t){.env = env, .io = io, .io_ctx = io_ctx, .log = log, .host = ""};
     s->log.client_id = NULL;
     kc_framer_init(&s->from_client, env->pool, env->max_frame);
     kc_framer_init(&s->from_upstream, env->pool, env->max_frame);
@@ -31,6 +31,11 @@ void kc_session_free(kc_session_t *s)
 }
 
 kc_log_ctx_t kc_session_log_ctx(const kc_session_t *s) { return s->log; }
+
+void kc_session_set_host(kc_session_t *s, const char *ip)
+{
+    s->host = kc_intern(s->env->client_ids, ip, strlen(ip));
+}
 
 void kc_session_close(kc_session_t *s, kc_log_level_t level, bool reset, const char *fmt, ...)
 {
@@ -79,6 +84,7 @@ int kc_session_pump(kc_session_t *s)
             return -KC_ECLOSED;
     }
     while (!s->closed && (e = kc_inflight_ready_head(&s->q, s->now))) {
+        kc_pipeline_delivered(s, e);
         kc_frame_t f = e->frame;
         bool resp = kc_inflight_has_response(e);
         e->frame = (kc_frame_t){0};

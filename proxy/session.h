@@ -15,7 +15,9 @@
 
 #include "inflight.h"
 #include "kafka/framer.h"
+#include "metrics/metrics.h"
 #include "route/route.h"
+#include "route/topics.h"
 #include "util/intern.h"
 #include "util/log.h"
 
@@ -52,6 +54,8 @@ typedef struct kc_pipe_env {
     kc_route_t *route;
     kc_intern_t *client_ids;
     uint32_t max_frame;
+    kc_metrics_t *metrics;   /* produce metrics; NULL: off */
+    kc_topics_t *topics;     /* topic ids learned from Metadata */
     bool removed_logged[128]; /* unknown api keys already reported, by key & 127 */
     /* The fault stage: NULL passes everything. */
     kc_decide_fn decide_request, decide_response;
@@ -86,6 +90,8 @@ struct kc_session {
     const kc_session_io_t *io;
     void *io_ctx;
     kc_log_ctx_t log;         /* the owner's strings; client_id is the session's */
+    const char *host;         /* the client's address, interned (metrics) */
+    uint32_t produce_pending; /* Produce requests awaiting their response */
     kc_framer_t from_client, from_upstream;
     kc_inflight_q_t q;        /* every request, in order */
     uint64_t now;             /* of the read or tick being processed */
@@ -105,6 +111,8 @@ struct kc_session {
 
 int kc_session_init(kc_session_t *s, kc_pipe_env_t *env, const kc_session_io_t *io, void *io_ctx,
                     kc_log_ctx_t log);
+/* The client's address once known (before its first request): its series are keyed by it. */
+void kc_session_set_host(kc_session_t *s, const char *ip);
 void kc_session_free(kc_session_t *s);
 
 /* Where the next bytes read from one side go (the framer's buffer: no copy). */

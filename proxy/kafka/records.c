@@ -6,7 +6,8 @@
 
 /* Magic 2 header: offsets of the fields read here. */
 enum {
-    B_LENGTH = 8, B_MAGIC = 16, B_ATTRIBUTES = 21, B_LAST_OFFSET_DELTA = 23, B_PRODUCER_ID = 43,
+    B_LENGTH = 8, B_MAGIC = 16, B_CRC = 17, B_ATTRIBUTES = 21, B_LAST_OFFSET_DELTA = 23,
+    B_PRODUCER_ID = 43, LEGACY_CRC = 12,
     B_PRODUCER_EPOCH = 51, B_BASE_SEQUENCE = 53, B_RECORDS_COUNT = 57, B_HEADER = 61,
     LEGACY_HEADER = 18, /* offset, size, crc, magic, attributes */
 };
@@ -34,12 +35,17 @@ static int read_batch(kc_rd_t *r, kc_batch_t *b)
     if (b->magic < 0 || b->magic > 2)
         return -KC_EPROTO;
     if (b->magic < 2) {
+        h.p = start + LEGACY_CRC;
+        b->crc = (uint32_t)kc_rd_i32(&h);
+        h.p = start + B_MAGIC + 1;
         b->compression = (int8_t)(kc_rd_i8(&h) & 7); /* attributes follow the magic */
         b->records = 1;
         return h.err;
     }
     if (b->size < B_HEADER)
         return -KC_EPROTO;
+    h.p = start + B_CRC;
+    b->crc = (uint32_t)kc_rd_i32(&h);
     h.p = start + B_ATTRIBUTES;
     int16_t attr = kc_rd_i16(&h);
     b->compression = (int8_t)(attr & 7);

@@ -17,6 +17,7 @@ typedef struct kc_batch {
     int32_t base_sequence;
     int32_t last_offset_delta;
     uint32_t size;          /* bytes of the batch or message, offset and length included */
+    uint32_t crc;           /* as the producer wrote it: tells a resent batch without idempotence */
 } kc_batch_t;
 
 typedef void (*kc_batch_fn)(void *ctx, const kc_batch_t *b);

@@ -562,6 +562,7 @@ void kc_conn_accept(kc_listener_t *l)
     uv_tcp_nodelay(&c->client.tr.tcp, 1);
     peer_name(&c->client.tr.tcp, c->client.addr, sizeof(c->client.addr), c->client_ip,
               sizeof(c->client_ip));
+    kc_session_set_host(&c->session, c->client_ip);
     uint32_t same;
     if (px->max_per_host && (same = same_host(c)) >= px->max_per_host) {
         log_refused(px, "[%s] connection from %s refused: %u open from that address "
