@@ -4,6 +4,7 @@ transactional Java producer. FindCoordinator answers are rewritten like every ot
 import json
 import os
 import random
+import socket
 import subprocess
 import tempfile
 
@@ -11,6 +12,7 @@ import pytest
 
 import clients
 import harness
+import kwire
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +87,7 @@ def test_group_rebalances_through_kchaos(kafka, members, protocol):
         a_final = a.stop()
         assert not a_final["errors"] and not b_final["errors"], (a_final["errors"], b_final["errors"])
         assert guard.refused() == 0
+    harness.assert_broker_holds(kafka, topic, {"g1": 2000, "g2": 1000})
     apis = {api for e in kc.conn_summaries() for api in e["apis"]}
     rewritten = {api for e in kc.conn_summaries() for api in e["rewrites"]}
     if protocol == "classic":
@@ -106,7 +109,40 @@ def test_transactional_java_producer(kafka):
                                         topic + "-tx", "--consume"))
         harness.assert_delivered(s, 1000)
         harness.assert_only_kchaos(s, kc, guard)
+    # Counted by the broker, committed records only, transaction markers excluded.
+    harness.assert_broker_holds(kafka, topic, {"txn": 1000})
     apis = {api for e in kc.conn_summaries() for api in e["apis"]}
     rewritten = {api for e in kc.conn_summaries() for api in e["rewrites"]}
     assert {"FindCoordinator", "InitProducerId", "EndTxn"} <= apis, apis
     assert "FindCoordinator" in rewritten, "the transaction coordinator's address was not rewritten"
+
+
+def find_coordinator(sock, corr, key, key_type):
+    """FindCoordinator v1 until the coordinator is ready (the internal topic may be new)."""
+    def ask():
+        sock.sendall(kwire.find_coordinator_request_v1(corr, key, key_type))
+        got = kwire.parse_find_coordinator_v1(kwire.recv_frame(sock))
+        assert got[0] == corr
+        return got if got[1] == 0 else None
+    return harness.wait_for(ask, 60, "coordinator for %r" % key, interval=0.5)
+
+
+@pytest.mark.parametrize("key_type", [0, 1], ids=["group", "transaction"])
+def test_find_coordinator_as_the_client_reads_it(kafka, key_type):
+    """The coordinator address in the bytes a client receives through kchaos is kchaos's port
+    for the node the broker named (asked of the broker directly for comparison)."""
+    key = "kchaos-coord-%d" % random.randint(0, 1 << 30)
+    with harness.Kchaos(kafka) as kc, harness.DirectGuard(kafka.broker_ports()) as guard:
+        d = socket.socket()
+        d.bind((harness.UPSTREAM_SOURCE, 0))
+        d.settimeout(30)
+        d.connect(kafka.brokers[min(kafka.brokers)])
+        with d:
+            _, _, real_node, real_host, real_port = find_coordinator(d, 1, key, key_type)
+        assert (real_host, real_port) == kafka.brokers[real_node]
+        with socket.create_connection(("127.0.0.1", kc.port), timeout=30) as s:
+            _, _, node, host, port = find_coordinator(s, 2, key, key_type)
+        assert node == real_node
+        assert (host, port) == ("127.0.0.1", kc.port_of(node)), \
+            "the client was told %s:%d for coordinator %d" % (host, port, node)
+        assert guard.refused() == 0
