@@ -160,6 +160,16 @@ class MockCluster(Cluster):
         self.close()
 
 
+class ScriptedCluster(Cluster):
+    """One scripted broker (kwire.FakeBroker) as node 0: tests of kchaos's own behaviour."""
+
+    node_id_base = 0
+
+    def __init__(self, broker):
+        self.bootstrap = "127.0.0.1:%d" % broker.port
+        self.brokers = {0: ("127.0.0.1", broker.port)}
+
+
 class KafkaCluster(Cluster):
     """A real Kafka cluster already started by tests/tools/kafka-cluster.sh (a CTest fixture)."""
 

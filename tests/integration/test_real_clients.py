@@ -72,6 +72,21 @@ def test_guard_refuses_a_direct_connection_to_a_real_broker(kafka):
         harness.assert_guard_catches(guard, host, port)
 
 
+def test_produce_counted_by_broker(kafka):
+    """Every acknowledged record is in the broker, once, counted by the broker's side to its
+    end offsets. acks=all without idempotence and no read-back, so a record kchaos
+    acknowledged but never forwarded shows up here and nowhere else (and fast)."""
+    topic = "count-%d" % random.randint(0, 1 << 30)
+    kafka.ctl("create-topic %s 3 1" % topic)
+    with harness.Kchaos(kafka) as kc, harness.DirectGuard(kafka.broker_ports()) as guard:
+        s = harness.run_client([harness.rdkafka_client(), "--bootstrap", kc.bootstrap, "--topic",
+                                topic, "--prefix", "count", "--count", "3000", "--acks", "all",
+                                "--allowed-ports", kc.allowed_ports_arg()])
+        assert s["acked"] == 3000, s
+        harness.assert_only_kchaos(s, kc, guard)
+    harness.assert_broker_holds(kafka, topic, {"count": 3000})
+
+
 @pytest.mark.parametrize("name", [c.name for c in clients.REAL])
 def test_client_through_kchaos(kafka, name):
     client = clients.BY_NAME[name]
