@@ -5,6 +5,7 @@
 #   ./dev.sh test                      install, build (plain + ASan/UBSan + fuzz), run every test
 #   ./dev.sh bench                     the benchmark (bench/README.md)
 #   ./dev.sh compat                    README's compatibility table from the last real-Kafka run
+#   ./dev.sh broken                    the chosen tests must fail against deliberately broken builds
 #   ./dev.sh build | deps | fuzz [SECONDS] | clean
 #
 # Everything a step needs is installed on first use (apt, npm, pip, Go modules, Maven); the
@@ -15,6 +16,7 @@ ROOT=$PWD
 BUILD=$ROOT/build
 BUILD_ASAN=$ROOT/build-asan
 BUILD_FUZZ=$ROOT/build-fuzz
+BUILD_BROKEN=$ROOT/build-broken  # build-broken-addr, build-broken-drop
 JOBS=$(nproc)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -76,6 +78,17 @@ cmd_build() {
 
 # ---- test -----------------------------------------------------------------------------------
 
+# pytest runs with -rs, and any skip that is not an explicit opt-out (README, "Tests") fails
+# its test (tests/integration/conftest.py); this prints the opt-outs a run took.
+report_skips() {
+    local log=$1/Testing/Temporary/LastTest.log
+    [ -f "$log" ] || return 0
+    if grep -q '^SKIPPED' "$log"; then
+        say "skipped by explicit opt-out ($1):"
+        grep '^SKIPPED' "$log" >&2
+    fi
+}
+
 cmd_test() {
     deps_test
     say "building (plain, ASan+UBSan, fuzz)"
@@ -84,15 +97,37 @@ cmd_test() {
     CC=clang build_dir "$BUILD_FUZZ" -DKCHAOS_FUZZ=ON
     local start=$SECONDS
     say "tests: every label (build/)"
-    ctest --test-dir "$BUILD" --output-on-failure -j "$JOBS" -LE fuzz
+    ctest --test-dir "$BUILD" --output-on-failure -j "$JOBS" -LE 'fuzz|broken'
+    report_skips "$BUILD"
     # The sanitizer pass runs kchaos with two event loops, the plain one with one: every mock
     # test crosses both designs.
     say "tests under ASan+UBSan, kchaos --threads 2: unit, vectors, mock (build-asan/)"
     KCHAOS_ARGS="--threads 2" ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         ctest --test-dir "$BUILD_ASAN" --output-on-failure -j "$JOBS" -L 'unit|vectors|mock'
+    report_skips "$BUILD_ASAN"
     say "fuzz targets, a short run each (build-fuzz/)"
     ctest --test-dir "$BUILD_FUZZ" --output-on-failure -j "$JOBS" -L fuzz
+    cmd_broken
     say "all tests passed in $((SECONDS - start)) s"
+}
+
+# A deliberately broken kchaos for each KCHAOS_BREAK variant; the tests labelled `broken` there
+# must fail against it (tests/integration/CMakeLists.txt names them). The step passes only if
+# each of them fails: it proves their oracles see a proxy that is wrong.
+cmd_broken() {
+    local v dir
+    for v in addr drop; do
+        dir=$BUILD_BROKEN-$v
+        if [ "$v" = drop ] && ! grep -q KCHAOS_BREAK_DROP "$ROOT/proxy/pipeline.c"; then
+            say "broken proxy '$v': PENDING, proxy/pipeline.c has no KCHAOS_BREAK_DROP hook yet (not run)"
+            continue
+        fi
+        say "broken proxy '$v' ($dir): each chosen test must fail"
+        cmake -S "$ROOT" -B "$dir" -G Ninja -DKCHAOS_BREAK="$v" >/dev/null
+        ninja -C "$dir" -j "$JOBS" kchaos mock_cluster rdkafka_client >/dev/null
+        ctest --test-dir "$dir" --output-on-failure -L broken ||
+            die "a test did not fail against the broken '$v' build: its oracle misses the break"
+    done
 }
 
 cmd_fuzz() {
@@ -134,6 +169,7 @@ case ${1:-} in
     deps) deps_test ;;
     fuzz) shift; cmd_fuzz "$@" ;;
     compat) exec python3 "$ROOT/tests/tools/compat_table.py" --readme ;;
-    clean) rm -rf "$BUILD" "$BUILD_ASAN" "$BUILD_FUZZ" ;;
-    *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    broken) deps_test; build_dir "$BUILD"; cmd_broken ;;
+    clean) rm -rf "$BUILD" "$BUILD_ASAN" "$BUILD_FUZZ" "$BUILD_BROKEN"-* ;;
+    *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

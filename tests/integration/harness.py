@@ -160,6 +160,16 @@ class MockCluster(Cluster):
         self.close()
 
 
+class ScriptedCluster(Cluster):
+    """One scripted broker (kwire.FakeBroker) as node 0: tests of kchaos's own behaviour."""
+
+    node_id_base = 0
+
+    def __init__(self, broker):
+        self.bootstrap = "127.0.0.1:%d" % broker.port
+        self.brokers = {0: ("127.0.0.1", broker.port)}
+
+
 class KafkaCluster(Cluster):
     """A real Kafka cluster already started by tests/tools/kafka-cluster.sh (a CTest fixture)."""
 
@@ -184,21 +194,30 @@ class KafkaCluster(Cluster):
         self.version = env.get("KAFKA_VERSION", "")
 
 
+class GuardUnavailable(AssertionError):
+    pass
+
+
 class DirectGuard:
     """Kernel-level proof that nothing but kchaos reaches the brokers.
 
     An nftables rule rejects (and counts) every new connection to the brokers' client ports
     that does not come from kchaos's upstream source address. A client that learned a real
     broker address gets a refused connection (so it fails visibly) and the counter shows it.
-    Without nftables (not root) the guard is inactive and `available` is False.
+    The guard is mandatory: a test that claims "no direct broker connection" fails when the
+    rule cannot be installed (no nft, not root), instead of passing with the guard off. The
+    control test (test_guard.py, test_real_clients.py) proves that the rule refuses and counts.
     """
 
     def __init__(self, ports):
         self.table = "kchaos_guard_%d_%d" % (os.getpid(), random.randint(0, 1 << 30))
         self.ports = sorted(set(ports))
-        self.available = shutil.which("nft") is not None and os.geteuid() == 0
-        if not self.available:
-            return
+        self.installed = False
+        if not self.ports:
+            raise GuardUnavailable("guard: no broker port to guard")
+        if shutil.which("nft") is None or os.geteuid() != 0:
+            raise GuardUnavailable("guard: needs nft and root (./dev.sh deps installs nftables);"
+                                   " the tests that claim no direct connection cannot run without it")
         plist = ", ".join(str(p) for p in self.ports)
         rules = (
             "table inet %s {\n chain out {\n  type filter hook output priority 0;\n"
@@ -207,26 +226,48 @@ class DirectGuard:
         )
         r = subprocess.run(["nft", "-f", "-"], input=rules, text=True, capture_output=True)
         if r.returncode != 0:
-            sys.stderr.write("guard: nft unavailable (%s); guard off\n" % r.stderr.strip())
-            self.available = False
+            raise GuardUnavailable("guard: nft refused the rule: %s" % r.stderr.strip())
+        self.installed = True
+        # The table must be there and hold our rule, or every later refused() == 0 is a lie.
+        assert "ip saddr != %s" % UPSTREAM_SOURCE in self._list(), "guard rule not in place"
+
+    def _list(self):
+        return subprocess.run(["nft", "list", "table", "inet", self.table], text=True,
+                              capture_output=True, check=True).stdout
 
     def refused(self):
         """Connections the guard refused so far."""
-        if not self.available:
-            return 0
-        out = subprocess.run(["nft", "list", "table", "inet", self.table], text=True,
-                             capture_output=True, check=True).stdout
-        return sum(int(n) for n in re.findall(r"counter packets (\d+)", out))
+        return sum(int(n) for n in re.findall(r"counter packets (\d+)", self._list()))
 
     def close(self):
-        if self.available:
+        if self.installed:
             subprocess.run(["nft", "delete", "table", "inet", self.table], capture_output=True)
+            self.installed = False
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.close()
+
+
+def assert_guard_catches(guard, host, port):
+    """The control for the guard: one deliberate direct connection to a guarded broker port,
+    not from kchaos's source address, must be refused and counted; the same port from kchaos's
+    source address must be reachable (so the refusal is the guard's, not a dead broker's)."""
+    before = guard.refused()
+    try:
+        socket.create_connection((host, port), timeout=5).close()
+        raise AssertionError("a direct connection to %s:%d was let through" % (host, port))
+    except ConnectionRefusedError:
+        pass
+    assert guard.refused() == before + 1, "the guard did not count the refused connection"
+    s = socket.socket()
+    s.bind((UPSTREAM_SOURCE, 0))
+    s.settimeout(5)
+    s.connect((host, port))  # kchaos's source address passes
+    s.close()
+    assert guard.refused() == before + 1
 
 
 class Kchaos:
@@ -359,6 +400,71 @@ def assert_bound_to_brokers(kc):
             continue
         host, port = kc.cluster.brokers[int(listener.split()[1])]
         assert e.get("upstream") == "%s:%d" % (host, port), e
+
+
+def broker_count(cluster, topic):
+    """What the brokers of a real cluster hold in `topic`: every data record from the
+    beginning to the end offsets (read_committed; transaction markers are control records and
+    are not counted), read by Kafka's own consumer inside the launcher on the brokers' INTERNAL
+    listeners, never through kchaos: {"records", "distinct", "duplicates", "by_prefix"}."""
+    return json.loads(cluster.ctl("count %s" % topic))
+
+
+def assert_broker_holds(cluster, topic, by_prefix):
+    """The broker holds exactly the records sent: `by_prefix` {prefix: count} each once."""
+    c = broker_count(cluster, topic)
+    want = sum(by_prefix.values())
+    assert c["duplicates"] == 0, "the broker holds %d duplicate record(s): %s" % (c["duplicates"], c)
+    assert c["records"] == want and c["distinct"] == want, \
+        "the broker holds %d records (%d keys), %d were sent: %s" % (c["records"], c["distinct"], want, c)
+    assert c["by_prefix"] == by_prefix, c
+    return c
+
+
+def list_offsets_v1(host, port, topic, partitions, timestamp=-1, source=UPSTREAM_SOURCE):
+    """ListOffsets v1 straight to one broker (from kchaos's source address, so the guard lets
+    it by): {partition: (error, offset)}. The oracle for the mock cluster's end offsets."""
+    import kwire
+    body = (kwire.i32(-1) + kwire.i32(1) + kwire.string(topic) + kwire.i32(len(partitions))
+            + b"".join(kwire.i32(p) + kwire.i64(timestamp) for p in partitions))
+    s = socket.socket()
+    s.bind((source, 0))
+    s.settimeout(10)
+    s.connect((host, port))
+    with s:
+        s.sendall(kwire.request(2, 1, 1, body))
+        r = kwire.Reader(kwire.recv_frame(s))
+    assert r.i32() == 1
+    out = {}
+    for _ in range(r.i32()):
+        r.string()
+        for _ in range(r.i32()):
+            p, err, _ts, off = r.i32(), r.i16(), r.take(">q"), r.take(">q")
+            out[p] = (err, off)
+    return out
+
+
+def mock_end_offsets(cluster, topic, partitions):
+    """Each partition's end offset, asked of every broker directly (the leader answers)."""
+    out = {}
+    for host, port in cluster.brokers.values():
+        for p, (err, off) in list_offsets_v1(host, port, topic, partitions).items():
+            if err == 0:
+                out[p] = off
+    assert sorted(out) == sorted(partitions), "no leader answered for some partition: %s" % out
+    return out
+
+
+# Explicit opt-outs (README, "Tests"): the only skips ./dev.sh test accepts. Any other skip
+# fails the run (conftest.py).
+OPT_OUT_PREFIX = "opt-out "
+
+
+def opt_out(var, why):
+    """Skip when the environment variable `var` is 1 (an explicit choice the README names)."""
+    if os.environ.get(var) == "1":
+        import pytest
+        pytest.skip("%s%s=1: %s" % (OPT_OUT_PREFIX, var, why))
 
 
 def rdkafka_client():

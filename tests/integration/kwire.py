@@ -68,6 +68,131 @@ def metadata_request_v1(corr, topics=()):
     return request(3, 1, corr, i32(len(topics)) + b"".join(string(t) for t in topics))
 
 
+def parse_metadata_v1_brokers(msg):
+    """(correlation id, {node_id: (host, port)}) from a Metadata v1 response."""
+    r = Reader(msg)
+    corr = r.i32()
+    brokers = {}
+    for _ in range(r.i32()):
+        node, host, port = r.i32(), r.string(), r.i32()
+        r.string()  # rack
+        brokers[node] = (host, port)
+    return corr, brokers
+
+
+def find_coordinator_request_v1(corr, key, key_type=0):
+    """FindCoordinator v1 (classic): key, key_type (0 group, 1 transaction)."""
+    return request(10, 1, corr, string(key) + i8(key_type))
+
+
+def parse_find_coordinator_v1(msg):
+    """(correlation id, error, node_id, host, port) from a FindCoordinator v1 response."""
+    r = Reader(msg)
+    corr, _throttle, err = r.i32(), r.i32(), r.i16()
+    r.string()  # error message
+    return corr, err, r.i32(), r.string(), r.i32()
+
+
+# ---- record batches (magic 2) and Produce, for tests that must see a broker's own answer ----
+
+def _crc32c_table():
+    t = []
+    for n in range(256):
+        c = n
+        for _ in range(8):
+            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
+        t.append(c)
+    return t
+
+
+_CRC32C = _crc32c_table()
+
+
+def crc32c(data):
+    c = 0xFFFFFFFF
+    for b in data:
+        c = _CRC32C[(c ^ b) & 0xFF] ^ (c >> 8)
+    return c ^ 0xFFFFFFFF
+
+
+def varint(v):
+    """Zigzag varint, as record fields use."""
+    return uvarint((v << 1) ^ (v >> 63))
+
+
+def record_batch(key, value, timestamp_ms=0):
+    """One record in a magic-2 batch, no producer id, CRC32C as the broker checks it."""
+    body = i8(0) + varint(0) + varint(0)  # attributes, timestamp delta, offset delta
+    body += varint(len(key)) + key + varint(len(value)) + value + varint(0)  # no headers
+    rec = varint(len(body)) + body
+    after_crc = (i16(0) + i32(0) + i64(timestamp_ms) + i64(timestamp_ms) + i64(-1) + i16(-1)
+                 + i32(-1) + i32(1) + rec)
+    crc = struct.pack(">I", crc32c(after_crc))
+    tail = i32(-1) + i8(2) + crc + after_crc  # partition leader epoch, magic, crc
+    return i64(0) + i32(len(tail)) + tail
+
+
+def produce_request_v7(corr, topic, partition, records, acks=1, timeout_ms=30000):
+    body = string(None) + i16(acks) + i32(timeout_ms) + i32(1) + string(topic) + i32(1)
+    body += i32(partition) + i32(len(records)) + records
+    return request(0, 7, corr, body)
+
+
+def produce_response_v7(corr, topic, partition, error=0, base_offset=0):
+    body = i32(1) + string(topic) + i32(1) + i32(partition) + i16(error) + i64(base_offset)
+    body += i64(-1) + i64(0) + i32(0)  # log append time, log start offset; throttle
+    return frame(i32(corr) + body)
+
+
+def produce_request_v10(corr, topic, partition, records, acks=1, timeout_ms=30000):
+    """Produce v10 (flexible, topic names): the first version whose responses carry the
+    KIP-951 leader hints (current_leader per partition, node_endpoints at the top)."""
+    body = cstring(None) + i16(acks) + i32(timeout_ms)
+    body += uvarint(2) + cstring(topic) + uvarint(2) + i32(partition)
+    body += uvarint(len(records) + 1) + records + b"\x00"  # partition tagged fields
+    body += b"\x00" + b"\x00"  # topic, request tagged fields
+    return request(0, 10, corr, body, flexible=True)
+
+
+def parse_produce_v10(msg):
+    """What a client reads in a Produce v10 response: {"corr", "partitions": [(topic, index,
+    error, current_leader (id, epoch) or None)], "node_endpoints": {node: (host, port)}}."""
+    r = Reader(msg)
+    out = {"corr": r.i32(), "partitions": [], "node_endpoints": {}}
+    r.tagged(lambda tag, rr: None)  # response header v1
+    for _ in range(r.uvarint() - 1):
+        topic = r.cstring()
+        for _ in range(r.uvarint() - 1):
+            index, err = r.i32(), r.i16()
+            r.take(">q"), r.take(">q"), r.take(">q")  # base offset, append time, log start
+            for _ in range(r.uvarint() - 1):  # record errors
+                r.i32()
+                r.cstring()
+                r.tagged(lambda tag, rr: None)
+            r.cstring()  # error message
+            leader = []
+
+            def part_tag(tag, rr):
+                if tag == 0:  # CurrentLeader
+                    leader.append((rr.i32(), rr.i32()))
+                    rr.tagged(lambda t, x: None)
+            r.tagged(part_tag)
+            out["partitions"].append((topic, index, err, leader[0] if leader else None))
+        r.tagged(lambda tag, rr: None)
+    r.i32()  # throttle
+
+    def top_tag(tag, rr):
+        if tag == 0:  # NodeEndpoints
+            for _ in range(rr.uvarint() - 1):
+                node, host, port = rr.i32(), rr.cstring(), rr.i32()
+                rr.cstring()  # rack
+                rr.tagged(lambda t, x: None)
+                out["node_endpoints"][node] = (host, port)
+    r.tagged(top_tag)
+    assert r.p == len(msg), "%d bytes left after the Produce v10 response" % (len(msg) - r.p)
+    return out
+
+
 def metadata_round_trip(sock, corr):
     """A Metadata v1 request on sock answered with its correlation id."""
     sock.sendall(metadata_request_v1(corr))
@@ -125,6 +250,31 @@ class Reader:
 
     def i32(self):
         return self.take(">i")
+
+    def uvarint(self):
+        v = shift = 0
+        while True:
+            b = self.d[self.p]
+            self.p += 1
+            v |= (b & 0x7F) << shift
+            if not b & 0x80:
+                return v
+            shift += 7
+
+    def cstring(self):
+        n = self.uvarint() - 1
+        if n < 0:
+            return None
+        s = self.d[self.p:self.p + n].decode()
+        self.p += n
+        return s
+
+    def tagged(self, on_tag):
+        """Tagged fields: on_tag(tag, reader over its bytes) for each; unknown ones skipped."""
+        for _ in range(self.uvarint()):
+            tag, size = self.uvarint(), self.uvarint()
+            on_tag(tag, Reader(self.d[self.p:self.p + size]))
+            self.p += size
 
     def string(self):
         n = self.i16()

@@ -12,13 +12,6 @@ NEWER = [(0, 0, 20), (1, 4, 25), (2, 1, 11), (3, 0, 20), (10, 7, 9), (18, 0, 9),
          (300, 1, 2)]
 
 
-class FakeCluster(harness.Cluster):
-    node_id_base = 0
-
-    def __init__(self, broker):
-        self.bootstrap = "127.0.0.1:%d" % broker.port
-        self.brokers = {0: ("127.0.0.1", broker.port)}
-
 
 def echo_unknown(conn, key, ver, corr, msg):
     """Answer any other request with its own body after the correlation id."""
@@ -34,7 +27,7 @@ def fake():
 
 @pytest.fixture
 def kc(fake):
-    with harness.Kchaos(FakeCluster(fake)) as k:
+    with harness.Kchaos(harness.ScriptedCluster(fake)) as k:
         yield k
 
 
@@ -110,7 +103,7 @@ def test_sasl_v0_tokens_pass_opaque():
     header (pre-KIP-152): kchaos must pass them instead of reading them as requests."""
     broker = kwire.FakeBroker(NEWER, on_request=sasl_v0_broker)
     try:
-        with harness.Kchaos(FakeCluster(broker)) as kc:
+        with harness.Kchaos(harness.ScriptedCluster(broker)) as kc:
             with connect(kc, 0) as s:
                 s.sendall(kwire.request(17, 0, 5, kwire.string("PLAIN")))
                 r = kwire.Reader(kwire.recv_frame(s))

@@ -86,6 +86,38 @@ def test_signal_drains_in_flight_requests_and_exits_0(mock, sig):
     assert "kchaos shutting down" in kc.log_text()
 
 
+
+def test_drain_timeout_expires_on_a_request_never_answered():
+    """A scripted broker swallows a Produce request. On SIGTERM kchaos waits for it up to
+    --drain-timeout-ms, then closes the client's connection without an answer and exits 0:
+    not before the timeout (the request is still in flight), and not long after it."""
+    swallowed = []
+    broker = kwire.FakeBroker([(0, 0, 7), (3, 0, 8), (18, 0, 2)],
+                              on_request=lambda conn, key, ver, corr, msg: swallowed.append(corr))
+    timeout_s, margin_s = 1.5, 2.0
+    try:
+        kc = harness.Kchaos(harness.ScriptedCluster(broker), extra=["--drain-timeout-ms", str(int(timeout_s * 1000))])
+        try:
+            s = socket.create_connection(("127.0.0.1", kc.port_of(0)), timeout=30)
+            s.sendall(kwire.produce_request_v7(42, "t", 0, kwire.record_batch(b"k", b"v")))
+            harness.wait_for(lambda: swallowed == [42], 10, "the broker to receive the request")
+            t0 = time.monotonic()
+            kc.proc.send_signal(signal.SIGTERM)
+            # The client gets no answer, only the close, once the drain time is up.
+            s.settimeout(timeout_s + margin_s + 5)
+            assert s.recv(65536) == b"", "kchaos answered a request the broker never answered"
+            closed = time.monotonic() - t0
+            rc = kc.proc.wait(timeout_s + margin_s + 5)
+            exited = time.monotonic() - t0
+        finally:
+            kc.stop()
+    finally:
+        broker.close()
+    assert rc == 0, kc.log_text()[-3000:]
+    assert timeout_s - 0.1 <= closed <= timeout_s + margin_s, "closed after %.2fs" % closed
+    assert timeout_s - 0.1 <= exited <= timeout_s + margin_s, "exited after %.2fs" % exited
+
+
 def metadata_on_new_connection(port, corr):
     with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
         kwire.metadata_round_trip(s, corr)
@@ -150,8 +182,10 @@ def test_threads_zero_means_one_per_cpu(mock):
 def kchaos_with_private_names(tmp_path, hosts):
     """A kchaos command that runs it in a mount namespace where /etc/hosts holds `hosts` and
     DNS goes to 127.0.0.1 (nothing answers there, so other names fail at once)."""
-    if subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode != 0:
-        pytest.skip("needs a mount namespace (root) for a private /etc/hosts")
+    harness.opt_out("KCHAOS_NO_NAMESPACES", "needs a mount namespace (unshare -m) for a private /etc/hosts")
+    r = subprocess.run(["unshare", "-m", "true"], capture_output=True, text=True)
+    assert r.returncode == 0, ("unshare -m failed (%s): these tests need a mount namespace (root); "
+                               "KCHAOS_NO_NAMESPACES=1 opts out explicitly" % r.stderr.strip())
     (tmp_path / "hosts").write_text(hosts)
     (tmp_path / "resolv.conf").write_text("nameserver 127.0.0.1\noptions timeout:1 attempts:1\n")
     wrapper = tmp_path / "kchaos"

@@ -85,6 +85,7 @@ def test_group_rebalances_through_kchaos(kafka, members, protocol):
         a_final = a.stop()
         assert not a_final["errors"] and not b_final["errors"], (a_final["errors"], b_final["errors"])
         assert guard.refused() == 0
+    harness.assert_broker_holds(kafka, topic, {"g1": 2000, "g2": 1000})
     apis = {api for e in kc.conn_summaries() for api in e["apis"]}
     rewritten = {api for e in kc.conn_summaries() for api in e["rewrites"]}
     if protocol == "classic":
@@ -106,7 +107,10 @@ def test_transactional_java_producer(kafka):
                                         topic + "-tx", "--consume"))
         harness.assert_delivered(s, 1000)
         harness.assert_only_kchaos(s, kc, guard)
+    # Counted by the broker, committed records only, transaction markers excluded.
+    harness.assert_broker_holds(kafka, topic, {"txn": 1000})
     apis = {api for e in kc.conn_summaries() for api in e["apis"]}
     rewritten = {api for e in kc.conn_summaries() for api in e["rewrites"]}
     assert {"FindCoordinator", "InitProducerId", "EndTxn"} <= apis, apis
     assert "FindCoordinator" in rewritten, "the transaction coordinator's address was not rewritten"
+

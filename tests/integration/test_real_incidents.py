@@ -2,15 +2,21 @@
 franz-go, confluent-kafka; acks=all) running through kchaos the whole time:
 
 - every partition's leader moves twice, the way an operator moves it;
-- the leader's broker stops (controlled, then hard) and comes back.
+- the leader's broker stops (controlled, then uncontrolled) and comes back.
 
-Every record must arrive exactly once and in order per partition, no client may ever reach a
-broker directly (kernel guard), and after a leader move the KIP-951 hints the broker sends
-(Produce v10+ node_endpoints) must reach the clients rewritten to kchaos's addresses."""
+Every record must arrive exactly once and in order per partition as each client reads it back,
+the brokers must hold exactly the records sent (counted by Kafka's own consumer to the end
+offsets, not through kchaos), and no client may ever reach a broker directly (kernel guard).
+The KIP-951 hints after a leader move are checked in the bytes a client receives:
+test_real_hints.py.
+
+"Uncontrolled" is what the launcher can do with every broker in one JVM: the broker's server is
+shut down without the controlled-shutdown handshake (no leadership hand-off; the controller
+fences it after broker.session.timeout.ms), its sockets closed by the JVM. It is not a process
+kill: logs are flushed and closed cleanly."""
 import json
 import os
 import random
-import re
 import threading
 
 import pytest
@@ -64,7 +70,7 @@ class Producers:
         except Exception as e:  # reported by check()
             self.results[name] = e
 
-    def check(self, kc, guard):
+    def check(self, kc, guard, kafka, topic):
         for t in self.threads:
             t.join(420)
             assert not t.is_alive(), "a producer hung"
@@ -72,6 +78,9 @@ class Producers:
             assert not isinstance(s, Exception), "%s: %s" % (name, s)
             harness.assert_delivered(s, COUNT)
             harness.assert_only_kchaos(s, kc, guard)
+        # Exactly once as the brokers count it, to the end offsets: a duplicate written after
+        # a partition's last original record is seen here even if no consumer reads that far.
+        harness.assert_broker_holds(kafka, topic, {name: COUNT for name in self.results})
 
 
 def wait_progress(kafka, topic, more=300):
@@ -79,21 +88,6 @@ def wait_progress(kafka, topic, more=300):
     start = sum(end_offsets(kafka, topic).values())
     harness.wait_for(lambda: sum(end_offsets(kafka, topic).values()) >= start + more, 120,
                      "%d more records in %s" % (more, topic), interval=0.5)
-
-
-def hints_forwarded(kc):
-    """(api, node, host:port) for every address kchaos rewrote in a Produce or Fetch response."""
-    out = []
-    for e in kc.events():
-        m = re.match(r"(Produce|Fetch) v(\d+) response: \d+ broker address\(es\) rewritten: (.*)",
-                     e.get("msg", ""))
-        if m:
-            for item in m.group(3).split():
-                if "->" not in item:
-                    continue  # "..." past the first few
-                node, addr = item.split("->")
-                out.append((m.group(1), int(node), addr))
-    return out
 
 
 def test_leader_moves_twice(kafka):
@@ -106,18 +100,10 @@ def test_leader_moves_twice(kafka):
                 target = leader % 3 + 1
                 kafka.ctl("move-leader %s %d %d" % (topic, part, target))
                 wait_progress(kafka, topic, 100)
-        p.check(kc, guard)
-        hints = hints_forwarded(kc)
-    # The old leaders answered NOT_LEADER_OR_FOLLOWER with the new leader's endpoint: every
-    # such endpoint reached the clients as one of kchaos's ports.
-    produce_hints = [h for h in hints if h[0] == "Produce"]
-    assert produce_hints, "no KIP-951 Produce hint passed through kchaos during the moves"
-    allowed = {"127.0.0.1:%d" % kc.port_of(n) for n in kafka.brokers}
-    for api, node, addr in hints:
-        assert addr == "127.0.0.1:%d" % kc.port_of(node) and addr in allowed, (api, node, addr)
+        p.check(kc, guard, kafka, topic)
 
 
-@pytest.mark.parametrize("mode", ["controlled", "hard"])
+@pytest.mark.parametrize("mode", ["controlled", "uncontrolled"])
 def test_leader_broker_stops_and_returns(kafka, mode):
     topic = new_topic(kafka, "stop-" + mode)
     with harness.Kchaos(kafka) as kc, harness.DirectGuard(kafka.broker_ports()) as guard:
@@ -131,7 +117,7 @@ def test_leader_broker_stops_and_returns(kafka, mode):
         finally:
             kafka.ctl("start-broker %d" % victim, timeout=180)
         wait_progress(kafka, topic, 100)
-        p.check(kc, guard)
+        p.check(kc, guard, kafka, topic)
     closed = [e for e in kc.conn_summaries() if e.get("listener") == "broker %d" % victim]
     assert any("broker" in e["reason"] for e in closed), \
         "kchaos should have closed clients' connections to the stopped broker"

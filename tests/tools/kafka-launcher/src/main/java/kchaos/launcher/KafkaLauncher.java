@@ -57,6 +57,10 @@ import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import kafka.tools.StorageTool;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.NewPartitionReassignment;
@@ -167,7 +171,7 @@ public final class KafkaLauncher {
             b.setProperty("inter.broker.listener.name", "INTERNAL");
             b.setProperty("log.dirs", dataDir.resolve("broker-" + i).toString());
             // Always off: stopBroker() performs the controlled shutdown itself when
-            // asked to, so that a "hard" stop can skip it (see stopBroker).
+            // asked to, so that an "uncontrolled" stop can skip it (see stopBroker).
             b.setProperty("controlled.shutdown.enable", "false");
             brokerNodes.put(i, new KNode(i, b));
         }
@@ -427,6 +431,9 @@ public final class KafkaLauncher {
                 return "OK";
             case "brokers":
                 return "OK " + brokersJson();
+            case "count": // read-only, and may take seconds: outside the state lock
+                need(a, 2, "count TOPIC");
+                return "OK " + countJson(a[1]);
             default:
                 break;
         }
@@ -445,10 +452,10 @@ public final class KafkaLauncher {
                     need(a, 2, "delete-topic NAME");
                     return deleteTopic(a[1]);
                 case "stop-broker":
-                    need(a, 3, "stop-broker ID controlled|hard");
-                    if (!a[2].equals("controlled") && !a[2].equals("hard"))
-                        return "ERR usage: stop-broker ID controlled|hard";
-                    return stopBroker(brokerNode(a[1]), a[2].equals("hard"));
+                    need(a, 3, "stop-broker ID controlled|uncontrolled");
+                    if (!a[2].equals("controlled") && !a[2].equals("uncontrolled"))
+                        return "ERR usage: stop-broker ID controlled|uncontrolled";
+                    return stopBroker(brokerNode(a[1]), a[2].equals("uncontrolled"));
                 case "start-broker":
                     need(a, 2, "start-broker ID");
                     return startBroker(brokerNode(a[1]));
@@ -463,7 +470,7 @@ public final class KafkaLauncher {
                     return "OK " + endOffsetsJson(a[1]);
                 default:
                     return "ERR unknown command " + cmd
-                            + " (ping, create-topic, delete-topic, stop-broker, start-broker, move-leader, describe, offsets, brokers, shutdown)";
+                            + " (ping, create-topic, delete-topic, stop-broker, start-broker, move-leader, describe, offsets, count, brokers, shutdown)";
             }
         }
     }
@@ -532,6 +539,64 @@ public final class KafkaLauncher {
         return sb.append('}').toString();
     }
 
+    /*
+     * What the brokers hold, counted by Kafka's own consumer on the INTERNAL listeners (never
+     * through kchaos, never on a CLIENT port the tests guard): every data record of TOPIC from
+     * the beginning up to the end offsets taken first (read_committed: the last stable offsets;
+     * transaction markers are control records, which a consumer never returns), by key.
+     * {"records":N,"distinct":K,"duplicates":D,"unkeyed":U,"by_prefix":{"java":4000,...}}
+     * where a key's prefix is what precedes its last '-' (the contract's P-<i>).
+     */
+    String countJson(String topic) throws Exception {
+        Properties cp = new Properties();
+        cp.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, brokerNodes.keySet().stream()
+                .map(id -> HOST + ":" + internalPort(id)).collect(Collectors.joining(",")));
+        cp.setProperty(ConsumerConfig.CLIENT_ID_CONFIG, "kchaos-launcher-count");
+        cp.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        cp.setProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        cp.setProperty(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
+        cp.setProperty(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        cp.setProperty(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(cp)) {
+            List<TopicPartition> parts = c.partitionsFor(topic, java.time.Duration.ofSeconds(30)).stream()
+                    .map(pi -> new TopicPartition(topic, pi.partition())).collect(Collectors.toList());
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = c.endOffsets(parts, java.time.Duration.ofSeconds(30));
+            Map<String, Integer> seen = new java.util.HashMap<>();
+            Map<String, Long> byPrefix = new TreeMap<>();
+            long records = 0, unkeyed = 0;
+            long deadline = System.currentTimeMillis() + TIMEOUT_MS;
+            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+                if (System.currentTimeMillis() > deadline)
+                    throw new IOException("count " + topic + ": end offsets " + end + " not reached");
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(java.time.Duration.ofMillis(500))) {
+                    if (r.offset() >= end.get(new TopicPartition(r.topic(), r.partition())))
+                        continue; // produced after the end offsets were taken
+                    records++;
+                    if (r.key() == null) {
+                        unkeyed++;
+                        continue;
+                    }
+                    String k = new String(r.key(), StandardCharsets.UTF_8);
+                    seen.merge(k, 1, Integer::sum);
+                    int dash = k.lastIndexOf('-');
+                    byPrefix.merge(dash < 0 ? k : k.substring(0, dash), 1L, Long::sum);
+                }
+            }
+            long dups = seen.values().stream().filter(v -> v > 1).mapToLong(v -> v - 1).sum();
+            StringBuilder sb = new StringBuilder("{\"records\":").append(records)
+                    .append(",\"distinct\":").append(seen.size()).append(",\"duplicates\":").append(dups)
+                    .append(",\"unkeyed\":").append(unkeyed).append(",\"by_prefix\":{");
+            String sep = "";
+            for (var e : byPrefix.entrySet()) {
+                sb.append(sep).append('"').append(e.getKey()).append("\":").append(e.getValue());
+                sep = ",";
+            }
+            return sb.append("}}").toString();
+        }
+    }
+
     String deleteTopic(String name) throws Exception {
         admin.deleteTopics(List.of(name)).all().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
         waitUntil(name + " gone from every running broker", () -> brokerNodes.values().stream()
@@ -546,7 +611,7 @@ public final class KafkaLauncher {
      * shutdown (it moves this broker's leaderships away and removes it from ISRs),
      * wait for its approval, then shut the server down.
      *
-     * Hard stop: every broker runs with controlled.shutdown.enable=false, so a
+     * Uncontrolled stop: every broker runs with controlled.shutdown.enable=false, so a
      * plain KafkaRaftServer.shutdown() never tells the controller anything. The
      * first thing it does is stop heartbeating and close the socket server, so
      * clients see their connections drop and new ones refused, in-flight requests
@@ -556,11 +621,11 @@ public final class KafkaLauncher {
      * Unlike a kill -9 the logs are flushed and closed cleanly, so a restart skips
      * log recovery; a real process kill would need the broker in its own JVM.
      */
-    String stopBroker(KNode n, boolean hard) throws Exception {
+    String stopBroker(KNode n, boolean uncontrolled) throws Exception {
         KafkaRaftServer s = n.server;
         if (s == null)
             return "ERR broker " + n.id + " is not running";
-        if (!hard) {
+        if (!uncontrolled) {
             BrokerServer b = brokerServer(n);
             b.replicaManager().beginControlledShutdown();
             b.lifecycleManager().beginControlledShutdown();
@@ -738,7 +803,7 @@ public final class KafkaLauncher {
         System.err.println("usage: KafkaLauncher [--brokers N(1..5)] [--base-port P] [--log-file FILE]");
         System.err.println("                     [--config key=value | --config NODE_ID:key=value]...");
         System.err.println("control port P: ping | create-topic NAME PARTITIONS RF [k=v ...] | delete-topic NAME");
-        System.err.println("  | stop-broker ID controlled|hard | start-broker ID | move-leader TOPIC PARTITION TO_ID");
+        System.err.println("  | stop-broker ID controlled|uncontrolled | start-broker ID | move-leader TOPIC PARTITION TO_ID");
         System.err.println("  | describe TOPIC | brokers | shutdown");
         System.exit(2);
     }
