@@ -118,10 +118,6 @@ cmd_broken() {
     local v dir
     for v in addr drop; do
         dir=$BUILD_BROKEN-$v
-        if [ "$v" = drop ] && ! grep -q KCHAOS_BREAK_DROP "$ROOT/proxy/pipeline.c"; then
-            say "broken proxy '$v': PENDING, proxy/pipeline.c has no KCHAOS_BREAK_DROP hook yet (not run)"
-            continue
-        fi
         say "broken proxy '$v' ($dir): each chosen test must fail"
         cmake -S "$ROOT" -B "$dir" -G Ninja -DKCHAOS_BREAK="$v" >/dev/null
         ninja -C "$dir" -j "$JOBS" kchaos mock_cluster rdkafka_client >/dev/null
