@@ -49,8 +49,9 @@ ANNOUNCED = 99 * 1000 * 1000      # each one's size prefix: 99 MB, under --max-f
 PUSH_EACH = 4 * MiB               # what each tries to send of it: 160 MiB in all, 5x the cap
 CAP = 32 * MiB                    # --max-buffered-bytes
 # RSS may exceed the cap by this much. What kchaos holds besides the buffered frames:
-# - the idle process itself (binary, libc, libuv, the log's stdio buffer): 4-8 MiB measured
-#   (README's benchmark: 4.9-7.5 MiB peak);
+# - the process itself (binary, libc, libuv, the log's stdio buffer) and the pool's cache of
+#   free chunks: 2 MiB at start, 6 MiB after the 200 MB baseline run (measured here; README's
+#   benchmark: 4.9-7.5 MiB peak);
 # - one partly filled 64 KiB pool chunk per hostile connection: 40 x 64 KiB = 2.5 MiB;
 # - the healthy producer's frames on their way through (up to the 4 MiB watermark of its
 #   connection, only briefly) and per-connection state (80 connections, a few KiB each);

@@ -31,9 +31,11 @@ Every 10 s it samples kchaos's VmRSS and VmHWM (/proc/PID/status) and open descr
 The cluster listens on --base-port (28500: 28500-28550), apart from the CTest fixtures' 28090..
 and 28190.. ranges, and is stopped at the end whatever happens."""
 import argparse
+import contextlib
 import csv
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -114,6 +116,8 @@ class Soak:
         self.running = 0       # client processes alive
         self.restarting = threading.Event()
         self.problems = []
+        self.moved = 0         # partitions whose leader moved
+        self.restarts = 0      # broker restarts done
 
     def now(self):
         return time.monotonic() - self.t0
@@ -148,7 +152,12 @@ class Soak:
     def shutdown(self):
         rc = None
         if getattr(self, "kc", None):
+            # Where the memory is, for a run that fails its slope (heap vs mapped files).
+            with contextlib.suppress(OSError):
+                shutil.copy("/proc/%d/smaps_rollup" % self.pid,
+                            os.path.join(self.out, "smaps_rollup.txt"))
             rc = self.kc.stop()
+            shutil.copy(self.kc.logfile, os.path.join(self.out, "kchaos.log"))
             log("kchaos exited %s" % rc)
         subprocess.run([CLUSTER_SH, "stop", self.state], stdout=subprocess.DEVNULL)
         return rc
@@ -235,6 +244,8 @@ class Soak:
                     moved += 1
             except AssertionError as e:
                 log("move in %s: %s (topic finished?)" % (topic, e))
+        with self.lock:
+            self.moved += moved
         self.note("leader move: %d partition(s) of %d topic(s)" % (moved, len(topics)))
 
     def restart_broker(self, node=2, down_s=20):
@@ -244,7 +255,10 @@ class Soak:
             self.ctl("stop-broker %d hard" % node)
             self.stop.wait(down_s)
             self.ctl("start-broker %d" % node)
+            self.restarts += 1
             self.note("broker %d: started again" % node)
+        except Exception as e:
+            self.problems.append("broker %d restart: %s" % (node, e))
         finally:
             self.restarting.clear()
 
@@ -359,7 +373,8 @@ def main():
         "warmup_s": warmup, "samples_after_warmup": len(after),
         "fd_baseline": soak.fd_baseline, "fd_min": min(fds), "fd_max": max(fds), "fd_end": fd_end,
         "records_sent": sent, "records_acked": acked, "records_stored": stored,
-        "rounds_not_accounted": len(bad), "kchaos_exit": rc, "connections": sum(reasons.values()),
+        "rounds_not_accounted": len(bad), "leaders_moved": soak.moved,
+        "broker_restarts": soak.restarts, "kchaos_exit": rc, "connections": sum(reasons.values()),
         "close_reasons": reasons, "out": out,
     }
     with open(os.path.join(out, "summary.json"), "w") as f:
@@ -374,9 +389,10 @@ def main():
                                                            fd_end))
     print("  records sent %d, acked %d, stored %d; rounds not accounted: %d"
           % (sent, acked, stored, len(bad)))
+    print("  incidents: %d partition leader(s) moved, %d broker restart(s)"
+          % (soak.moved, soak.restarts))
     print("  connection close reasons: %s" % json.dumps(reasons))
-    print("  files: %s/{samples.csv,rounds.csv,summary.json}, kchaos log %s" % (out,
-                                                                            soak.kc.logfile))
+    print("  files: %s/{samples.csv,rounds.csv,summary.json,kchaos.log}" % out)
     fails = list(soak.problems)
     if rc != 0:
         fails.append("kchaos exited %s on SIGTERM" % rc)
@@ -390,6 +406,9 @@ def main():
                      % (fd_end, soak.fd_baseline))
     if not soak.rounds:
         fails.append("no round finished")
+    if not soak.moved or not soak.restarts:
+        fails.append("the incidents did not happen: %d leader(s) moved, %d restart(s)"
+                     % (soak.moved, soak.restarts))
     for r in bad:
         fails.append("round %s/%d not accounted: acked %d stored %d of %d, missing %d, "
                      "duplicates %d, out of order %d %s"
