@@ -399,8 +399,12 @@ def main():
     if len(after) < 3:
         fails.append("only %d samples after the warm-up: run longer" % len(after))
     if slope >= ARGS.slope_bound:
-        fails.append("RSS grows %.3f MiB per 10 min after warm-up (bound %.1f)"
-                     % (slope, ARGS.slope_bound))
+        fails.append("RSS grows %.3f MiB per 10 min after warm-up (bound %.1f)%s"
+                     % (slope, ARGS.slope_bound,
+                        # Measured: at the default load kchaos's RSS climbs for ~6 minutes
+                        # (2.0 -> 3.8 MiB, its buffer pool filling) and is flat after.
+                        "; a run under 10 minutes ends inside kchaos's own warm-up"
+                        if minutes < 10 else ""))
     if fd_end > soak.fd_baseline:
         fails.append("kchaos holds %d descriptors after every client left (baseline %d)"
                      % (fd_end, soak.fd_baseline))
