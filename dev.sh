@@ -4,6 +4,7 @@
 #   ./dev.sh demo [--kafka] [--keep]   kchaos in front of an embedded cluster, a producer through it
 #   ./dev.sh test                      install, build (plain + ASan/UBSan + fuzz), run every test
 #   ./dev.sh bench                     the benchmark (bench/README.md)
+#   ./dev.sh soak [--minutes N]        N minutes (30) against a real cluster: flat RSS and fds
 #   ./dev.sh compat                    README's compatibility table from the last real-Kafka run
 #   ./dev.sh broken                    the chosen tests must fail against deliberately broken builds
 #   ./dev.sh build | deps | fuzz [SECONDS] | clean
@@ -132,6 +133,16 @@ cmd_fuzz() {
     ctest --test-dir "$BUILD_FUZZ" --output-on-failure -L fuzz
 }
 
+# ---- soak -----------------------------------------------------------------------------------
+
+# Not part of `test`: N minutes of producers, consumers, churn, leader moves and a broker
+# restart through kchaos against a real 3-broker cluster (tests/soak/soak.py has the options).
+cmd_soak() {
+    deps_test
+    build_dir "$BUILD"
+    exec python3 "$ROOT/tests/soak/soak.py" --build "$BUILD" "$@"
+}
+
 # ---- demo -----------------------------------------------------------------------------------
 
 cmd_demo() {
@@ -161,6 +172,7 @@ case ${1:-} in
     demo) shift; cmd_demo "$@" ;;
     test) shift; cmd_test "$@" ;;
     bench) shift; cmd_bench "$@" ;;
+    soak) shift; cmd_soak "$@" ;;
     build) cmd_build ;;
     deps) deps_test ;;
     fuzz) shift; cmd_fuzz "$@" ;;

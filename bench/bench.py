@@ -34,8 +34,12 @@ PORTS = {
     "mock": {"l4": 28671, "kroxylicious": 28675, "toxiproxy-api": 28679, "kchaos": 28680,
              "kafka-proxy": 28685, "kafka-proxy-http": 28689},
 }
-# kchaos-2t is kchaos with --threads 2: two event loops sharing every port (SO_REUSEPORT).
-PATHS = ["direct", "kchaos", "kchaos-2t", "haproxy", "socat", "toxiproxy", "kafka-proxy", "kroxylicious"]
+# kchaos-2t is kchaos with --threads 2: two event loops sharing every port (SO_REUSEPORT);
+# kchaos-off is kchaos with --metrics off (what the produce metrics cost); kchaos-base is the
+# binary named by KCHAOS_BENCH_BASE (an earlier build, for a before/after comparison).
+KCHAOS_PATHS = ["kchaos", "kchaos-2t", "kchaos-off", "kchaos-base"]
+PATHS = ["direct", "kchaos", "kchaos-2t", "kchaos-off", "haproxy", "socat", "toxiproxy", "kafka-proxy",
+         "kroxylicious"]
 PRODUCERS = {"mock": ["librdkafka"], "real": ["librdkafka", "java"]}
 
 
@@ -241,11 +245,14 @@ class Path:
                                 "enabled": True} for p, up in pairs], f)
                 cmd = [self.tools["toxiproxy"], "-host", "127.0.0.1", "-port", str(ports["toxiproxy-api"]),
                        "-config", cfg]
-        elif self.name in ("kchaos", "kchaos-2t"):
+        elif self.name in KCHAOS_PATHS:
             lo = min(b.brokers)
-            cmd = [self.tools["kchaos"], "--upstream", b.bootstrap, "--listen", f"127.0.0.1:{ports['kchaos']}",
+            binary = self.tools["kchaos-base" if self.name == "kchaos-base" else "kchaos"]
+            cmd = [binary, "--upstream", b.bootstrap, "--listen", f"127.0.0.1:{ports['kchaos']}",
                    "--broker-ports", str(ports["kchaos"] + 1), "--node-id-base", str(lo), "--log-level", "warn",
                    "--threads", "2" if self.name == "kchaos-2t" else "1"]
+            if self.name == "kchaos-off":
+                cmd += ["--metrics", "off"]
             self.bootstrap = f"127.0.0.1:{ports['kchaos']}"
             probe = [ports["kchaos"]] + [ports["kchaos"] + 1 + i - lo for i in b.brokers]
         elif self.name == "kafka-proxy":
@@ -415,7 +422,22 @@ def report(a, res, skipped, versions, install, backends, started, elapsed):
                     "—" if path == "direct" else fmt(m["rss"], 1)]) + " |")
     L.append("")
     # kchaos against each peer
-    peers = [p for p in a.paths if p not in ("direct", "kchaos", "kchaos-2t")]
+    variants = [p for p in a.paths if p in KCHAOS_PATHS and p != "kchaos"]
+    if "kchaos" in a.paths and variants:
+        L.append("**kchaos against its variants** (kchaos's median ÷ the variant's; kchaos-off has "
+                 "no metrics, kchaos-base is KCHAOS_BENCH_BASE)\n")
+        L.append("| backend | producer | variant | throughput | p50 | p99 | CPU per GB | peak RSS |")
+        L.append("|---|---|---|--:|--:|--:|--:|--:|")
+        for (bn, prod), S in summary.items():
+            k = {x: med(S["kchaos"][x]) for x in ("mbs", "p50", "p99", "cpu", "rss")}
+            for p in variants:
+                if skipped.get((bn, p)):
+                    continue
+                o = {x: med(S[p][x]) for x in ("mbs", "p50", "p99", "cpu", "rss")}
+                L.append(f"| {bn} | {prod} | {p} | " + " | ".join(
+                    fmt(ratio(k[x], o[x])) for x in ("mbs", "p50", "p99", "cpu", "rss")) + " |")
+        L.append("")
+    peers = [p for p in a.paths if p not in ["direct"] + KCHAOS_PATHS]
     if "kchaos" in a.paths and peers:
         L.append("**kchaos against each peer** (kchaos's median ÷ the peer's: throughput above 1 and "
                  "latency, CPU, memory below 1 favour kchaos)\n")
@@ -488,7 +510,8 @@ def main():
         for b in backends:
             for path in a.paths:
                 need = {"haproxy": "haproxy", "socat": "socat", "toxiproxy": "toxiproxy",
-                        "kafka-proxy": "kafka-proxy", "kroxylicious": "kroxylicious", "kchaos": "kchaos", "kchaos-2t": "kchaos"}.get(path)
+                        "kafka-proxy": "kafka-proxy", "kroxylicious": "kroxylicious", "kchaos": "kchaos", "kchaos-2t": "kchaos",
+                        "kchaos-off": "kchaos", "kchaos-base": "kchaos-base"}.get(path)
                 if need and not tools.get(need):
                     skipped[(b.name, path)] = "not installed (the reason is under Versions and installs)"
         # A fresh broker (a JVM) runs cold: one unmeasured run of each kind, direct, first.

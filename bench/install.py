@@ -103,6 +103,8 @@ def install_all(log):
     tools, install, versions = {}, {}, {}
     kchaos = f"{ROOT}/build/kchaos"
     tools["kchaos"] = kchaos
+    if os.environ.get("KCHAOS_BENCH_BASE"):
+        tools["kchaos-base"] = os.environ["KCHAOS_BENCH_BASE"]
     versions["kchaos"] = first_line([kchaos, "--version"]) + " (build/, default flags, --log-level warn)"
     tools["rdkafka_bench"] = f"{BIN}/rdkafka_bench"
     versions["librdkafka producer"] = "bench/rdkafka_bench.c on librdkafka " + first_line(
