@@ -17,6 +17,7 @@
 #include "util/buf.h"
 #include "util/intern.h"
 
+struct kc_admin;
 struct kc_conn;
 struct kc_listener;
 
@@ -49,6 +50,8 @@ typedef struct kc_proxy {
     uint64_t refused_logged;    /* ... when the last line about them was written */
     uint64_t refused_log_at;    /* uv_now() of that line */
     uv_timer_t sweep;           /* idle and frame timeouts, once a second */
+    struct kc_admin *admin;     /* --admin, on loop 0 only (NULL elsewhere); owned until
+                                 * shutdown. Other modules add their routes to it. */
 } kc_proxy_t;
 
 /* Open the bootstrap listener, start discovery and the signal handlers on loop (the index-th of
