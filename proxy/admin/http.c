@@ -41,7 +41,7 @@ static int on_message_begin(http_parser *p)
     kc_http_reader_t *r = reader(p);
     r->url_len = r->field_len = r->accept_len = r->auth_len = r->body = 0;
     r->url[0] = r->accept[0] = r->auth[0] = 0;
-    r->in_value = r->auth_bad = false;
+    r->in_value = r->auth_bad = r->url_long = false;
     r->header = H_OTHER;
     return 0;
 }
@@ -49,7 +49,18 @@ static int on_message_begin(http_parser *p)
 static int on_url(http_parser *p, const char *at, size_t len)
 {
     kc_http_reader_t *r = reader(p);
+    /* Refused only once the headers are in: the parser reports a bad byte in the target when
+     * it reaches it, while this callback comes whenever a read ends, so refusing here would let
+     * the way the bytes were cut decide between 400 and 414. */
     if (!append(r->url, &r->url_len, KC_HTTP_URL_MAX, at, len))
+        r->url_long = true;
+    return 0;
+}
+
+static int on_headers_complete(http_parser *p)
+{
+    kc_http_reader_t *r = reader(p);
+    if (r->url_long)
         return refuse(r, 414, "request target too long");
     return 0;
 }
@@ -122,6 +133,8 @@ static int split_url(kc_http_reader_t *r)
     } else {
         strcpy(r->path, "/"); /* "http://host" names the root */
     }
+    if (r->path[0] != '/')
+        return -1; /* "*" (asterisk-form, OPTIONS *) names no route here */
     size_t qlen = 0;
     if (u.field_set & (1 << UF_QUERY)) {
         qlen = u.field_data[UF_QUERY].len;
@@ -164,6 +177,7 @@ void kc_http_reader_init(kc_http_reader_t *r, kc_http_request_fn fn, void *ctx)
     r->settings.on_url = on_url;
     r->settings.on_header_field = on_header_field;
     r->settings.on_header_value = on_header_value;
+    r->settings.on_headers_complete = on_headers_complete;
     r->settings.on_body = on_body;
     r->settings.on_message_complete = on_message_complete;
     r->on_request = fn;

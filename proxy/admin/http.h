@@ -45,6 +45,7 @@ typedef struct kc_http_reader {
     bool in_value;   /* the last header callback was a value (the next field starts anew) */
     int header;      /* which header the current value belongs to (http.c's enum) */
     bool auth_bad;
+    bool url_long;   /* the target did not fit in url: 414 once the headers are in */
     size_t url_len, field_len, accept_len, auth_len;
     char url[KC_HTTP_URL_MAX + 1];
     char field[32]; /* the current header's name, enough for the ones we keep */
