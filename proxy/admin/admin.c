@@ -330,8 +330,9 @@ static void dispatch(conn_t *c, kc_admin_reply_t *r, const kc_http_request_t *re
             rt->fn(rt->ctx, &r->req, r);
             return;
         }
-        an += (size_t)snprintf(allow + an, an < sizeof(allow) ? sizeof(allow) - an : 0, "%s%s%s",
-                               an ? ", " : "", rt->method, strcmp(rt->method, "GET") ? "" : ", HEAD");
+        int k = snprintf(allow + an, sizeof(allow) - an, "%s%s%s", an ? ", " : "", rt->method,
+                         strcmp(rt->method, "GET") ? "" : ", HEAD");
+        an = k < 0 || (size_t)k >= sizeof(allow) - an ? sizeof(allow) - 1 : an + (size_t)k;
     }
     if (!an) {
         log_bad(c, req->method, req->path, 404, "no such route");
@@ -394,7 +395,9 @@ static void feed(conn_t *c, size_t off, size_t len)
     c->in_feed = false;
     if (c->rd.status && !c->input_done)
         refused(c);
-    c->paused = !c->input_done && n < len;
+    /* Paused with every byte consumed (the request that filled the queue ended the read) still
+     * stops reading: the bound on waiting answers is exact. */
+    c->paused = !c->input_done && (n < len || kc_http_reader_paused(&c->rd));
     c->in_off = off + n;
     c->in_len = len - n;
     reading(c, !c->input_done && !c->paused);

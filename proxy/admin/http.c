@@ -196,7 +196,7 @@ static void parser_error(kc_http_reader_t *r)
 
 size_t kc_http_reader_feed(kc_http_reader_t *r, const char *data, size_t len)
 {
-    if (r->status)
+    if (r->status || !len) /* no bytes is the parser's signal for EOF: not ours to give here */
         return 0;
     size_t n = http_parser_execute(&r->parser, &r->settings, data, len);
     enum http_errno e = HTTP_PARSER_ERRNO(&r->parser);

@@ -61,6 +61,10 @@ void kc_http_reader_init(kc_http_reader_t *r, kc_http_request_fn fn, void *ctx);
  * nothing more is read from this connection). */
 size_t kc_http_reader_feed(kc_http_reader_t *r, const char *data, size_t len);
 void kc_http_reader_resume(kc_http_reader_t *r);
+static inline bool kc_http_reader_paused(const kc_http_reader_t *r)
+{
+    return HTTP_PARSER_ERRNO(&r->parser) == HPE_PAUSED;
+}
 /* After the last byte (the peer closed its side): a request cut short is a 400. */
 void kc_http_reader_eof(kc_http_reader_t *r);
 

@@ -182,6 +182,7 @@ static void test_reader_eof(void **state)
 typedef struct client {
     uint16_t port;
     const char *send;
+    const char *send2; /* sent 100 ms after send, on the same connection (or NULL) */
     bool shut_wr;  /* half-close after sending */
     int extra;     /* more connections held open first (the connection cap) */
     char out[16384];
@@ -224,6 +225,10 @@ static void client_run(void *arg)
     }
     int fd = c->extra ? held[0] : dial(c->port);
     send(fd, c->send, strlen(c->send), 0);
+    if (c->send2) {
+        usleep(100 * 1000);
+        send(fd, c->send2, strlen(c->send2), 0);
+    }
     if (c->shut_wr)
         shutdown(fd, SHUT_WR);
     c->n = read_all(fd, c->out, sizeof(c->out));
@@ -283,8 +288,8 @@ static void route_post(void *ctx, const kc_admin_req_t *req, kc_admin_reply_t *r
 }
 
 /* Run one client against a fresh listener; returns what the client read. */
-static client_t *exchange(const char *send, const char *token, uint32_t max_conns, int extra,
-                          bool shut_wr)
+static client_t *exchange2(const char *send, const char *send2, const char *token,
+                           uint32_t max_conns, int extra, bool shut_wr)
 {
     world_t *w = calloc(1, sizeof(*w));
     assert_int_equal(uv_loop_init(&w->loop), 0);
@@ -298,7 +303,8 @@ static client_t *exchange(const char *send, const char *token, uint32_t max_conn
     uv_async_init(&w->loop, &w->done, on_done);
     w->done.data = w;
     client_t *c = calloc(1, sizeof(*c));
-    *c = (client_t){.port = kc_admin_port(w->admin), .send = send, .shut_wr = shut_wr,
+    *c = (client_t){.port = kc_admin_port(w->admin), .send = send, .send2 = send2,
+                    .shut_wr = shut_wr,
                     .extra = extra, .done = &w->done};
     uv_thread_t th;
     uv_thread_create(&th, client_run, c);
@@ -307,6 +313,12 @@ static client_t *exchange(const char *send, const char *token, uint32_t max_conn
     assert_int_equal(uv_loop_close(&w->loop), 0);
     free(w);
     return c;
+}
+
+static client_t *exchange(const char *send, const char *token, uint32_t max_conns, int extra,
+                          bool shut_wr)
+{
+    return exchange2(send, NULL, token, max_conns, extra, shut_wr);
 }
 
 static int count(const char *hay, const char *needle)
@@ -335,6 +347,21 @@ static void test_server_in_order(void **state)
     assert_non_null(strstr(c->out, "GET /healthz\n"));          /* the index lists routes */
     assert_int_equal(count(c->out, "Connection: keep-alive\r\n"), 3);
     assert_int_equal(count(c->out, "Connection: close\r\n"), 1);
+    free(c);
+}
+
+/* Sixteen requests that end exactly with a read fill the queue with nothing left over: reading
+ * still stops, and resumes once answers are written. */
+static void test_server_pause_at_read_boundary(void **state)
+{
+    (void)state;
+    char many[16 * 32] = "";
+    for (int i = 0; i < 16; i++)
+        strcat(many, "GET /healthz HTTP/1.1\r\n\r\n");
+    client_t *c = exchange2(many, "GET / HTTP/1.1\r\nConnection: close\r\n\r\n", NULL, 0, 0,
+                            false);
+    assert_int_equal(count(c->out, "HTTP/1.1 200 OK\r\n"), 17);
+    assert_non_null(strstr(c->out, "GET /healthz\n"));
     free(c);
 }
 
@@ -408,6 +435,7 @@ int main(void)
         cmocka_unit_test(test_reader_body_skipped),
         cmocka_unit_test(test_reader_eof),
         cmocka_unit_test(test_server_in_order),
+        cmocka_unit_test(test_server_pause_at_read_boundary),
         cmocka_unit_test(test_server_not_found_and_method),
         cmocka_unit_test(test_server_token),
         cmocka_unit_test(test_server_bad_request_closes),
