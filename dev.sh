@@ -26,7 +26,7 @@ die() { printf 'dev.sh: %s\n' "$*" >&2; exit 1; }
 # ---- dependencies ---------------------------------------------------------------------------
 
 APT_BUILD=(build-essential cmake ninja-build pkg-config libuv1-dev libssl-dev libyaml-dev
-           libcmocka-dev librdkafka-dev clang libclang-rt-14-dev)
+           libcmocka-dev librdkafka-dev libhttp-parser-dev clang libclang-rt-14-dev)
 APT_TEST=(python3 python3-pytest python3-kafka python3-confluent-kafka python3-venv kcat
           nftables iproute2 openjdk-17-jdk-headless maven)
 APT_BENCH=(python3 openjdk-17-jdk-headless maven haproxy socat)
@@ -179,5 +179,5 @@ case ${1:-} in
     compat) exec python3 "$ROOT/tests/tools/compat_table.py" --readme ;;
     broken) deps_test; build_dir "$BUILD"; cmd_broken ;;
     clean) rm -rf "$BUILD" "$BUILD_ASAN" "$BUILD_FUZZ" "$BUILD_BROKEN"-* ;;
-    *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

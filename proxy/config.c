@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -163,6 +164,48 @@ static int set_upstream_bind(kc_config_t *c, const char *v, char *err, size_t n)
     return 0;
 }
 
+static int set_admin(kc_config_t *c, const char *v, char *err, size_t n)
+{
+    kc_hostport_t hp;
+    if (kc_config_hostport(v, true, &hp))
+        return fail(err, n, "--admin: '%s' is not [HOST:]PORT", v);
+    free(c->admin.host);
+    c->admin = hp;
+    return 0;
+}
+
+/* The token is a secret: errors name the file, never what it holds. */
+static int set_admin_token(kc_config_t *c, const char *v, char *err, size_t n)
+{
+    FILE *f = fopen(v, "rb");
+    if (!f)
+        return fail(err, n, "--admin-token: cannot read %s: %s", v, strerror(errno));
+    char buf[KC_ADMIN_TOKEN_MAX + 2];
+    size_t len = fread(buf, 1, sizeof(buf) - 1, f);
+    int rerr = ferror(f) ? errno : 0;
+    fclose(f);
+    if (rerr)
+        return fail(err, n, "--admin-token: cannot read %s: %s", v, strerror(rerr));
+    if (len > KC_ADMIN_TOKEN_MAX)
+        return fail(err, n, "--admin-token: %s is longer than %d bytes", v, KC_ADMIN_TOKEN_MAX);
+    /* What `echo TOKEN > FILE` (or an editor) leaves at the end is not part of the token. */
+    if (len && buf[len - 1] == '\n')
+        len--;
+    if (len && buf[len - 1] == '\r')
+        len--;
+    buf[len] = 0;
+    if (!len)
+        return fail(err, n, "--admin-token: %s is empty", v);
+    /* It travels in "Authorization: Bearer TOKEN": RFC 6750's token68 characters only. */
+    if (strspn(buf, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/=") != len)
+        return fail(err, n, "--admin-token: %s holds a character a bearer token cannot carry "
+                    "(letters, digits and -._~+/= only)", v);
+    free(c->admin_token);
+    c->admin_token = strdup(buf);
+    memset(buf, 0, sizeof(buf));
+    return 0;
+}
+
 static bool below(uint64_t x, uint64_t lo) { return x < lo; }
 
 /* A setter for one unsigned field, with its bounds and the words its error uses. */
@@ -209,6 +252,8 @@ static int set_metrics(kc_config_t *c, const char *v, char *err, size_t n)
     return 0;
 }
 
+SETTER(set_admin_idle, uint32_t, admin_idle_ms, "admin-idle-timeout-ms", 1, 86400000,
+       "a duration in ms")
 SETTER(set_threads, uint32_t, threads, "threads", 0, KC_THREADS_MAX, "a count from 0 to 64")
 
 static int set_log_level(kc_config_t *c, const char *v, char *err, size_t n)
@@ -248,6 +293,9 @@ static const opt_t opts[] = {
     {"metrics-max-series", "N", set_metrics_series, "client x topic x partition series kept; more fold into \"(other)\" (default 20000)"},
     {"metrics-expire-ms", "MS", set_metrics_expire, "series idle this long are dropped (default 900000; 0: never)"},
     {"threads", "N", set_threads, "event loops, one thread each, sharing every port (SO_REUSEPORT); 0: one per CPU (default 1)"},
+    {"admin", "[HOST:]PORT", set_admin, "admin HTTP listener: /healthz, /metrics (host default 127.0.0.1; any other than loopback needs --admin-token)"},
+    {"admin-token", "FILE", set_admin_token, "file holding the bearer token every admin request must carry (Authorization: Bearer TOKEN)"},
+    {"admin-idle-timeout-ms", "MS", set_admin_idle, "close an admin connection idle this long (default 60000)"},
     {"log-level", "LEVEL", set_log_level, "error, warn, info or debug (default info)"},
     {"log-format", "FORMAT", set_log_format, "text or json lines (default text)"},
     {"config", "FILE", NULL, "YAML file with the same settings (keys as above)"},
@@ -397,7 +445,46 @@ static void defaults(kc_config_t *c)
         .high_watermark = 4 * 1024 * 1024,
         .low_watermark = 1024 * 1024,
         .log_level = KC_LOG_INFO,
+        .admin_idle_ms = 60000,
     };
+}
+
+/* 127.0.0.0/8 and ::1 (also as ::ffff:127.x.y.z): only this host can connect. -1: not an IP. */
+static int loopback(const char *host)
+{
+    unsigned char a[16];
+    static const unsigned char v6_one[16] = {[15] = 1};
+    static const unsigned char v4_mapped[12] = {[10] = 0xff, [11] = 0xff};
+    if (inet_pton(AF_INET, host, a) == 1)
+        return a[0] == 127;
+    if (inet_pton(AF_INET6, host, a) == 1)
+        return !memcmp(a, v6_one, 16) || (!memcmp(a, v4_mapped, 12) && a[12] == 127);
+    return -1;
+}
+
+static int finish_admin(kc_config_t *c, char *err, size_t n)
+{
+    if (!c->admin.port) {
+        if (c->admin_token)
+            return fail(err, n, "--admin-token needs --admin");
+        return KC_CONFIG_OK;
+    }
+    if (!c->admin.host)
+        c->admin.host = strdup("127.0.0.1");
+    int lo = loopback(c->admin.host);
+    if (lo < 0)
+        return fail(err, n, "--admin: '%s' is not an IP address", c->admin.host);
+    if (!lo && !c->admin_token)
+        return fail(err, n, "--admin %s:%u is not a loopback address: anyone who can reach it "
+                    "could read the admin API; give --admin-token FILE", c->admin.host,
+                    c->admin.port);
+    if (c->admin.port == c->listen.port)
+        return fail(err, n, "--admin port %u is the --listen port", c->admin.port);
+    for (int i = 0; i < c->noverrides; i++)
+        if (c->port_overrides[i].port == c->admin.port)
+            return fail(err, n, "--admin port %u is --broker-port %d's", c->admin.port,
+                        c->port_overrides[i].node_id);
+    return KC_CONFIG_OK;
 }
 
 static int finish(kc_config_t *c, char *err, size_t n)
@@ -433,7 +520,7 @@ static int finish(kc_config_t *c, char *err, size_t n)
                             c->port_overrides[j].node_id, c->port_overrides[i].node_id,
                             c->port_overrides[i].port);
     }
-    return KC_CONFIG_OK;
+    return finish_admin(c, err, n);
 }
 
 int kc_config_parse(kc_config_t *cfg, int argc, char **argv, char *err, size_t errlen)
@@ -497,5 +584,9 @@ void kc_config_free(kc_config_t *c)
     free(c->advertise);
     free(c->port_overrides);
     free(c->upstream_bind);
+    free(c->admin.host);
+    if (c->admin_token)
+        memset(c->admin_token, 0, strlen(c->admin_token));
+    free(c->admin_token);
     *c = (kc_config_t){0};
 }

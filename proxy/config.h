@@ -43,6 +43,10 @@ typedef struct kc_config {
     uint32_t threads;           /* event loops; 0 until main.c resolves "one per CPU" */
     kc_log_level_t log_level;
     bool log_json;
+    kc_hostport_t admin;        /* --admin; port 0: no admin listener */
+    char *admin_token;          /* the token read from --admin-token FILE, owned; NULL: none.
+                                 * Never logged, never quoted in an error. */
+    uint32_t admin_idle_ms;     /* an admin connection without progress this long is closed */
 } kc_config_t;
 
 enum { KC_CONFIG_OK = 0, KC_CONFIG_EXIT = 1, KC_CONFIG_ERROR = -1 };
@@ -57,6 +61,8 @@ int kc_config_hostport(const char *s, bool allow_no_host, kc_hostport_t *out);
 
 #define KC_THREADS_MAX 64
 #define KC_MAX_BUFFERED_MIN (256u * 1024 * 1024) /* the default --max-buffered-bytes at least */
+
+#define KC_ADMIN_TOKEN_MAX 4096 /* bytes of a token file */
 
 #define KC_VERSION "0.1.0"
 

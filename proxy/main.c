@@ -55,6 +55,14 @@ int main(int argc, char **argv)
         if (rc)
             return 1; /* said why; the process exit frees what start made */
     }
+    /* The admin port (loop 0) serves the metrics of every loop. */
+    kc_proxy_t **all = calloc(cfg.threads, sizeof(*all));
+    if (!all)
+        return 1;
+    for (uint32_t i = 0; i < cfg.threads; i++)
+        all[i] = &loops[i].px;
+    if (loops[0].px.admin && kc_scrape_routes(loops[0].px.admin, all, cfg.threads))
+        return 1;
     kc_log(KC_LOG_INFO,
            "kchaos %s: bootstrap %s:%u, brokers on port %d + node id - %d, advertised as %s, "
            "%u loop%s",
@@ -74,6 +82,7 @@ int main(int argc, char **argv)
         uv_loop_close(&loops[i].loop);
     }
     free(loops);
+    free(all);
     kc_topics_shared_free(&topics);
     kc_log(KC_LOG_INFO, "kchaos: stopped");
     kc_config_free(&cfg);

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 
+#include "admin/admin.h"
 #include "net/conn.h"
 #include "net/listener.h"
 #include "util/log.h"
@@ -53,6 +54,26 @@ static void on_sweep(uv_timer_t *t)
         kc_metrics_tick(px->env.metrics, now);
 }
 
+/* The admin listener, on the first loop only: its routes sum the other loops' figures, and one
+ * port cannot be shared the way the Kafka ports are (a scrape must see the whole process). */
+static int start_admin(kc_proxy_t *px)
+{
+    const kc_config_t *cfg = px->cfg;
+    if (px->index != 0 || !cfg->admin.port)
+        return 0;
+    kc_admin_opts_t o = {.host = cfg->admin.host, .port = cfg->admin.port,
+                         .token = cfg->admin_token, .idle_timeout_ms = cfg->admin_idle_ms};
+    int rc = kc_admin_start(&px->admin, px->loop, &o);
+    if (rc) {
+        kc_log(KC_LOG_ERROR, "admin: cannot listen on %s:%u: %s", cfg->admin.host, cfg->admin.port,
+               uv_strerror(rc));
+        return rc;
+    }
+    kc_log(KC_LOG_INFO, "admin listening on %s%s", kc_admin_name(px->admin),
+           cfg->admin_token ? " (bearer token required)" : "");
+    return 0;
+}
+
 /* This loop's share of a process-wide limit. */
 static uint64_t share(uint64_t limit, uint32_t threads) { return (limit + threads - 1) / threads; }
 
@@ -92,6 +113,10 @@ int kc_proxy_start(kc_proxy_t *px, uv_loop_t *loop, const kc_config_t *cfg, uint
     int rc = kc_listener_open(px, cfg->listen.host, cfg->listen.port, -1, &boot);
     if (rc)
         return rc;
+    if ((rc = kc_scrape_port_init(&px->scrape, loop, px)))
+        return rc;
+    if ((rc = start_admin(px)))
+        return rc;
     uv_signal_init(loop, &px->sig_term);
     uv_signal_init(loop, &px->sig_int);
     uv_timer_init(loop, &px->drain_timer);
@@ -111,6 +136,10 @@ void kc_proxy_shutdown(kc_proxy_t *px)
         return;
     px->draining = true;
     kc_listener_close_all(px);
+    if (px->admin) { /* a scrape during the drain is not worth a loop that will not end */
+        kc_admin_close(px->admin);
+        px->admin = NULL;
+    }
     kc_discovery_stop(&px->discovery);
     for (kc_conn_t *c = px->conns, *next; c; c = next) {
         next = c->next;
@@ -125,10 +154,15 @@ void kc_proxy_shutdown(kc_proxy_t *px)
 
 void kc_proxy_free(kc_proxy_t *px)
 {
+    if (px->admin) {
+        kc_admin_close(px->admin);
+        px->admin = NULL;
+    }
     uv_close((uv_handle_t *)&px->drain_timer, NULL);
     uv_close((uv_handle_t *)&px->sweep, NULL);
     uv_close((uv_handle_t *)&px->sig_term, NULL);
     uv_close((uv_handle_t *)&px->sig_int, NULL);
+    kc_scrape_port_close(&px->scrape);
     uv_run(px->loop, UV_RUN_DEFAULT); /* let the close callbacks run */
     kc_route_free(&px->route);
     if (px->env.metrics)

@@ -14,11 +14,13 @@
 #include "discovery.h"
 #include "metrics/metrics.h"
 #include "route/topics.h"
+#include "scrape.h"
 #include "route/route.h"
 #include "session.h"
 #include "util/buf.h"
 #include "util/intern.h"
 
+struct kc_admin;
 struct kc_conn;
 struct kc_listener;
 
@@ -40,6 +42,7 @@ typedef struct kc_proxy {
     kc_pipe_env_t env;          /* what this loop's sessions share */
     kc_topics_t topics;         /* topic id -> name: this loop's view of the process's map */
     kc_metrics_t metrics;       /* this loop's shard of the produce metrics */
+    kc_scrape_port_t scrape;    /* where a scrape hands this loop its turn */
     /* Limits, this loop's share of the process's (--threads N divides them). */
     uint64_t buffer_cap;        /* --max-buffered-bytes */
     uint32_t max_conns;         /* --max-connections */
@@ -53,6 +56,8 @@ typedef struct kc_proxy {
     uint64_t refused_logged;    /* ... when the last line about them was written */
     uint64_t refused_log_at;    /* uv_now() of that line */
     uv_timer_t sweep;           /* idle and frame timeouts, once a second */
+    struct kc_admin *admin;     /* --admin, on loop 0 only (NULL elsewhere); owned until
+                                 * shutdown. Other modules add their routes to it. */
 } kc_proxy_t;
 
 /* Open the bootstrap listener, start discovery and the signal handlers on loop (the index-th of

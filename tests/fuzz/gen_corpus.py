@@ -327,6 +327,20 @@ log_format: json
         "lists.yaml": b"upstream:\n  - a:1\n  - b:2,c:3\nlisten: 0.0.0.0:9000\nbroker-port: [\"4=9300\"]\n",
         "bad_key.yaml": b"listen: 9092\nnope: 1\n",
     }
+    # The admin request reader: two bytes that seed the read sizes and pauses, then HTTP.
+    out["admin"] = {
+        "get": b"\x01\x07GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+        "pipelined": b"\x02\x09GET /metrics?name=x HTTP/1.1\r\nAccept: text/plain\r\n"
+                     b"Authorization: Bearer abc\r\n\r\nHEAD / HTTP/1.1\r\n\r\n"
+                     b"GET /api/v1/clients HTTP/1.1\r\nConnection: close\r\n\r\n",
+        "body": b"\x03\x11POST /x HTTP/1.1\r\nContent-Length: 4\r\n\r\nbodyGET / HTTP/1.0\r\n\r\n",
+        "chunked": b"\x04\x13GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                   b"4\r\nbody\r\n0\r\n\r\nGET /b HTTP/1.1\r\n\r\n",
+        "absolute": b"\x05\x17GET http://h:1/p?q#f HTTP/1.1\r\nAccept: a\r\nAccept: b\r\n\r\n",
+        "upgrade": b"\x06\x1dGET / HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\nxx",
+        "garbage": b"\x07\x1fGARBAGE\r\n\r\n",
+        "big_header": b"\x08\x25GET / HTTP/1.1\r\nX: " + b"a" * 17000 + b"\r\n\r\n",
+    }
     return out
 
 

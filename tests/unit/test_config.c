@@ -435,6 +435,76 @@ static void test_yaml_missing_and_empty(void **state)
     unlink(f.path);
 }
 
+/* --admin: loopback by default; anything else needs a token, read from a file whose trailing
+ * newline is not part of it, and never quoted in an error. */
+static void test_admin_options(void **state)
+{
+    (void)state;
+    run_t *r = parse("--upstream", "k:1", "--listen", "9092", "--admin", "9100", NULL);
+    assert_int_equal(r->rc, KC_CONFIG_OK);
+    assert_string_equal(r->cfg.admin.host, "127.0.0.1");
+    assert_int_equal(r->cfg.admin.port, 9100);
+    assert_null(r->cfg.admin_token);
+    assert_int_equal(r->cfg.admin_idle_ms, 60000);
+    done(r);
+    r = parse("--upstream", "k:1", "--listen", "9092", NULL);
+    assert_int_equal(r->cfg.admin.port, 0); /* off unless asked */
+    done(r);
+    r = parse("--upstream", "k:1", "--listen", "9092", "--admin", "[::1]:9100", NULL);
+    assert_int_equal(r->rc, KC_CONFIG_OK);
+    done(r);
+    r = parse("--upstream", "k:1", "--listen", "9092", "--admin", "127.8.9.10:9100", NULL);
+    assert_int_equal(r->rc, KC_CONFIG_OK);
+    done(r);
+    expect_error(parse("--upstream", "k:1", "--listen", "9092", "--admin", "0.0.0.0:9100", NULL),
+                 "--admin 0.0.0.0:9100 is not a loopback address");
+    expect_error(parse("--upstream", "k:1", "--listen", "9092", "--admin", "[::]:9100", NULL),
+                 "give --admin-token FILE");
+    expect_error(parse("--upstream", "k:1", "--listen", "9092", "--admin", "localhost:9100", NULL),
+                 "'localhost' is not an IP address");
+    expect_error(parse("--upstream", "k:1", "--listen", "9092", "--admin", "9092", NULL),
+                 "is the --listen port");
+    expect_error(parse("--upstream", "k:1", "--listen", "9092", "--admin", "x", NULL),
+                 "--admin: 'x' is not [HOST:]PORT");
+
+    tmpfile_t tok, empty, nl, spaced;
+    write_file(&tok, "s3cr3t-Token_1\n");
+    write_file(&empty, "");
+    write_file(&nl, "\n");
+    write_file(&spaced, "two words\n");
+    r = parse("--upstream", "k:1", "--listen", "9092", "--admin", "0.0.0.0:9100", "--admin-token",
+              tok.path, "--admin-idle-timeout-ms", "1500", NULL);
+    assert_int_equal(r->rc, KC_CONFIG_OK);
+    assert_string_equal(r->cfg.admin_token, "s3cr3t-Token_1");
+    assert_int_equal(r->cfg.admin_idle_ms, 1500);
+    done(r);
+    expect_error(parse("--upstream", "k:1", "--listen", "9092", "--admin", "9100", "--admin-token",
+                       empty.path, NULL), "is empty");
+    expect_error(parse("--upstream", "k:1", "--listen", "9092", "--admin", "9100", "--admin-token",
+                       nl.path, NULL), "is empty");
+    run_t *bad = parse("--upstream", "k:1", "--listen", "9092", "--admin", "9100", "--admin-token",
+                       spaced.path, NULL);
+    assert_null(strstr(bad->err, "two words")); /* the secret stays out of the message */
+    expect_error(bad, "a bearer token cannot carry");
+    expect_error(parse("--upstream", "k:1", "--listen", "9092", "--admin", "9100", "--admin-token",
+                       "/nonexistent/token", NULL), "cannot read /nonexistent/token");
+    expect_error(parse("--upstream", "k:1", "--listen", "9092", "--admin-token", tok.path, NULL),
+                 "--admin-token needs --admin");
+
+    /* The same from YAML. */
+    tmpfile_t y;
+    char yaml[256];
+    snprintf(yaml, sizeof(yaml), "upstream: k:1\nlisten: 9092\nadmin: 0.0.0.0:9100\n"
+                                 "admin_token: %s\nadmin_idle_timeout_ms: 2000\n", tok.path);
+    write_file(&y, yaml);
+    r = parse("--config", y.path, NULL);
+    assert_int_equal(r->rc, KC_CONFIG_OK);
+    assert_string_equal(r->cfg.admin_token, "s3cr3t-Token_1");
+    assert_int_equal(r->cfg.admin_idle_ms, 2000);
+    done(r);
+    unlink(tok.path), unlink(empty.path), unlink(nl.path), unlink(spaced.path), unlink(y.path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -451,6 +521,7 @@ int main(void)
         cmocka_unit_test(test_flags_override_file),
         cmocka_unit_test(test_yaml_errors),
         cmocka_unit_test(test_yaml_missing_and_empty),
+        cmocka_unit_test(test_admin_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
