@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "net/limits.h"
 #include "proxy.h"
 #include "util/log.h"
 
@@ -47,11 +48,13 @@ int main(int argc, char **argv)
      * the start-up with one error instead of leaving some loops serving. */
     kc_loop_t *loops = calloc(cfg.threads, sizeof(*loops));
     kc_topics_shared_t topics;
-    if (!loops || kc_topics_shared_init(&topics))
+    kc_conn_limits_t limits;
+    if (!loops || kc_topics_shared_init(&topics) ||
+        kc_limits_init(&limits, cfg.max_connections, cfg.max_per_host))
         return 1;
     for (uint32_t i = 0; i < cfg.threads; i++) {
         if ((rc = uv_loop_init(&loops[i].loop)) == 0)
-            rc = kc_proxy_start(&loops[i].px, &loops[i].loop, &cfg, i, &topics);
+            rc = kc_proxy_start(&loops[i].px, &loops[i].loop, &cfg, i, &topics, &limits);
         if (rc)
             return 1; /* said why; the process exit frees what start made */
     }
@@ -84,6 +87,7 @@ int main(int argc, char **argv)
     free(loops);
     free(all);
     kc_topics_shared_free(&topics);
+    kc_limits_free(&limits);
     kc_log(KC_LOG_INFO, "kchaos: stopped");
     kc_config_free(&cfg);
     return 0;

@@ -435,6 +435,7 @@ int kc_pipeline_response(kc_session_t *s, kc_frame_t *f)
     kc_inflight_t *e = match(s, f, &rc);
     if (!e)
         return rc;
+    s->at_broker--;
     if ((rc = rewrite(s, e, f)))
         return rc;
     sasl_v0(s, e, f);

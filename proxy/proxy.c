@@ -78,13 +78,16 @@ static int start_admin(kc_proxy_t *px)
 static uint64_t share(uint64_t limit, uint32_t threads) { return (limit + threads - 1) / threads; }
 
 int kc_proxy_start(kc_proxy_t *px, uv_loop_t *loop, const kc_config_t *cfg, uint32_t index,
-                   kc_topics_shared_t *topics)
+                   kc_topics_shared_t *topics, struct kc_conn_limits *limits)
 {
     *px = (kc_proxy_t){.loop = loop, .cfg = cfg, .index = index};
     /* The cache is the process's, split over the loops, so --threads 0 on a big machine
      * does not keep 64 MiB per core. */
     size_t cache = POOL_CACHE / cfg->threads;
-    kc_buf_pool_init(&px->pool, cache < POOL_CACHE_MIN ? POOL_CACHE_MIN : cache);
+    cache = cache < POOL_CACHE_MIN ? POOL_CACHE_MIN : cache;
+    /* Free buffers kept for reuse are memory too: at most an eighth of the loop's cap. */
+    uint64_t cap_share = cfg->max_buffered / cfg->threads / 8;
+    kc_buf_pool_init(&px->pool, cache < cap_share ? cache : (size_t)cap_share);
     if (kc_intern_init(&px->client_ids, CLIENT_IDS_MAX))
         return UV_ENOMEM;
     kc_route_init(&px->route, cfg->advertise, cfg->broker_ports, cfg->node_id_base,
@@ -93,6 +96,7 @@ int kc_proxy_start(kc_proxy_t *px, uv_loop_t *loop, const kc_config_t *cfg, uint
     px->route.ctx = px;
     px->env = (kc_pipe_env_t){.pool = &px->pool, .route = &px->route,
                               .client_ids = &px->client_ids, .max_frame = cfg->max_frame,
+                              .max_inflight = cfg->max_inflight,
                               .topics = &px->topics};
     if (kc_topics_init(&px->topics, topics))
         return UV_ENOMEM;
@@ -107,8 +111,7 @@ int kc_proxy_start(kc_proxy_t *px, uv_loop_t *loop, const kc_config_t *cfg, uint
         px->env.metrics = &px->metrics;
     }
     px->buffer_cap = share(cfg->max_buffered, cfg->threads);
-    px->max_conns = (uint32_t)share(cfg->max_connections, cfg->threads);
-    px->max_per_host = (uint32_t)share(cfg->max_per_host, cfg->threads);
+    px->limits = limits;
     kc_listener_t *boot;
     int rc = kc_listener_open(px, cfg->listen.host, cfg->listen.port, -1, &boot);
     if (rc)
@@ -121,6 +124,9 @@ int kc_proxy_start(kc_proxy_t *px, uv_loop_t *loop, const kc_config_t *cfg, uint
     uv_signal_init(loop, &px->sig_int);
     uv_timer_init(loop, &px->drain_timer);
     uv_timer_init(loop, &px->sweep);
+    uv_timer_init(loop, &px->shed_timer);
+    px->shed_timer.data = px;
+    uv_unref((uv_handle_t *)&px->shed_timer);
     px->sig_term.data = px->sig_int.data = px->drain_timer.data = px->sweep.data = px;
     uv_timer_start(&px->sweep, on_sweep, 1000, 1000);
     uv_unref((uv_handle_t *)&px->sweep); /* a timer alone does not keep the loop running */
@@ -160,6 +166,7 @@ void kc_proxy_free(kc_proxy_t *px)
     }
     uv_close((uv_handle_t *)&px->drain_timer, NULL);
     uv_close((uv_handle_t *)&px->sweep, NULL);
+    uv_close((uv_handle_t *)&px->shed_timer, NULL);
     uv_close((uv_handle_t *)&px->sig_term, NULL);
     uv_close((uv_handle_t *)&px->sig_int, NULL);
     kc_scrape_port_close(&px->scrape);

@@ -45,16 +45,17 @@ typedef struct kc_proxy {
     kc_scrape_port_t scrape;    /* where a scrape hands this loop its turn */
     /* Limits, this loop's share of the process's (--threads N divides them). */
     uint64_t buffer_cap;        /* --max-buffered-bytes */
-    uint32_t max_conns;         /* --max-connections */
-    uint32_t max_per_host;      /* --max-connections-per-host; 0: none */
-    uint32_t nconns;            /* live connection pairs */
+    struct kc_conn_limits *limits; /* the process's connection admission; not owned */
+    uint32_t nconns;            /* live connection pairs of this loop */
     uint64_t buffered;          /* bytes the pairs hold: partial, held and queued frames */
-    bool mem_pressure;          /* over buffer_cap: pairs mid-frame are not read */
+    int mem_level;              /* 0; 1 over 3/4 of buffer_cap: slow frames wait; 2 over it */
     uint64_t mem_pauses;        /* times the cap was reached */
     uint64_t pressure_log_at;   /* uv_now() of the last line saying so */
+    uv_timer_t shed_timer;      /* a second after reaching the cap: kc_conn_shed */
     uint64_t refused;           /* connections refused over a limit */
-    uint64_t refused_logged;    /* ... when the last line about them was written */
-    uint64_t refused_log_at;    /* uv_now() of that line */
+    uint64_t refused_by[2];     /* ... by --max-connections, by --max-connections-per-host */
+    uint64_t refused_logged[2]; /* ... when the last line about them was written */
+    uint64_t refused_log_at[2]; /* uv_now() of that line */
     uv_timer_t sweep;           /* idle and frame timeouts, once a second */
     struct kc_admin *admin;     /* --admin, on loop 0 only (NULL elsewhere); owned until
                                  * shutdown. Other modules add their routes to it. */
@@ -64,7 +65,7 @@ typedef struct kc_proxy {
  * cfg->threads); uv_run() may then run on any one thread. Returns 0 or a negative libuv error
  * (logged). */
 int kc_proxy_start(kc_proxy_t *px, uv_loop_t *loop, const kc_config_t *cfg, uint32_t index,
-                   kc_topics_shared_t *topics);
+                   kc_topics_shared_t *topics, struct kc_conn_limits *limits);
 /* Stop accepting, let in-flight requests finish (up to drain_timeout_ms), then close
  * everything; uv_run() returns once all is closed. A second call closes at once. */
 void kc_proxy_shutdown(kc_proxy_t *px);

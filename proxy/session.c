@@ -74,11 +74,15 @@ static void remember_acks0(kc_session_t *s, int32_t corr)
 int kc_session_pump(kc_session_t *s)
 {
     kc_inflight_t *e;
-    while (!s->closed && (e = kc_inflight_next_forward(&s->q, s->now))) {
+    /* --max-inflight: what the broker has not answered yet bounds what it is given. */
+    uint32_t max = s->env->max_inflight ? s->env->max_inflight : UINT32_MAX;
+    while (!s->closed && s->at_broker < max && (e = kc_inflight_next_forward(&s->q, s->now))) {
         kc_frame_t f = e->frame;
         s->held_req_bytes -= kc_frame_wire_len(&f);
         if (!e->expect_response)
             remember_acks0(s, e->correlation_id);
+        else
+            s->at_broker++;
         kc_inflight_forwarded(&s->q, e, s->now);
         if (kc_session_send(s, KC_TO_UPSTREAM, &f))
             return -KC_ECLOSED;

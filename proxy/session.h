@@ -54,6 +54,7 @@ typedef struct kc_pipe_env {
     kc_route_t *route;
     kc_intern_t *client_ids;
     uint32_t max_frame;
+    uint32_t max_inflight;   /* requests at the broker per connection; 0: no limit */
     kc_metrics_t *metrics;   /* produce metrics; NULL: off */
     kc_topics_t *topics;     /* topic ids learned from Metadata */
     bool removed_logged[128]; /* unknown api keys already reported, by key & 127 */
@@ -92,6 +93,7 @@ struct kc_session {
     kc_log_ctx_t log;         /* the owner's strings; client_id is the session's */
     const char *host;         /* the client's address, interned (metrics) */
     uint32_t produce_pending; /* Produce requests awaiting their response */
+    uint32_t at_broker;       /* requests forwarded and not answered yet */
     kc_framer_t from_client, from_upstream;
     kc_inflight_q_t q;        /* every request, in order */
     uint64_t now;             /* of the read or tick being processed */

@@ -9,6 +9,7 @@
 
 #include "../proxy.h"
 #include "addr.h"
+#include "limits.h"
 #include "outq.h"
 
 #define container_of(p, T, m) ((T *)((char *)(p) - offsetof(T, m)))
@@ -16,6 +17,7 @@
 static void upstream_connect(kc_conn_t *c);
 static void flow(kc_conn_t *c);
 static void settle(kc_conn_t *c);
+static void memory(struct kc_proxy *px);
 static void maybe_finish(kc_conn_t *c);
 
 static kc_side_t *side_of(kc_transport_t *t) { return container_of(t, kc_side_t, tr); }
@@ -53,6 +55,8 @@ static void maybe_free(kc_conn_t *c)
     log_summary(c);
     kc_proxy_t *px = c->px;
     px->nconns--;
+    if (c->admitted)
+        kc_limits_release(px->limits, c->client_ip);
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -111,6 +115,7 @@ void kc_conn_close(kc_conn_t *c, kc_log_level_t level, bool reset, const char *f
     c->session.closed = true; /* nothing more goes through it */
     c->px->buffered -= c->accounted; /* what it holds is as good as gone */
     c->accounted = 0;
+    memory(c->px);
     close_side(c, &c->client, reset);
     close_side(c, &c->upstream, false);
     c->pending += 2;
@@ -210,21 +215,46 @@ static bool below_watermark(const kc_config_t *cfg, bool reading, size_t queued)
     return reading ? queued < cfg->high_watermark : queued <= cfg->low_watermark;
 }
 
+#define FRAME_GRACE_NS 1000000000ull /* a frame arriving for longer than this is a slow one */
+
+/* How long the client's current request has been arriving, less the time kchaos itself did
+ * not read it (back-pressure, memory): 0 between requests. */
+static uint64_t frame_took(const kc_conn_t *c, uint64_t now)
+{
+    if (!c->frame_start)
+        return 0;
+    uint64_t paused = c->frame_paused + (c->pause_start ? now - c->pause_start : 0);
+    return now - c->frame_start > paused ? now - c->frame_start - paused : 0;
+}
+
+#define FRAME_NEARLY_DONE (1024 * 1024) /* the producers' default max.request.size */
+
+/* Whether a side mid-frame must wait for memory. Over three quarters of the cap, a frame with
+ * more than 1 MiB still to come waits (a client announcing a huge request and trickling it);
+ * any request up to the producers' default max.request.size goes on, so the stalled frames
+ * can never take the room the others need to finish. Over the cap, every frame waits (and a
+ * second later the furthest from complete are shed: kc_conn_shed). */
+static bool wait_for_memory(kc_conn_t *c, bool client)
+{
+    uint32_t whole;
+    int level = c->px->mem_level;
+    uint32_t part = level ? kc_session_partial(&c->session, client, &whole) : 0;
+    if (!part)
+        return false;
+    return level >= 2 || (whole > part && whole - part > FRAME_NEARLY_DONE);
+}
+
 /* A side is read only while what its frames turn into (queued for the other side, or held in
  * the session on the way there) is below the watermark, so a slow reader on one side stops
  * reading from the other; the client also only while its requests in flight are fewer than
- * --max-inflight. Over the loop's --max-buffered-bytes, a side in the middle of a frame is
- * not read either: the pairs that hold partial frames (a client announcing a huge request and
- * trickling it, above all) stop growing, and those between frames go on. */
+ * --max-inflight; and neither while it must wait for memory (above). */
 static void flow(kc_conn_t *c)
 {
     if (c->state != KC_CONN_OPEN)
         return;
     const kc_config_t *cfg = c->px->cfg;
-    uint32_t whole;
-    bool pressure = c->px->mem_pressure;
-    bool mem_client = pressure && kc_session_partial(&c->session, true, &whole) > 0;
-    bool mem_upstream = pressure && kc_session_partial(&c->session, false, &whole) > 0;
+    bool mem_client = wait_for_memory(c, true);
+    bool mem_upstream = wait_for_memory(c, false);
     size_t to_up = c->upstream.out.bytes + kc_session_held(&c->session, KC_TO_UPSTREAM);
     size_t to_client = c->client.out.bytes + kc_session_held(&c->session, KC_TO_CLIENT);
     bool client = !c->half_closed && !c->draining && !mem_client &&
@@ -247,27 +277,51 @@ static void flow(kc_conn_t *c)
     note_pause(c, &c->upstream, was_upstream, to_client);
 }
 
-/* The loop's memory: what every pair holds, against --max-buffered-bytes. Reading of pairs
- * mid-frame stops at the cap and resumes at 7/8 of it; the crossings are logged, at most
- * once a minute for the start. */
+/* The loop's memory: what every pair holds, against --max-buffered-bytes. Level 1 above three
+ * quarters of the cap (frames far from complete wait), level 2 above the cap (every frame
+ * waits); a level
+ * is left at 7/8 of its threshold, and the pairs that waited are looked at again. Reaching
+ * the cap is logged, at most once a minute. */
+static void on_shed(uv_timer_t *t) { kc_conn_shed(t->data, uv_hrtime()); }
+
 static void memory(kc_proxy_t *px)
 {
-    if (!px->mem_pressure && px->buffered > px->buffer_cap) {
-        px->mem_pressure = true;
+    uint64_t soft = px->buffer_cap / 4 * 3, hard = px->buffer_cap;
+    int level = px->mem_level;
+    if (px->buffered > hard)
+        level = 2;
+    else if (level == 2 && px->buffered <= hard / 8 * 7)
+        level = px->buffered > soft ? 1 : 0;
+    else if (level < 2 && px->buffered > soft)
+        level = 1;
+    else if (level == 1 && px->buffered <= soft / 8 * 7)
+        level = 0;
+    if (level == px->mem_level)
+        return;
+    int was = px->mem_level;
+    px->mem_level = level;
+    kc_log(KC_LOG_DEBUG, "buffered-bytes level %d -> %d: %zu bytes held", was, level,
+           (size_t)px->buffered);
+    if (level > was) {
+        if (level == 2)
+            uv_timer_start(&px->shed_timer, on_shed, FRAME_GRACE_NS / 1000000, 0);
         uint64_t now = uv_now(px->loop);
         if (px->mem_pauses++ == 0 || now - px->pressure_log_at >= 60000) {
             px->pressure_log_at = now;
             kc_log(KC_LOG_WARN,
-                   "buffered-bytes cap reached: %zu bytes in partial and queued frames (cap "
-                   "%llu for this loop, --max-buffered-bytes); not reading connections "
-                   "mid-frame until it drops (%llu time(s) so far)",
-                   (size_t)px->buffered, (unsigned long long)px->buffer_cap,
+                   "buffered-bytes cap %s: %zu bytes in partial and queued frames (cap %llu for "
+                   "this loop, --max-buffered-bytes); %s (%llu time(s) so far)",
+                   level == 2 ? "reached" : "three quarters full", (size_t)px->buffered,
+                   (unsigned long long)px->buffer_cap,
+                   level == 2 ? "not reading connections mid-frame until it drops"
+                              : "frames with more than 1 MiB to come wait",
                    (unsigned long long)px->mem_pauses);
         }
-    } else if (px->mem_pressure && px->buffered <= px->buffer_cap / 8 * 7) {
-        px->mem_pressure = false;
-        kc_log(KC_LOG_INFO, "buffered-bytes cap: %zu bytes held, reading every connection again",
-               (size_t)px->buffered);
+    }
+    if (level < was) {
+        if (level == 0)
+            kc_log(KC_LOG_INFO, "buffered-bytes cap: %zu bytes held, every connection read again",
+                   (size_t)px->buffered);
         for (kc_conn_t *c = px->conns; c; c = c->next)
             if (c->mem_paused)
                 flow(c);
@@ -487,13 +541,16 @@ static kc_conn_t *conn_new(kc_proxy_t *px)
     return c;
 }
 
-/* A refused connection is logged at most once a second, with how many went since. */
-static void log_refused(kc_proxy_t *px, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void log_refused(kc_proxy_t *px, const char *fmt, ...)
+/* A refused connection is logged at most once a second for each limit (kind), with how many
+ * that limit refused since. */
+static void log_refused(kc_proxy_t *px, int kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void log_refused(kc_proxy_t *px, int kind, const char *fmt, ...)
 {
     px->refused++;
+    px->refused_by[kind]++;
     uint64_t now = uv_now(px->loop);
-    if (px->refused_logged && now - px->refused_log_at < 1000)
+    if (px->refused_logged[kind] && now - px->refused_log_at[kind] < 1000)
         return;
     char what[192];
     va_list ap;
@@ -501,29 +558,14 @@ static void log_refused(kc_proxy_t *px, const char *fmt, ...)
     vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
     kc_log(KC_LOG_WARN, "%s (%llu refused since the last such line)", what,
-           (unsigned long long)(px->refused - px->refused_logged));
-    px->refused_logged = px->refused;
-    px->refused_log_at = now;
-}
-
-/* Connections from the same address as c, c excluded. */
-static uint32_t same_host(const kc_conn_t *c)
-{
-    uint32_t n = 0;
-    for (const kc_conn_t *o = c->px->conns; o; o = o->next)
-        n += o != c && o->state != KC_CONN_CLOSING && !strcmp(o->client_ip, c->client_ip);
-    return n;
+           (unsigned long long)(px->refused_by[kind] - px->refused_logged[kind]));
+    px->refused_logged[kind] = px->refused_by[kind];
+    px->refused_log_at[kind] = now;
 }
 
 void kc_conn_accept(kc_listener_t *l)
 {
     kc_proxy_t *px = l->px;
-    if (px->nconns >= px->max_conns) {
-        log_refused(px, "[%s] connection refused: %u open (--max-connections)", l->name,
-                    px->nconns);
-        kc_listener_reject(l);
-        return;
-    }
     kc_conn_t *c = conn_new(px);
     if (!c) {
         kc_log(KC_LOG_ERROR, "[%s] out of memory accepting a connection: closed", l->name);
@@ -563,13 +605,22 @@ void kc_conn_accept(kc_listener_t *l)
     peer_name(&c->client.tr.tcp, c->client.addr, sizeof(c->client.addr), c->client_ip,
               sizeof(c->client_ip));
     kc_session_set_host(&c->session, c->client_ip);
-    uint32_t same;
-    if (px->max_per_host && (same = same_host(c)) >= px->max_per_host) {
-        log_refused(px, "[%s] connection from %s refused: %u open from that address "
-                    "(--max-connections-per-host)", l->name, c->client_ip, same);
+    kc_log_c(KC_LOG_DEBUG, &c->session.log, "accepted");
+    uint32_t open = 0;
+    int admit = kc_limits_admit(px->limits, c->client_ip, &open);
+    if (admit == KC_ADMIT_TOTAL) {
+        log_refused(px, 0, "[%s] connection from %s refused: %u open (--max-connections)", l->name,
+                    c->client_ip, open);
+        kc_conn_close(c, KC_LOG_DEBUG, false, "refused (--max-connections)");
+        return;
+    }
+    if (admit == KC_ADMIT_HOST) {
+        log_refused(px, 1, "[%s] connection from %s refused: %u open from that address "
+                    "(--max-connections-per-host)", l->name, c->client_ip, open);
         kc_conn_close(c, KC_LOG_DEBUG, false, "refused (--max-connections-per-host)");
         return;
     }
+    c->admitted = true;
     c->client.tr.ops->handshake(&c->client.tr);
     if (px->draining) {
         kc_conn_close(c, KC_LOG_INFO, false, "kchaos shutting down");
@@ -605,11 +656,8 @@ void kc_conn_sweep(kc_proxy_t *px, uint64_t now)
                           (unsigned long long)((now - c->last_active) / 1000000));
             continue;
         }
-        if (!frame || !c->frame_start)
-            continue;
-        uint64_t paused = c->frame_paused + (c->pause_start ? now - c->pause_start : 0);
-        uint64_t took = now - c->frame_start > paused ? now - c->frame_start - paused : 0;
-        if (took < frame)
+        uint64_t took = frame_took(c, now);
+        if (!frame || took < frame)
             continue;
         uint32_t whole, part = kc_session_partial(&c->session, true, &whole);
         kc_conn_close(c, KC_LOG_WARN, false,
@@ -617,4 +665,33 @@ void kc_conn_sweep(kc_proxy_t *px, uint64_t now)
                       "(--frame-timeout-ms)",
                       part, whole ? whole : 4, (unsigned long long)(took / 1000000));
     }
+}
+
+/* Still over --max-buffered-bytes a second later: nothing read can free memory while every
+ * pair mid-frame waits, so the requests furthest from complete (a client announcing a huge
+ * one and never sending it, above all) are given up, their connections closed with a line
+ * each, until the loop is back under three quarters of the cap. A prompt producer's request
+ * is nearly whole when it waits, so it is the last to go. */
+void kc_conn_shed(kc_proxy_t *px, uint64_t now)
+{
+    for (int n = 0; n < 256 && px->mem_level == 2; n++) {
+        kc_conn_t *worst = NULL;
+        uint64_t most = 0;
+        for (kc_conn_t *c = px->conns; c; c = c->next) {
+            uint32_t whole, part = kc_session_partial(&c->session, true, &whole);
+            uint64_t left = part && whole > part ? whole - part : 0;
+            if (c->state == KC_CONN_OPEN && part && left >= most && (left > most || !worst))
+                worst = c, most = left;
+        }
+        if (!worst)
+            break;
+        uint32_t whole, part = kc_session_partial(&worst->session, true, &whole);
+        kc_conn_close(worst, KC_LOG_WARN, false,
+                      "shed: %u of %u bytes of a request had arrived after %llu ms while the "
+                      "loop held %zu bytes (--max-buffered-bytes %llu)",
+                      part, whole, (unsigned long long)((now - worst->frame_start) / 1000000),
+                      (size_t)px->buffered, (unsigned long long)px->buffer_cap);
+    }
+    if (px->mem_level == 2) /* what is left is not the clients': look again later */
+        uv_timer_start(&px->shed_timer, on_shed, FRAME_GRACE_NS / 1000000, 0);
 }

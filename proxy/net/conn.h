@@ -57,6 +57,7 @@ typedef struct kc_conn {
     uint64_t frames_seen;     /* the session's request count at the last read */
     size_t accounted;         /* what this pair adds to px->buffered */
     bool mem_paused;          /* not read because the loop is over --max-buffered-bytes */
+    bool admitted;            /* counted by the process's connection limits */
     char client_ip[48];
     char reason[192];         /* why it closed */
     struct kc_conn *prev, *next;
@@ -72,5 +73,8 @@ void kc_conn_close(kc_conn_t *c, kc_log_level_t level, bool reset, const char *f
 void kc_conn_drain(kc_conn_t *c);
 /* Close the pairs past --idle-timeout-ms or --frame-timeout-ms (once a second). */
 void kc_conn_sweep(struct kc_proxy *px, uint64_t now);
+/* Give up the requests furthest from complete while the loop stays over the memory cap (its
+ * shed timer, a second after reaching it). */
+void kc_conn_shed(struct kc_proxy *px, uint64_t now);
 
 #endif

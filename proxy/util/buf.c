@@ -59,7 +59,8 @@ void kc_buf_unref(kc_pool_t *pool, kc_buf_t *b)
     if (!b || --b->refs > 0)
         return;
     pool->live_bytes -= b->cap;
-    if (pool->cached_bytes + b->cap > pool->cache_limit) {
+    /* A buffer larger than KC_BUF_CACHE_MAX is a rare frame: not worth keeping resident. */
+    if (b->cap > KC_BUF_CACHE_MAX || pool->cached_bytes + b->cap > pool->cache_limit) {
         free(b);
         return;
     }

@@ -13,6 +13,7 @@
 #define KC_BUF_MIN_SHIFT 12 /* 4 KiB */
 #define KC_BUF_MAX_SHIFT 31 /* 2 GiB: frames are capped far below this by the frame limit */
 #define KC_BUF_CLASSES (KC_BUF_MAX_SHIFT - KC_BUF_MIN_SHIFT + 1)
+#define KC_BUF_CACHE_MAX (4u * 1024 * 1024) /* larger buffers go back to malloc at once */
 
 typedef struct kc_buf {
     struct kc_buf *next; /* free-list link while pooled */

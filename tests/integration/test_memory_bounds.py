@@ -27,7 +27,7 @@ def wait_quiet(kc, timeout=10):
     closed, so that the next connection a test opens is counted from zero."""
     def settled():
         ev = kc.events()
-        opened = {e["conn"] for e in ev if e.get("msg") == "connected"}
+        opened = {e["conn"] for e in ev if e.get("msg") == "accepted"}
         closed = {e["conn"] for e in ev if e.get("event") == "conn_close"}
         return opened <= closed
     harness.wait_for(settled, timeout, "kchaos's earlier connections to close")
@@ -45,7 +45,9 @@ def summary_of(kc, client_addr):
 # ---- (a) many clients announce huge frames and trickle them ----------------------------------
 
 HOSTILE = 40
-ANNOUNCED = 99 * 1000 * 1000      # each one's size prefix: 99 MB, under --max-frame-bytes
+FRAME_LIMIT = 16 * MiB            # --max-frame-bytes (kchaos refuses a cap below it: a frame
+                                  # larger than the cap could never be read whole)
+ANNOUNCED = 16 * 1000 * 1000      # each one's size prefix: 16 MB, under --max-frame-bytes
 PUSH_EACH = 4 * MiB               # what each tries to send of it: 160 MiB in all, 5x the cap
 CAP = 32 * MiB                    # --max-buffered-bytes
 # RSS may exceed the cap by this much. What kchaos holds besides the buffered frames:
@@ -140,7 +142,7 @@ def produce_timed(kc, prefix):
 
 def test_hostile_huge_frames_stay_under_the_cap(mock):
     # --frame-timeout-ms is raised so that here the cap, not the timeout, bounds memory.
-    extra = ["--max-buffered-bytes", str(CAP), "--max-frame-bytes", "104857600",
+    extra = ["--max-buffered-bytes", str(CAP), "--max-frame-bytes", str(FRAME_LIMIT),
              "--frame-timeout-ms", "600000"]
     with harness.Kchaos(mock, extra=extra) as kc:
         pid = kc.proc.pid
@@ -254,10 +256,11 @@ def test_idle_connection_closed_by_idle_timeout(mock):
 #   their idle connections first (Java's connections.max.idle.ms is 9 min) and a producer with
 #   traffic sends at least every linger.ms (seconds at most); metadata refreshes
 #   (metadata.max.age.ms, 5 min) keep even a quiet client's connection under 10 min.
-# - --frame-timeout-ms 30000 counts from a frame's first byte to its last, never across the
-#   pauses between frames (linger). A producer's request is at most max.request.size (1 MB by
-#   default), so 30 s fail only a link slower than ~35 KB/s; a client that does raise its
-#   request size to the 100 MB frame limit over such a link must raise the timeout too.
+# - --frame-timeout-ms 60000 counts from a frame's first byte to its last, never across the
+#   pauses between frames (linger), nor the time kchaos itself did not read (back-pressure).
+#   A producer's request is at most max.request.size (1 MB by default), so 60 s fail only a
+#   link slower than ~17 KB/s; a client that raises its request size towards the 100 MB frame
+#   limit over a slow link must raise the timeout too.
 # This test keeps the same relations with short values: frames of ~300 KB cross a 256 KiB/s
 # link in ~1.2 s (frame timeout 3 s), linger.ms is 3 s (idle timeout 4.5 s).
 
