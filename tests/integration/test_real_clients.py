@@ -4,7 +4,10 @@ For every client: produce keyed records and read them back through kchaos; the b
 (Kafka's consumer inside the launcher, reading to the end offsets, never through kchaos) must
 hold every record sent exactly once; the kernel guard proves no connection reached the broker
 directly; the versions negotiated through kchaos (from its connection summaries), the client's
-own version and its software name must be the ones the README's compatibility table claims.
+own version and its software name must be the ones the README's compatibility table claims;
+and kchaos's produce metrics (--admin: /api/v1/clients and /metrics) must count for that
+client and topic the records it sent, no retry, and exactly the batches and bytes the broker's
+log segments hold (kcmetrics.assert_counted), with Produce v13 clients labelled by topic name.
 Only then is the record for the table written (build/compat/, tests/tools/compat_table.py): a
 failing run leaves a "no: ..." record, never a stale "passes"."""
 import contextlib
@@ -17,6 +20,7 @@ import pytest
 
 import clients
 import harness
+import kcmetrics
 
 COUNT = 2000
 APIS = ["Produce", "Metadata", "ApiVersions", "Fetch"]
@@ -115,12 +119,22 @@ def run_client(kafka, client):
         assert claim["status"].startswith("no"), "README claims %s passes" % name
         record(client, passed=False, reason=client.broken, direct=s)
         return
-    with harness.Kchaos(kafka) as kc, harness.DirectGuard(kafka.broker_ports()) as guard:
+    admin, admin_args = kcmetrics.admin_args()
+    with harness.Kchaos(kafka, extra=admin_args) as kc, \
+            harness.DirectGuard(kafka.broker_ports()) as guard:
         extra = ["--allowed-ports", kc.allowed_ports_arg()] if name == "librdkafka" else []
         s = harness.run_client(client.cmd("--bootstrap", kc.bootstrap, *base, *extra))
         harness.assert_delivered(s, COUNT)
         harness.assert_only_kchaos(s, kc, guard)
         harness.assert_broker_holds(kafka, topic, {name: COUNT})
+        measured, log = kcmetrics.assert_counted(admin, kafka, topic, COUNT)
+        t = kcmetrics.topic_of(measured, topic)
+        counted = {"client_id": measured["client_id"], "kchaos": {k: t[k] for k in (
+            "records", "batches", "bytes", "retries")}, "client_acked": s["acked"], "broker_log": log}
+        print("\n%s (%s): kchaos records %d batches %d bytes %d retries %d | client acked %d | "
+              "broker log records %d batches %d bytes %d" % (
+                  name, measured["client_id"], t["records"], t["batches"], t["bytes"],
+                  t["retries"], s["acked"], log["records"], log["batches"], log["bytes"]))
     versions, software = negotiated(kc)
     harness.assert_bound_to_brokers(kc)
     assert claim["status"] == "passes", claim
@@ -129,4 +143,5 @@ def run_client(kafka, client):
     assert got == want, "%s negotiated %s through kchaos; the README claims %s" % (name, got, want)
     assert s.get("version") == claim["version"], (s.get("version"), claim["version"])
     assert (", ".join(software) or "-") == claim["software"], (software, claim["software"])
-    record(client, passed=True, version=s.get("version"), software=software, versions=versions)
+    record(client, passed=True, version=s.get("version"), software=software, versions=versions,
+           metrics=counted)
