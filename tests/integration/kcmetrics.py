@@ -183,17 +183,18 @@ def log_batches(cluster, topic):
     return out
 
 
-def assert_counted(kc_port, cluster, topic, sent, threads_note=""):
+def assert_counted(kc_port, cluster, topic, sent, threads_note="", topics=None):
     """The heart of the matrix check: the one producer of `topic` through this kchaos counted
     `sent` records (each once), no retry, no error, and exactly the batches and bytes the
     broker's log holds, per partition; its Prometheus series say the same. Returns
-    (client, log) for the report."""
+    (client, log) for the report. `topics`: every topic the client may have produced to
+    through this kchaos (default: `topic` alone); any other name (a topic id's text) fails."""
     js = wait_records(kc_port, topic, sent)
     ps = producers(js, topic)
     assert len(ps) == 1, "%d producers of %s: %s" % (len(ps), topic, [p["client_id"] for p in ps])
     c = ps[0]
-    assert [t["topic"] for t in c["topics"]] == [topic], \
-        "topics not named %r%s: %s" % (topic, threads_note, [t["topic"] for t in c["topics"]])
+    assert sorted(t["topic"] for t in c["topics"]) == sorted(topics or [topic]), \
+        "topics not named %r%s: %s" % (topics or [topic], threads_note, [t["topic"] for t in c["topics"]])
     t = topic_of(c, topic)
     log = log_batches(cluster, topic)
     want = {k: sum(p[k] for p in log.values()) for k in ("batches", "bytes", "records")}

@@ -145,3 +145,54 @@ def run_client(kafka, client):
     assert (", ".join(software) or "-") == claim["software"], (software, claim["software"])
     record(client, passed=True, version=s.get("version"), software=software, versions=versions,
            metrics=counted)
+
+
+def produce_connections(summaries):
+    """[(loop, apis)] of every connection that carried Produce, and the loops on which some
+    connection carried Metadata, from kchaos's connection summaries."""
+    produce, metadata_loops = [], set()
+    for e in summaries:
+        apis = e.get("apis", {})
+        if "Metadata" in apis:
+            metadata_loops.add(e["loop"])
+        if "Produce" in apis:
+            produce.append((e["loop"], sorted(apis)))
+    return produce, metadata_loops
+
+
+def test_v13_topic_names_across_loops(kafka):
+    """Produce v13 names topics by id only; with --threads 2 the Produce may reach kchaos on a
+    loop that never carried the Metadata response that named the id. franz-go (Produce v13)
+    produces to a topic created after kchaos started (so kchaos's discovery never saw it), once
+    per round, until a round's Produce connection sat on a loop where no connection carried
+    Metadata (the kernel's SO_REUSEPORT hash picks the loop, so a round crosses with chance
+    about 1/2). Every round: the series is labelled with the topic's name, never the id, and
+    records, batches and bytes equal the broker's log."""
+    franz = clients.BY_NAME["franz"]
+    if not franz.available():
+        pytest.fail("franz-go client is not built: run ./dev.sh deps")
+    admin, admin_args = kcmetrics.admin_args()
+    crossed, rounds, made = 0, 0, []
+    with harness.Kchaos(kafka, extra=admin_args + ["--threads", "2"]) as kc:
+        for rounds in range(1, 9):
+            topic = "v13-loops-%d-%d" % (rounds, random.randint(0, 1 << 30))
+            kafka.ctl("create-topic %s 3 1" % topic)  # after kchaos's discovery: only the
+            made.append(topic)
+            before = len(kc.conn_summaries())          # client's own Metadata names it
+            s = harness.run_client(franz.cmd("--bootstrap", kc.bootstrap, "--topic", topic,
+                                             "--prefix", "v13", "--count", 500))
+            assert s["acked"] == 500, s
+            harness.wait_for(lambda: len(kc.conn_summaries()) > before, 10, "the summaries")
+            kcmetrics.assert_counted(admin, kafka, topic, 500, " with --threads 2", made)
+            js = kcmetrics.clients(admin)
+            assert js["loops"] == 2, js["loops"]
+            # this round's connections only: the summaries logged since the round began
+            produce, md_loops = produce_connections(kc.conn_summaries()[before:])
+            assert produce, "no Produce connection closed in round %d" % rounds
+            print("round %d: produce connections (loop, apis) %s, Metadata on loops %s" % (
+                rounds, produce, sorted(md_loops)))
+            if any(loop not in md_loops for loop, _ in produce):
+                crossed += 1
+                break
+    assert crossed, ("in %d rounds no Produce connection landed on a loop without Metadata; "
+                     "the cross-loop case was not exercised" % rounds)
