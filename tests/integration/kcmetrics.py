@@ -114,12 +114,15 @@ def assert_prometheus_matches(prom, c, topic):
 
 
 def wait_records(port, topic, want, timeout=20, idle=True):
-    """Poll /api/v1/clients until the producers of `topic` have `want` records and (idle: the
-    clients are gone) no request waits for its answer, so every answer has been counted."""
+    """Poll /api/v1/clients until the producers of `topic` (every topic: None) have `want`
+    records and (idle: the clients are gone) no request waits for its answer, so every answer
+    has been counted."""
     def settled():
         js = clients(port)
-        ps = producers(js, topic)
-        n = sum(topic_of(c, topic)["records"] for c in ps)
+        if topic is None:
+            n = sum(c["records"] for c in js["clients"])
+        else:
+            n = sum(topic_of(c, topic)["records"] for c in producers(js, topic))
         return js if n == want and (not idle or js["inflight_requests"] == 0) else None
     return harness.wait_for(settled, timeout, "kchaos to count %d records of %s" % (want, topic))
 
