@@ -2,7 +2,8 @@
 with its own client id, each gets exactly its flags in /api/v1/clients and, in /metrics,
 kchaos_producer_risk 1 for its flags and 0 for every other flag.
 
-- risk-acks1: acks=1 -> acks_1.
+- risk-acks1: acks=1, one request in flight (librdkafka's default without idempotence is a
+  million, and a second request in flight would rightly add reordering_retries) -> acks_1.
 - risk-inflight5: no idempotence, acks=all, max.in.flight 5, with every mock broker answering
   after 150 ms so that requests pile up on each connection (the client's own statistics must
   show more than one request awaiting its response, and kchaos must have seen the same) ->
@@ -42,7 +43,7 @@ def test_each_producer_gets_exactly_its_flags():
     with harness.MockCluster(brokers=3, topics=["%s:3" % TOPIC]) as mock:
         admin, args = kcmetrics.admin_args()
         with harness.Kchaos(mock, extra=args) as kc:
-            rdkafka(kc, "risk-acks1", 500, "--acks", "1")
+            rdkafka(kc, "risk-acks1", 500, "--acks", "1", "--max-in-flight", 1)
 
             for node in mock.brokers:
                 mock.ctl("broker-rtt %d 150" % node)
@@ -85,6 +86,7 @@ def test_each_producer_gets_exactly_its_flags():
             assert 2 <= inflight["max_inflight"] <= 5, inflight
             assert inflight["acks"] == ["all"] and not inflight["idempotent"], inflight
             assert profile["risk-acks1"]["acks"] == [1], profile["risk-acks1"]
+            assert profile["risk-acks1"]["max_inflight"] == 1, profile["risk-acks1"]
             for cid in ("risk-idempotent-2.0.2", "kchaos-test-confluent"):
                 assert profile[cid]["idempotent"] and profile[cid]["acks"] == ["all"], profile[cid]
             print("max in flight: kchaos saw %d on one connection, the client's statistics %d "
