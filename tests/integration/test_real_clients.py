@@ -37,6 +37,12 @@ def negotiated(kc):
     return best, sorted(software)
 
 
+def produce_requests(kc):
+    """Produce requests carried, from kchaos's connection summaries."""
+    return sum(int(n) for e in kc.conn_summaries()
+               for n in e.get("apis", {}).get("Produce", {}).values())
+
+
 def readme_claims():
     """{label: {"version", "Produce", ..., "software"}} from the README's compatibility table."""
     text = open(os.path.join(harness.ROOT, "README.md")).read()
@@ -129,6 +135,11 @@ def run_client(kafka, client):
         harness.assert_broker_holds(kafka, topic, {name: COUNT})
         measured, log = kcmetrics.assert_counted(admin, kafka, topic, COUNT)
         t = kcmetrics.topic_of(measured, topic)
+        # every Produce request kchaos carried (its connection summaries, counted by the
+        # pipeline, not by the metrics) was answered and counted once, as ok
+        answered = sum(measured["requests"][o] for o in ("ok", "retriable", "fatal"))
+        harness.wait_for(lambda: produce_requests(kc) == answered, 10,
+                         "the connection summaries to show %d Produce requests" % answered)
         counted = {"client_id": measured["client_id"], "kchaos": {k: t[k] for k in (
             "records", "batches", "bytes", "retries")}, "client_acked": s["acked"], "broker_log": log}
         print("\n%s (%s): kchaos records %d batches %d bytes %d retries %d | client acked %d | "
