@@ -91,6 +91,7 @@ void kc_mtable_free(kc_mtable_t *t)
     free(t->parts);
     free(t->cindex);
     free(t->pindex);
+    free(t->seen_folded);
     *t = (kc_mtable_t){0};
 }
 
@@ -135,11 +136,36 @@ static kc_mclient_t *add_client(kc_mtable_t *t, const char *id, const char *host
     return c;
 }
 
+/* Count a series folded into "(other)" the first time it is folded, not on every lookup (each
+ * request and each response of a folded series looks it up again). Keys are built from
+ * interned pointers, stable for the process's life. */
+static void count_fold(kc_mtable_t *t, uint64_t key)
+{
+    key = key ? key : 1;
+    if (!t->seen_folded && !(t->seen_folded = calloc(KC_MTABLE_FOLD_SLOTS, sizeof(uint64_t)))) {
+        t->folded++;
+        return;
+    }
+    uint32_t h = mix(key) & (KC_MTABLE_FOLD_SLOTS - 1);
+    for (int i = 0; i < 8; i++) {
+        uint64_t *slot = &t->seen_folded[(h + (uint32_t)i) & (KC_MTABLE_FOLD_SLOTS - 1)];
+        if (*slot == key)
+            return;
+        if (!*slot) {
+            *slot = key;
+            t->folded++;
+            return;
+        }
+    }
+    t->seen_folded[h] = key; /* the window is full: this one takes the first place */
+    t->folded++;
+}
+
 kc_mclient_t *kc_mtable_client(kc_mtable_t *t, const char *id, const char *host, uint64_t now)
 {
     kc_mclient_t *c = find_client(t, id, host);
     if (!c && t->max_clients && t->nclients >= t->max_clients) {
-        t->folded++;
+        count_fold(t, ((uint64_t)(uintptr_t)id * 31 + (uint64_t)(uintptr_t)host) & ~(1ull << 63));
         id = host = kc_metrics_other;
         c = find_client(t, id, host);
     }
@@ -166,7 +192,9 @@ kc_mpart_t *kc_mtable_part(kc_mtable_t *t, uint32_t client, const char *topic, i
 {
     kc_mpart_t *p = find_part(t, client, topic, partition);
     if (!p && t->max_parts && t->nparts >= t->max_parts) {
-        t->folded++;
+        const kc_mclient_t *c = &t->clients[client];
+        count_fold(t, ((((uint64_t)(uintptr_t)c->client_id * 31 + (uint64_t)(uintptr_t)c->host) * 31 +
+                        (uint64_t)(uintptr_t)topic) * 31 + (uint32_t)partition) | (1ull << 63));
         topic = kc_metrics_other;
         partition = -1;
         p = find_part(t, client, topic, partition);

@@ -64,8 +64,14 @@ typedef struct kc_mtable {
     uint32_t *cindex, *pindex;        /* open addressing: record index + 1, 0 empty */
     uint32_t cmask, pmask;
     uint64_t folded;                  /* new series folded into "(other)" */
+    uint64_t *seen_folded;            /* keys of the series counted in folded (NULL until the
+                                       * first fold; KC_MTABLE_FOLD_SLOTS, 0 empty) */
     uint64_t expired;                 /* series removed for idleness */
 } kc_mtable_t;
+
+/* Folded series remembered, so that each is counted once however many requests it sends
+ * (512 KiB a loop, only once a cap is reached); past that a folded series may count again. */
+#define KC_MTABLE_FOLD_SLOTS (1u << 16)
 
 int kc_mtable_init(kc_mtable_t *t, uint32_t max_clients, uint32_t max_parts);
 void kc_mtable_free(kc_mtable_t *t);

@@ -4,7 +4,10 @@ For every client: produce keyed records and read them back through kchaos; the b
 (Kafka's consumer inside the launcher, reading to the end offsets, never through kchaos) must
 hold every record sent exactly once; the kernel guard proves no connection reached the broker
 directly; the versions negotiated through kchaos (from its connection summaries), the client's
-own version and its software name must be the ones the README's compatibility table claims.
+own version and its software name must be the ones the README's compatibility table claims;
+and kchaos's produce metrics (--admin: /api/v1/clients and /metrics) must count for that
+client and topic the records it sent, no retry, and exactly the batches and bytes the broker's
+log segments hold (kcmetrics.assert_counted), with Produce v13 clients labelled by topic name.
 Only then is the record for the table written (build/compat/, tests/tools/compat_table.py): a
 failing run leaves a "no: ..." record, never a stale "passes"."""
 import contextlib
@@ -17,6 +20,7 @@ import pytest
 
 import clients
 import harness
+import kcmetrics
 
 COUNT = 2000
 APIS = ["Produce", "Metadata", "ApiVersions", "Fetch"]
@@ -31,6 +35,12 @@ def negotiated(kc):
         for api, versions in e.get("apis", {}).items():
             best[api] = max([best.get(api, -1)] + [int(v) for v in versions])
     return best, sorted(software)
+
+
+def produce_requests(kc):
+    """Produce requests carried, from kchaos's connection summaries."""
+    return sum(int(n) for e in kc.conn_summaries()
+               for n in e.get("apis", {}).get("Produce", {}).values())
 
 
 def readme_claims():
@@ -115,12 +125,27 @@ def run_client(kafka, client):
         assert claim["status"].startswith("no"), "README claims %s passes" % name
         record(client, passed=False, reason=client.broken, direct=s)
         return
-    with harness.Kchaos(kafka) as kc, harness.DirectGuard(kafka.broker_ports()) as guard:
+    admin, admin_args = kcmetrics.admin_args()
+    with harness.Kchaos(kafka, extra=admin_args) as kc, \
+            harness.DirectGuard(kafka.broker_ports()) as guard:
         extra = ["--allowed-ports", kc.allowed_ports_arg()] if name == "librdkafka" else []
         s = harness.run_client(client.cmd("--bootstrap", kc.bootstrap, *base, *extra))
         harness.assert_delivered(s, COUNT)
         harness.assert_only_kchaos(s, kc, guard)
         harness.assert_broker_holds(kafka, topic, {name: COUNT})
+        measured, log = kcmetrics.assert_counted(admin, kafka, topic, COUNT)
+        t = kcmetrics.topic_of(measured, topic)
+        # every Produce request kchaos carried (its connection summaries, counted by the
+        # pipeline, not by the metrics) was answered and counted once, as ok
+        answered = sum(measured["requests"][o] for o in ("ok", "retriable", "fatal"))
+        harness.wait_for(lambda: produce_requests(kc) == answered, 10,
+                         "the connection summaries to show %d Produce requests" % answered)
+        counted = {"client_id": measured["client_id"], "kchaos": {k: t[k] for k in (
+            "records", "batches", "bytes", "retries")}, "client_acked": s["acked"], "broker_log": log}
+        print("\n%s (%s): kchaos records %d batches %d bytes %d retries %d | client acked %d | "
+              "broker log records %d batches %d bytes %d" % (
+                  name, measured["client_id"], t["records"], t["batches"], t["bytes"],
+                  t["retries"], s["acked"], log["records"], log["batches"], log["bytes"]))
     versions, software = negotiated(kc)
     harness.assert_bound_to_brokers(kc)
     assert claim["status"] == "passes", claim
@@ -129,4 +154,56 @@ def run_client(kafka, client):
     assert got == want, "%s negotiated %s through kchaos; the README claims %s" % (name, got, want)
     assert s.get("version") == claim["version"], (s.get("version"), claim["version"])
     assert (", ".join(software) or "-") == claim["software"], (software, claim["software"])
-    record(client, passed=True, version=s.get("version"), software=software, versions=versions)
+    record(client, passed=True, version=s.get("version"), software=software, versions=versions,
+           metrics=counted)
+
+
+def produce_connections(summaries):
+    """[(loop, apis)] of every connection that carried Produce, and the loops on which some
+    connection carried Metadata, from kchaos's connection summaries."""
+    produce, metadata_loops = [], set()
+    for e in summaries:
+        apis = e.get("apis", {})
+        if "Metadata" in apis:
+            metadata_loops.add(e["loop"])
+        if "Produce" in apis:
+            produce.append((e["loop"], sorted(apis)))
+    return produce, metadata_loops
+
+
+def test_v13_topic_names_across_loops(kafka):
+    """Produce v13 names topics by id only; with --threads 2 the Produce may reach kchaos on a
+    loop that never carried the Metadata response that named the id. franz-go (Produce v13)
+    produces to a topic created after kchaos started (so kchaos's discovery never saw it), once
+    per round, until a round's Produce connection sat on a loop where no connection carried
+    Metadata (the kernel's SO_REUSEPORT hash picks the loop, so a round crosses with chance
+    about 1/2). Every round: the series is labelled with the topic's name, never the id, and
+    records, batches and bytes equal the broker's log."""
+    franz = clients.BY_NAME["franz"]
+    if not franz.available():
+        pytest.fail("franz-go client is not built: run ./dev.sh deps")
+    admin, admin_args = kcmetrics.admin_args()
+    crossed, rounds, made = 0, 0, []
+    with harness.Kchaos(kafka, extra=admin_args + ["--threads", "2"]) as kc:
+        for rounds in range(1, 9):
+            topic = "v13-loops-%d-%d" % (rounds, random.randint(0, 1 << 30))
+            kafka.ctl("create-topic %s 3 1" % topic)  # after kchaos's discovery: only the
+            made.append(topic)
+            before = len(kc.conn_summaries())          # client's own Metadata names it
+            s = harness.run_client(franz.cmd("--bootstrap", kc.bootstrap, "--topic", topic,
+                                             "--prefix", "v13", "--count", 500))
+            assert s["acked"] == 500, s
+            harness.wait_for(lambda: len(kc.conn_summaries()) > before, 10, "the summaries")
+            kcmetrics.assert_counted(admin, kafka, topic, 500, " with --threads 2", made)
+            js = kcmetrics.clients(admin)
+            assert js["loops"] == 2, js["loops"]
+            # this round's connections only: the summaries logged since the round began
+            produce, md_loops = produce_connections(kc.conn_summaries()[before:])
+            assert produce, "no Produce connection closed in round %d" % rounds
+            print("round %d: produce connections (loop, apis) %s, Metadata on loops %s" % (
+                rounds, produce, sorted(md_loops)))
+            if any(loop not in md_loops for loop, _ in produce):
+                crossed += 1
+                break
+    assert crossed, ("in %d rounds no Produce connection landed on a loop without Metadata; "
+                     "the cross-loop case was not exercised" % rounds)

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """The kchaos demo (./dev.sh demo): kchaos in front of an embedded Kafka-protocol cluster, a real
-producer and consumer through it, and what kchaos saw pass.
+producer and consumer through it and a second producer with acks=1, what kchaos saw pass, and
+each producer's figures as kchaos measured them from the wire (its admin listener,
+/api/v1/clients) beside what the producer itself reports.
 
 Default: librdkafka's mock cluster (3 brokers, no JVM). --kafka: a real Apache Kafka cluster
 (3 brokers) started from Maven Central jars by tests/tools/kafka-cluster.sh. --keep leaves
@@ -17,9 +19,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 import clients  # noqa: E402
 import harness  # noqa: E402
+import kcmetrics  # noqa: E402
 
 PORT = 19092
+ADMIN_PORT = 19080
 RECORDS = 20000
+ACKS1_RECORDS = 5000
 
 
 def title(s):
@@ -35,6 +40,40 @@ def start_real_kafka():
     cluster = harness.KafkaCluster(state)
     cluster.ctl("create-topic demo 6 3")
     return cluster, lambda: subprocess.run([script, "stop", state], stdout=subprocess.DEVNULL)
+
+
+def own_figures(s):
+    """What the producer reports of itself: the contract's summary, librdkafka's statistics
+    (rdkafka_client --stats), the Java client's producer-metrics (its hyphenated fields)."""
+    out = ["sent %d" % s["produced"], "acked %d" % s["acked"]]
+    st = s.get("stats")
+    if st:
+        out.append("librdkafka statistics: txmsgs %d, txretries %d, txerrs %d, %d requests of any API"
+                   % (st["txmsgs"], st["txretries"], st["txerrs"], st["tx"]))
+    java = {k: v for k, v in s.items() if "-" in k and isinstance(v, (int, float))}
+    if java:
+        out.append("producer-metrics: " + ", ".join("%s %g" % kv for kv in sorted(java.items())))
+    return "; ".join(out)
+
+
+def show_metrics(kc, own_by_id, records):
+    port = ADMIN_PORT
+    js = kcmetrics.wait_records(port, "demo", records)
+    for c in js["clients"]:
+        lat, thr, req = c["latency_ms"]["client"], c["throttle_ms"], c["requests"]
+        print("  \033[1m%s\033[0m from %s (%s)" % (c["client_id"], c["host"], c["software"] or "?"))
+        print("    kchaos:   records %d, batches %d, bytes %d, retries %d; requests ok %d, "
+              "retriable %d, fatal %d" % (c["records"], c["batches"], c["bytes"], c["retries"],
+                                          req["ok"], req["retriable"], req["fatal"]))
+        print("              latency p50 %.2f ms, p99 %.2f ms (broker leg p50 %.2f ms); "
+              "throttle mean %.1f ms, max %.1f ms"
+              % (lat["p50"], lat["p99"], c["latency_ms"]["broker"]["p50"], thr["mean"], thr["max"]))
+        print("              risk flags: %s" % (", ".join(
+            "%s (%s)" % (r["flag"], r["reason"]) for r in c["risks"]) or "none"))
+        s = own_by_id.get(c["client_id"])
+        print("    producer: %s" % (own_figures(s) if s else "(no summary)"))
+    print("\n  all of it, for Prometheus:  curl -s http://127.0.0.1:%d/metrics" % port)
+    print("  as JSON:                    curl -s http://127.0.0.1:%d/api/v1/clients" % port)
 
 
 def main():
@@ -58,7 +97,8 @@ def main():
     for node, (h, p) in sorted(cluster.brokers.items()):
         print("  broker %d  %s:%d   (%s)" % (node, h, p, kind))
 
-    kc = harness.Kchaos(cluster, port=PORT, log_level="info", upstream_bind=None)
+    kc = harness.Kchaos(cluster, port=PORT, log_level="info", upstream_bind=None,
+                        extra=["--admin", "127.0.0.1:%d" % ADMIN_PORT])
     try:
         title("2. kchaos in front of it: one port per broker, addresses rewritten")
         print("  bootstrap   127.0.0.1:%d" % PORT)
@@ -73,11 +113,11 @@ def main():
 
         # The real cluster speaks today's protocol: show it with today's Java client (Produce
         # v13, topic ids); the mock speaks only old versions, as does Debian's librdkafka.
+        rdkafka = [harness.rdkafka_client(), "--allowed-ports", kc.allowed_ports_arg(), "--stats"]
         if args.kafka:
             name, argv = "Java kafka-clients", clients.BY_NAME["java"].cmd()
         else:
-            name, argv = "librdkafka", [harness.rdkafka_client(), "--allowed-ports",
-                                        kc.allowed_ports_arg()]
+            name, argv = "librdkafka", rdkafka + ["--client-id", "demo-idempotent"]
         title("3. A producer and a consumer through kchaos (%s, acks=all, idempotent)" % name)
         t0 = time.monotonic()
         s = harness.run_client(argv + ["--bootstrap", kc.bootstrap, "--topic", "demo", "--prefix",
@@ -88,6 +128,14 @@ def main():
               % (s["produced"], s["acked"], s["consumed"], s["missing"], s["duplicates"], dt))
         if "refused_connects" in s:
             print("  direct broker connections attempted: %d" % s["refused_connects"])
+        s1 = harness.run_client(rdkafka + ["--bootstrap", kc.bootstrap, "--topic", "demo",
+                                           "--prefix", "acks1-%d" % os.getpid(), "--count",
+                                           str(ACKS1_RECORDS), "--acks", "1", "--client-id",
+                                           "demo-acks1"])
+        print("  and a second producer (librdkafka, acks=1): produced %d, acknowledged %d"
+              % (s1["produced"], s1["acked"]))
+        own_by_id = {"demo-idempotent" if not args.kafka else "kchaos-test-java": s,
+                     "demo-acks1": s1}
 
         title("4. What passed through kchaos")
         time.sleep(0.3)  # the clients' connections close; their summaries follow
@@ -109,6 +157,8 @@ def main():
             print("  %-28s %7d requests" % (api, n))
         print("  broker addresses handed out as kchaos's: " + ", ".join(
             "%d in %s" % (n, api) for api, n in rewrites.most_common()))
+        title("5. Each producer as kchaos measured it from the wire, beside its own figures")
+        show_metrics(kc, own_by_id, RECORDS + ACKS1_RECORDS)
         if args.keep:
             title("kchaos is running: try  kcat -b 127.0.0.1:%d -L   (Ctrl-C to stop)" % PORT)
             try:

@@ -3,7 +3,14 @@
  * Beyond the contract it takes --allowed-ports LIST (e.g. "19092,19101-19103"): a connect
  * callback refuses every connection to any other port and counts it, so a client that learned
  * a real broker address (an unrewritten response) fails loudly instead of quietly connecting
- * around kchaos. The count is reported as "refused_connects". */
+ * around kchaos. The count is reported as "refused_connects".
+ *
+ * --client-id ID sets client.id (default kchaos-test-rdkafka). --stats adds "stats" to the
+ * summary: the producer's own totals from librdkafka's statistics JSON (statistics.interval.ms,
+ * the last report after the flush): txmsgs and txmsg_bytes (messages and their bytes sent to
+ * brokers), tx (requests sent), and summed over brokers txretries (requests retried), txerrs
+ * (transmission errors), plus the most requests any broker had awaiting a response in any
+ * report (waitresp_max: the requests in flight the client itself saw). */
 #include <errno.h>
 #include <librdkafka/rdkafka.h>
 #include <netinet/in.h>
@@ -18,10 +25,17 @@
 #define MAX_ERRORS 8
 
 static struct {
-    const char *bootstrap, *topic, *prefix, *acks, *compression, *group, *allowed;
+    const char *bootstrap, *topic, *prefix, *acks, *compression, *group, *allowed, *client_id;
     int count, max_in_flight, linger_ms, rate, value_size;
-    int idempotent, consume;
-} opt = {.count = 100, .max_in_flight = -1, .linger_ms = -1}; /* unset: librdkafka's defaults */
+    int idempotent, consume, stats;
+} opt = {.count = 100, .max_in_flight = -1, .linger_ms = -1, /* unset: librdkafka's defaults */
+         .client_id = "kchaos-test-rdkafka"};
+
+/* The producer's own view, from its statistics callback. */
+static struct {
+    long long txmsgs, txmsg_bytes, tx, txretries, txerrs, waitresp_max;
+    int reports;
+} stats;
 
 static struct {
     int acked, refused;
@@ -76,12 +90,61 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
         st.acked++;
 }
 
+/* The first "key": number at or after p (NULL-safe); 0 when absent. */
+static long long field(const char *p, const char *key, const char **after)
+{
+    char k[64];
+    snprintf(k, sizeof(k), "\"%s\":", key);
+    const char *at = p ? strstr(p, k) : NULL;
+    if (after)
+        *after = at ? at + strlen(k) : NULL;
+    return at ? strtoll(at + strlen(k), NULL, 10) : 0;
+}
+
+/* librdkafka's statistics JSON: "brokers" (each with its own txretries, txerrs and
+ * waitresp_cnt), "topics", then the client's totals (tx, ..., txmsgs, txmsg_bytes) last; the
+ * last "tx": is the totals' own. */
+static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
+{
+    (void)rk, (void)len, (void)opaque;
+    const char *brokers = strstr(json, "\"brokers\":"), *totals = NULL;
+    for (const char *p = json; (p = strstr(p, "\"tx\":")); p++)
+        totals = p;
+    stats.tx = field(totals, "tx", NULL);
+    stats.txmsgs = field(totals, "txmsgs", NULL);
+    stats.txmsg_bytes = field(totals, "txmsg_bytes", NULL);
+    long long retries = 0, errs = 0;
+    for (const char *p = brokers; p;) {
+        const char *q;
+        long long w = field(p, "waitresp_cnt", &q);
+        if (!q)
+            break;
+        if (w > stats.waitresp_max)
+            stats.waitresp_max = w;
+        p = q;
+    }
+    for (const char *p = brokers; p;) {
+        const char *q;
+        retries += field(p, "txretries", &q);
+        p = q;
+    }
+    for (const char *p = brokers; p;) {
+        const char *q;
+        errs += field(p, "txerrs", &q);
+        p = q;
+    }
+    stats.txretries = retries;
+    stats.txerrs = errs;
+    stats.reports++;
+    return 0; /* librdkafka frees json */
+}
+
 static rd_kafka_conf_t *base_conf(void)
 {
     char err[256];
     rd_kafka_conf_t *c = rd_kafka_conf_new();
     rd_kafka_conf_set(c, "bootstrap.servers", opt.bootstrap, err, sizeof(err));
-    rd_kafka_conf_set(c, "client.id", "kchaos-test-rdkafka", err, sizeof(err));
+    rd_kafka_conf_set(c, "client.id", opt.client_id, err, sizeof(err));
     rd_kafka_conf_set_connect_cb(c, connect_cb);
     return c;
 }
@@ -132,6 +195,10 @@ static int produce(void)
     set(c, "message.timeout.ms", "120000");
     if (opt.idempotent)
         set(c, "enable.idempotence", "true");
+    if (opt.stats) {
+        set(c, "statistics.interval.ms", "100");
+        rd_kafka_conf_set_stats_cb(c, on_stats);
+    }
     rd_kafka_conf_set_dr_msg_cb(c, on_delivery);
     char err[256];
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof(err));
@@ -171,6 +238,9 @@ static int produce(void)
     }
     free(val);
     rd_kafka_flush(rk, 150000);
+    /* A report made after the flush holds the final totals. */
+    for (int seen = stats.reports, i = 0; opt.stats && i < 100 && stats.reports < seen + 2; i++)
+        rd_kafka_poll(rk, 50);
     record_brokers(rk);
     rd_kafka_destroy(rk);
     return 0;
@@ -243,6 +313,8 @@ int main(int argc, char **argv)
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--idempotent"))
             opt.idempotent = 1;
+        else if (!strcmp(a, "--stats"))
+            opt.stats = 1;
         else if (!strcmp(a, "--consume"))
             opt.consume = 1;
         else if (!v)
@@ -271,6 +343,8 @@ int main(int argc, char **argv)
             opt.group = v, i++;
         else if (!strcmp(a, "--allowed-ports"))
             opt.allowed = v, i++;
+        else if (!strcmp(a, "--client-id"))
+            opt.client_id = v, i++;
         else
             goto usage;
     }
@@ -288,11 +362,18 @@ int main(int argc, char **argv)
            ooo, st.refused, brokers_seen);
     for (int i = 0; i < st.nerrors; i++)
         printf("%s\"%s\"", i ? "," : "", st.errors[i]);
-    printf("]}\n");
+    printf("]");
+    if (opt.stats)
+        printf(",\"stats\":{\"txmsgs\":%lld,\"txmsg_bytes\":%lld,\"tx\":%lld,\"txretries\":%lld,"
+               "\"txerrs\":%lld,\"waitresp_max\":%lld,\"reports\":%d}",
+               stats.txmsgs, stats.txmsg_bytes, stats.tx, stats.txretries, stats.txerrs,
+               stats.waitresp_max, stats.reports);
+    printf("}\n");
     return 0;
 usage:
     fprintf(stderr, "usage: rdkafka_client --bootstrap B --topic T --prefix P [--count N] "
                     "[--acks all|1|0] [--idempotent] [--compression C] [--max-in-flight K] "
-                    "[--linger-ms MS] [--rate N] [--value-size BYTES] [--consume] [--group G] [--allowed-ports LIST]\n");
+                    "[--linger-ms MS] [--rate N] [--value-size BYTES] [--consume] [--group G] [--allowed-ports LIST] "
+                    "[--client-id ID] [--stats]\n");
     return 2;
 }
