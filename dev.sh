@@ -28,7 +28,7 @@ die() { printf 'dev.sh: %s\n' "$*" >&2; exit 1; }
 APT_BUILD=(build-essential cmake ninja-build pkg-config libuv1-dev libssl-dev libyaml-dev
            libcmocka-dev librdkafka-dev libhttp-parser-dev clang libclang-rt-14-dev)
 APT_TEST=(python3 python3-pytest python3-kafka python3-confluent-kafka python3-venv kcat
-          nftables iproute2 openjdk-17-jdk-headless maven)
+          nftables iproute2 openjdk-17-jdk-headless maven prometheus)
 APT_BENCH=(python3 openjdk-17-jdk-headless maven haproxy socat)
 
 apt_install() {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
@@ -47,7 +48,15 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *   <li>{@code --group-protocol classic|consumer}: the consumer's group.protocol (default: the
  *       library's, classic); {@code consumer} is KIP-848 (ConsumerGroupHeartbeat).</li>
  *   <li>the producer's own metrics (group producer-metrics) as extra JSON fields:
- *       {@code record-send-total}, {@code record-retry-total}, {@code record-error-total}.</li>
+ *       {@code record-send-total}, {@code record-retry-total}, {@code record-error-total};
+ *       and every numeric metric of groups producer-metrics and producer-node-metrics, taken
+ *       after the flush and before close, as {@code "metrics":{name:value}} and
+ *       {@code "node_metrics":{"node-1":{name:value}}} (NaN, an avg/max without samples, as
+ *       null). Their avg/max cover a sampled window: {@code --metrics-window-ms} sets
+ *       {@code metrics.sample.window.ms} (tests set it longer than the run).</li>
+ *   <li>{@code --client-id ID} (default kchaos-test-java), {@code --no-idempotence}
+ *       ({@code enable.idempotence=false}: the 4.x default is on),
+ *       {@code --delivery-timeout-ms MS}, {@code --value-size BYTES}.</li>
  * </ul>
  * brokers_seen is what the public API exposes of metadata: the leader, replica and ISR nodes
  * of {@code partitionsFor(topic)} (producer and consumer), plus describeCluster with --admin.
@@ -56,12 +65,17 @@ public final class JavaClient {
     private static final int MAX_ERRORS = 8;
 
     private String bootstrap, topic, prefix, acks, compression, group, txnId, groupProtocol;
-    private int count = 100, maxInFlight = -1, lingerMs = -1, rate = 0;
-    private boolean idempotent, consume, admin;
+    private String clientId = "kchaos-test-java";
+    private int count = 100, maxInFlight = -1, lingerMs = -1, rate = 0, valueSize = 0;
+    private long deliveryTimeoutMs = -1, metricsWindowMs = -1;
+    private boolean idempotent, noIdempotence, consume, admin;
 
     private final Set<String> errors = new LinkedHashSet<>();
     private final Set<String> brokersSeen = new TreeSet<>();
     private final Map<String, Double> producerMetrics = new LinkedHashMap<>();
+    /** Every numeric metric of groups producer-metrics and producer-node-metrics (by node). */
+    private final Map<String, Double> allMetrics = new TreeMap<>();
+    private final Map<String, Map<String, Double>> nodeMetrics = new TreeMap<>();
     private int acked, consumed, duplicates, missing, outOfOrder;
 
     public static void main(String[] args) {
@@ -96,7 +110,9 @@ public final class JavaClient {
         System.err.println("usage: java-client --bootstrap B --topic T --prefix P [--count N] "
                 + "[--acks all|1|0] [--idempotent] [--compression none|gzip|snappy|lz4|zstd] "
                 + "[--max-in-flight K] [--linger-ms MS] [--rate N] [--consume] [--group G] "
-                + "[--transactional-id ID] [--admin] [--group-protocol classic|consumer]");
+                + "[--transactional-id ID] [--admin] [--group-protocol classic|consumer] "
+                + "[--client-id ID] [--no-idempotence] [--delivery-timeout-ms MS] "
+                + "[--metrics-window-ms MS] [--value-size BYTES]");
         System.exit(2);
     }
 
@@ -105,6 +121,7 @@ public final class JavaClient {
             String k = a[i];
             switch (k) {
                 case "--idempotent" -> idempotent = true;
+                case "--no-idempotence" -> noIdempotence = true;
                 case "--consume" -> consume = true;
                 case "--admin" -> admin = true;
                 default -> {
@@ -126,6 +143,10 @@ public final class JavaClient {
                             case "--group" -> group = v;
                             case "--transactional-id" -> txnId = v;
                             case "--group-protocol" -> groupProtocol = v;
+                            case "--client-id" -> clientId = v;
+                            case "--value-size" -> valueSize = Integer.parseInt(v);
+                            case "--delivery-timeout-ms" -> deliveryTimeoutMs = Long.parseLong(v);
+                            case "--metrics-window-ms" -> metricsWindowMs = Long.parseLong(v);
                             default -> usage("unknown option " + k);
                         }
                     } catch (NumberFormatException e) {
@@ -139,6 +160,9 @@ public final class JavaClient {
         }
         if (group == null) {
             group = prefix + "-group";
+        }
+        if (idempotent && noIdempotence) {
+            usage("--idempotent and --no-idempotence exclude each other");
         }
         if (acks != null && !Set.of("all", "-1", "1", "0").contains(acks)) {
             usage("--acks must be all, 1 or 0");
@@ -158,7 +182,7 @@ public final class JavaClient {
     private Properties base() {
         Properties p = new Properties();
         p.put("bootstrap.servers", bootstrap);
-        p.put("client.id", "kchaos-test-java");
+        p.put("client.id", clientId);
         return p;
     }
 
@@ -187,9 +211,16 @@ public final class JavaClient {
         if (acks != null) {
             p.put(ProducerConfig.ACKS_CONFIG, acks);
         }
-        if (idempotent) {
-            p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        if (idempotent || noIdempotence) {
+            p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, idempotent ? "true" : "false");
         }
+        if (deliveryTimeoutMs >= 0) {
+            p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(deliveryTimeoutMs));
+        }
+        if (metricsWindowMs >= 0) {
+            p.put(ProducerConfig.METRICS_SAMPLE_WINDOW_MS_CONFIG, Long.toString(metricsWindowMs));
+        }
+        String pad = valueSize > 0 ? "x".repeat(valueSize) : "";
         if (compression != null) {
             p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, compression);
         }
@@ -230,7 +261,11 @@ public final class JavaClient {
                 }
                 String key = prefix + "-" + i;
                 try {
-                    producer.send(new ProducerRecord<>(topic, key, key + "-v"), (md, ex) -> {
+                    String value = key + "-v";
+                    if (value.length() < valueSize) {
+                        value = value + pad.substring(value.length());
+                    }
+                    producer.send(new ProducerRecord<>(topic, key, value), (md, ex) -> {
                         if (ex == null) {
                             okIn.incrementAndGet(k);
                         } else {
@@ -259,12 +294,19 @@ public final class JavaClient {
         } finally {
             for (Map.Entry<MetricName, ? extends Metric> m : producer.metrics().entrySet()) {
                 MetricName n = m.getKey();
-                if (n.group().equals("producer-metrics") && Set.of("record-send-total",
-                        "record-retry-total", "record-error-total").contains(n.name())) {
-                    Object v = m.getValue().metricValue();
-                    if (v instanceof Number num) {
+                Object v = m.getValue().metricValue();
+                if (!(v instanceof Number num)) {
+                    continue;
+                }
+                if (n.group().equals("producer-metrics")) {
+                    allMetrics.put(n.name(), num.doubleValue());
+                    if (Set.of("record-send-total", "record-retry-total", "record-error-total")
+                            .contains(n.name())) {
                         producerMetrics.put(n.name(), num.doubleValue());
                     }
+                } else if (n.group().equals("producer-node-metrics")) {
+                    nodeMetrics.computeIfAbsent(n.tags().getOrDefault("node-id", "?"),
+                            x -> new TreeMap<>()).put(n.name(), num.doubleValue());
                 }
             }
             producer.close(Duration.ofSeconds(30)); // fails whatever is still pending
@@ -436,6 +478,19 @@ public final class JavaClient {
         return "[" + String.join(",", out) + "]";
     }
 
+    /** {name:value}, full double precision; NaN and infinities (no samples) as null. */
+    private static String numbers(Map<String, Double> m) {
+        StringBuilder b = new StringBuilder("{");
+        String sep = "";
+        for (Map.Entry<String, Double> e : m.entrySet()) {
+            double v = e.getValue();
+            b.append(sep).append(q(e.getKey())).append(':')
+             .append(Double.isFinite(v) ? Double.toString(v) : "null");
+            sep = ",";
+        }
+        return b.append('}').toString();
+    }
+
     private synchronized String json() {
         StringBuilder b = new StringBuilder("{");
         b.append("\"client\":\"java\",\"version\":").append(q(kafkaVersion()));
@@ -450,6 +505,13 @@ public final class JavaClient {
             b.append(',').append(q(m.getKey())).append(':');
             b.append(Double.isFinite(v) ? Long.toString((long) v) : "null");
         }
-        return b.append('}').toString();
+        b.append(",\"metrics\":").append(numbers(allMetrics));
+        b.append(",\"node_metrics\":{");
+        String sep = "";
+        for (Map.Entry<String, Map<String, Double>> e : nodeMetrics.entrySet()) {
+            b.append(sep).append(q(e.getKey())).append(':').append(numbers(e.getValue()));
+            sep = ",";
+        }
+        return b.append("}}").toString();
     }
 }

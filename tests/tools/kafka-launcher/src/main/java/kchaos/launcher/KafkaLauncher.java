@@ -66,6 +66,9 @@ import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.NewPartitionReassignment;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.metrics.Quota;
+import org.apache.kafka.common.quota.ClientQuotaAlteration;
+import org.apache.kafka.common.quota.ClientQuotaEntity;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.ElectionType;
 import org.apache.kafka.common.Node;
@@ -468,9 +471,16 @@ public final class KafkaLauncher {
                 case "offsets":
                     need(a, 2, "offsets TOPIC");
                     return "OK " + endOffsetsJson(a[1]);
+                case "quota": {
+                    need(a, 3, "quota CLIENT_ID KEY=VALUE|KEY=none ...");
+                    Map<String, String> kv = new LinkedHashMap<>();
+                    for (int i = 2; i < a.length; i++)
+                        kv.put(key(a[i]), value(a[i]));
+                    return setQuota(a[1], kv);
+                }
                 default:
                     return "ERR unknown command " + cmd
-                            + " (ping, create-topic, delete-topic, stop-broker, start-broker, move-leader, describe, offsets, count, brokers, shutdown)";
+                            + " (ping, create-topic, delete-topic, stop-broker, start-broker, move-leader, describe, offsets, quota, count, brokers, shutdown)";
             }
         }
     }
@@ -698,6 +708,40 @@ public final class KafkaLauncher {
         return "OK";
     }
 
+    /*
+     * A client quota for one client id, as an operator sets it (Admin.alterClientQuotas, KIP-546):
+     * producer_byte_rate=N throttles that client's Produce on every broker, each broker on its own
+     * count; KEY=none removes the key. Returns once every running broker's produce quota manager
+     * enforces the new producer_byte_rate (the change reaches brokers through the metadata log,
+     * so a test that produced right after the AlterClientQuotas answer could start unthrottled).
+     */
+    String setQuota(String clientId, Map<String, String> kv) throws Exception {
+        ClientQuotaEntity entity = new ClientQuotaEntity(Map.of(ClientQuotaEntity.CLIENT_ID, clientId));
+        List<ClientQuotaAlteration.Op> ops = new ArrayList<>();
+        for (Map.Entry<String, String> e : kv.entrySet())
+            ops.add(new ClientQuotaAlteration.Op(e.getKey(),
+                    e.getValue().equals("none") ? null : Double.valueOf(e.getValue())));
+        admin.alterClientQuotas(List.of(new ClientQuotaAlteration(entity, ops))).all()
+                .get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        String rate = kv.get("producer_byte_rate");
+        if (rate != null) {
+            Double want = rate.equals("none") ? null : Double.valueOf(rate);
+            waitUntil("producer_byte_rate of " + clientId + " on every running broker", () -> {
+                for (KNode n : brokerNodes.values()) {
+                    BrokerServer b = brokerServer(n);
+                    if (b == null)
+                        continue;
+                    Quota q = b.quotaManagers().produce().quota("ANONYMOUS", clientId);
+                    boolean set = q != null && q.bound() < Long.MAX_VALUE;
+                    if (want == null ? set : !(set && q.bound() == want))
+                        return false;
+                }
+                return true;
+            });
+        }
+        return "OK";
+    }
+
     TopicDescription describe(String topic) throws Exception {
         return admin.describeTopics(List.of(topic)).allTopicNames().get(TIMEOUT_MS, TimeUnit.MILLISECONDS).get(topic);
     }
@@ -804,7 +848,8 @@ public final class KafkaLauncher {
         System.err.println("                     [--config key=value | --config NODE_ID:key=value]...");
         System.err.println("control port P: ping | create-topic NAME PARTITIONS RF [k=v ...] | delete-topic NAME");
         System.err.println("  | stop-broker ID controlled|uncontrolled | start-broker ID | move-leader TOPIC PARTITION TO_ID");
-        System.err.println("  | describe TOPIC | brokers | shutdown");
+        System.err.println("  | describe TOPIC | offsets TOPIC | count TOPIC | quota CLIENT_ID KEY=VALUE|KEY=none ...");
+        System.err.println("  | brokers | shutdown");
         System.exit(2);
     }
 
