@@ -25,11 +25,11 @@ die() { printf 'dev.sh: %s\n' "$*" >&2; exit 1; }
 
 # ---- dependencies ---------------------------------------------------------------------------
 
-APT_BUILD=(build-essential cmake ninja-build pkg-config libuv1-dev libssl-dev libyaml-dev
-           libcmocka-dev librdkafka-dev libhttp-parser-dev clang libclang-rt-14-dev)
-APT_TEST=(python3 python3-pytest python3-kafka python3-confluent-kafka python3-venv kcat
-          nftables iproute2 openjdk-17-jdk-headless maven prometheus)
-APT_BENCH=(python3 openjdk-17-jdk-headless maven haproxy socat)
+# The package lists live in .ci/apt-packages (the Dockerfile reads the build line too).
+apt_list() { sed -n "s/^$1: //p" "$ROOT/.ci/apt-packages"; }
+read -r -a APT_BUILD <<<"$(apt_list build)"
+read -r -a APT_TEST <<<"$(apt_list test)"
+read -r -a APT_BENCH <<<"$(apt_list bench)"
 
 apt_install() {
     local missing=()

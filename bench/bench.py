@@ -421,38 +421,30 @@ def report(a, res, skipped, versions, install, backends, started, elapsed):
                     "—" if path == "direct" else fmt(m["cpu"]),
                     "—" if path == "direct" else fmt(m["rss"], 1)]) + " |")
     L.append("")
-    # kchaos against each peer
-    variants = [p for p in a.paths if p in KCHAOS_PATHS and p != "kchaos"]
-    if "kchaos" in a.paths and variants:
-        L.append("**kchaos against its variants** (kchaos's median ÷ the variant's; kchaos-off has "
-                 "no metrics, kchaos-base is KCHAOS_BENCH_BASE)\n")
-        L.append("| backend | producer | variant | throughput | p50 | p99 | CPU per GB | peak RSS |")
+    # kchaos against its own variants, then against each peer: one table each
+    def against(others, what, title):
+        if "kchaos" not in a.paths or not others:
+            return
+        L.append(title + "\n")
+        L.append(f"| backend | producer | {what} | throughput | p50 | p99 | CPU per GB | peak RSS |")
         L.append("|---|---|---|--:|--:|--:|--:|--:|")
+        keys = ("mbs", "p50", "p99", "cpu", "rss")
         for (bn, prod), S in summary.items():
-            k = {x: med(S["kchaos"][x]) for x in ("mbs", "p50", "p99", "cpu", "rss")}
-            for p in variants:
-                if skipped.get((bn, p)):
-                    continue
-                o = {x: med(S[p][x]) for x in ("mbs", "p50", "p99", "cpu", "rss")}
-                L.append(f"| {bn} | {prod} | {p} | " + " | ".join(
-                    fmt(ratio(k[x], o[x])) for x in ("mbs", "p50", "p99", "cpu", "rss")) + " |")
-        L.append("")
-    peers = [p for p in a.paths if p not in ["direct"] + KCHAOS_PATHS]
-    if "kchaos" in a.paths and peers:
-        L.append("**kchaos against each peer** (kchaos's median ÷ the peer's: throughput above 1 and "
-                 "latency, CPU, memory below 1 favour kchaos)\n")
-        L.append("| backend | producer | peer | throughput | p50 | p99 | CPU per GB | peak RSS |")
-        L.append("|---|---|---|--:|--:|--:|--:|--:|")
-        for (bn, prod), S in summary.items():
-            k = {x: med(S["kchaos"][x]) for x in ("mbs", "p50", "p99", "cpu", "rss")}
-            for p in peers:
+            k = {x: med(S["kchaos"][x]) for x in keys}
+            for p in others:
                 if skipped.get((bn, p)):
                     L.append(f"| {bn} | {prod} | {p} | not run | | | | |")
                     continue
-                o = {x: med(S[p][x]) for x in ("mbs", "p50", "p99", "cpu", "rss")}
-                L.append(f"| {bn} | {prod} | {p} | " + " | ".join(
-                    fmt(ratio(k[x], o[x])) for x in ("mbs", "p50", "p99", "cpu", "rss")) + " |")
+                o = {x: med(S[p][x]) for x in keys}
+                L.append(f"| {bn} | {prod} | {p} | " + " | ".join(fmt(ratio(k[x], o[x])) for x in keys) + " |")
         L.append("")
+
+    against([p for p in a.paths if p in KCHAOS_PATHS and p != "kchaos"], "variant",
+            "**kchaos against its variants** (kchaos's median ÷ the variant's; kchaos-off has no "
+            "metrics, kchaos-base is KCHAOS_BENCH_BASE)")
+    against([p for p in a.paths if p not in ["direct"] + KCHAOS_PATHS], "peer",
+            "**kchaos against each peer** (kchaos's median ÷ the peer's: throughput above 1 and "
+            "latency, CPU, memory below 1 favour kchaos)")
     errs = [(bn, prod, path, e) for (bn, prod), S in summary.items() for path in a.paths
             for e in S[path]["errors"]]
     if errs:

@@ -10,14 +10,13 @@
 #include "../proxy.h"
 #include "addr.h"
 #include "limits.h"
+#include "overload.h"
 #include "outq.h"
 
 #define container_of(p, T, m) ((T *)((char *)(p) - offsetof(T, m)))
 
 static void upstream_connect(kc_conn_t *c);
-static void flow(kc_conn_t *c);
 static void settle(kc_conn_t *c);
-static void memory(struct kc_proxy *px);
 static void maybe_finish(kc_conn_t *c);
 
 static kc_side_t *side_of(kc_transport_t *t) { return container_of(t, kc_side_t, tr); }
@@ -55,8 +54,6 @@ static void maybe_free(kc_conn_t *c)
     log_summary(c);
     kc_proxy_t *px = c->px;
     px->nconns--;
-    if (c->admitted)
-        kc_limits_release(px->limits, c->client_ip);
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -115,7 +112,10 @@ void kc_conn_close(kc_conn_t *c, kc_log_level_t level, bool reset, const char *f
     c->session.closed = true; /* nothing more goes through it */
     c->px->buffered -= c->accounted; /* what it holds is as good as gone */
     c->accounted = 0;
-    memory(c->px);
+    if (c->admitted) /* before its summary is logged: whoever reads it may connect again */
+        kc_limits_release(c->px->limits, c->client_ip);
+    c->admitted = false;
+    kc_overload_memory(c->px);
     close_side(c, &c->client, reset);
     close_side(c, &c->upstream, false);
     c->pending += 2;
@@ -215,46 +215,17 @@ static bool below_watermark(const kc_config_t *cfg, bool reading, size_t queued)
     return reading ? queued < cfg->high_watermark : queued <= cfg->low_watermark;
 }
 
-#define FRAME_GRACE_NS 1000000000ull /* a frame arriving for longer than this is a slow one */
-
-/* How long the client's current request has been arriving, less the time kchaos itself did
- * not read it (back-pressure, memory): 0 between requests. */
-static uint64_t frame_took(const kc_conn_t *c, uint64_t now)
-{
-    if (!c->frame_start)
-        return 0;
-    uint64_t paused = c->frame_paused + (c->pause_start ? now - c->pause_start : 0);
-    return now - c->frame_start > paused ? now - c->frame_start - paused : 0;
-}
-
-#define FRAME_NEARLY_DONE (1024 * 1024) /* the producers' default max.request.size */
-
-/* Whether a side mid-frame must wait for memory. Over three quarters of the cap, a frame with
- * more than 1 MiB still to come waits (a client announcing a huge request and trickling it);
- * any request up to the producers' default max.request.size goes on, so the stalled frames
- * can never take the room the others need to finish. Over the cap, every frame waits (and a
- * second later the furthest from complete are shed: kc_conn_shed). */
-static bool wait_for_memory(kc_conn_t *c, bool client)
-{
-    uint32_t whole;
-    int level = c->px->mem_level;
-    uint32_t part = level ? kc_session_partial(&c->session, client, &whole) : 0;
-    if (!part)
-        return false;
-    return level >= 2 || (whole > part && whole - part > FRAME_NEARLY_DONE);
-}
-
 /* A side is read only while what its frames turn into (queued for the other side, or held in
  * the session on the way there) is below the watermark, so a slow reader on one side stops
  * reading from the other; the client also only while its requests in flight are fewer than
  * --max-inflight; and neither while it must wait for memory (above). */
-static void flow(kc_conn_t *c)
+void kc_conn_flow(kc_conn_t *c)
 {
     if (c->state != KC_CONN_OPEN)
         return;
     const kc_config_t *cfg = c->px->cfg;
-    bool mem_client = wait_for_memory(c, true);
-    bool mem_upstream = wait_for_memory(c, false);
+    bool mem_client = kc_overload_wait(c, true);
+    bool mem_upstream = kc_overload_wait(c, false);
     size_t to_up = c->upstream.out.bytes + kc_session_held(&c->session, KC_TO_UPSTREAM);
     size_t to_client = c->client.out.bytes + kc_session_held(&c->session, KC_TO_CLIENT);
     bool client = !c->half_closed && !c->draining && !mem_client &&
@@ -277,66 +248,6 @@ static void flow(kc_conn_t *c)
     note_pause(c, &c->upstream, was_upstream, to_client);
 }
 
-/* The loop's memory: what every pair holds, against --max-buffered-bytes. Level 1 above three
- * quarters of the cap (frames far from complete wait), level 2 above the cap (every frame
- * waits); a level
- * is left at 7/8 of its threshold, and the pairs that waited are looked at again. Reaching
- * the cap is logged, at most once a minute. */
-static void on_shed(uv_timer_t *t) { kc_conn_shed(t->data, uv_hrtime()); }
-
-static void memory(kc_proxy_t *px)
-{
-    uint64_t soft = px->buffer_cap / 4 * 3, hard = px->buffer_cap;
-    int level = px->mem_level;
-    if (px->buffered > hard)
-        level = 2;
-    else if (level == 2 && px->buffered <= hard / 8 * 7)
-        level = px->buffered > soft ? 1 : 0;
-    else if (level < 2 && px->buffered > soft)
-        level = 1;
-    else if (level == 1 && px->buffered <= soft / 8 * 7)
-        level = 0;
-    if (level == px->mem_level)
-        return;
-    int was = px->mem_level;
-    px->mem_level = level;
-    kc_log(KC_LOG_DEBUG, "buffered-bytes level %d -> %d: %zu bytes held", was, level,
-           (size_t)px->buffered);
-    if (level > was) {
-        if (level == 2)
-            uv_timer_start(&px->shed_timer, on_shed, FRAME_GRACE_NS / 1000000, 0);
-        uint64_t now = uv_now(px->loop);
-        if (px->mem_pauses++ == 0 || now - px->pressure_log_at >= 60000) {
-            px->pressure_log_at = now;
-            kc_log(KC_LOG_WARN,
-                   "buffered-bytes cap %s: %zu bytes in partial and queued frames (cap %llu for "
-                   "this loop, --max-buffered-bytes); %s (%llu time(s) so far)",
-                   level == 2 ? "reached" : "three quarters full", (size_t)px->buffered,
-                   (unsigned long long)px->buffer_cap,
-                   level == 2 ? "not reading connections mid-frame until it drops"
-                              : "frames with more than 1 MiB to come wait",
-                   (unsigned long long)px->mem_pauses);
-        }
-    }
-    if (level < was) {
-        if (level == 0)
-            kc_log(KC_LOG_INFO, "buffered-bytes cap: %zu bytes held, every connection read again",
-                   (size_t)px->buffered);
-        for (kc_conn_t *c = px->conns; c; c = c->next)
-            if (c->mem_paused)
-                flow(c);
-    }
-}
-
-/* What the pair holds now, into the loop's total. */
-static void account(kc_conn_t *c)
-{
-    size_t held = kc_session_buffered(&c->session) + c->client.out.bytes + c->upstream.out.bytes;
-    c->px->buffered += held - c->accounted;
-    c->accounted = held;
-    memory(c->px);
-}
-
 /* After anything happened on the pair: write what can go, count what is held, decide what
  * to read, close what is finished. */
 static void settle(kc_conn_t *c)
@@ -345,8 +256,8 @@ static void settle(kc_conn_t *c)
     side_flush(c, &c->client);
     if (c->state != KC_CONN_OPEN)
         return;
-    account(c);
-    flow(c);
+    kc_overload_account(c);
+    kc_conn_flow(c);
     maybe_finish(c);
 }
 
@@ -410,7 +321,7 @@ static void side_gone(kc_conn_t *c, kc_side_t *s, ssize_t n)
     snprintf(c->reason, sizeof(c->reason), "%s closed the connection", who(c, s));
     c->half_closed = true;
     kc_transport_reading(&s->tr, false);
-    flow(c);
+    kc_conn_flow(c);
     maybe_finish(c);
 }
 
@@ -466,7 +377,7 @@ static void on_dialed(kc_dial_t *d, int status)
         c->upstream.tr.ops->handshake(&c->upstream.tr);
         c->state = KC_CONN_OPEN;
         kc_log_c(KC_LOG_DEBUG, &c->session.log, "connected");
-        flow(c);
+        kc_conn_flow(c);
         return;
     }
     /* A bootstrap connection tries the next --upstream before giving up. */
@@ -541,28 +452,6 @@ static kc_conn_t *conn_new(kc_proxy_t *px)
     return c;
 }
 
-/* A refused connection is logged at most once a second for each limit (kind), with how many
- * that limit refused since. */
-static void log_refused(kc_proxy_t *px, int kind, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void log_refused(kc_proxy_t *px, int kind, const char *fmt, ...)
-{
-    px->refused++;
-    px->refused_by[kind]++;
-    uint64_t now = uv_now(px->loop);
-    if (px->refused_logged[kind] && now - px->refused_log_at[kind] < 1000)
-        return;
-    char what[192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof(what), fmt, ap);
-    va_end(ap);
-    kc_log(KC_LOG_WARN, "%s (%llu refused since the last such line)", what,
-           (unsigned long long)(px->refused_by[kind] - px->refused_logged[kind]));
-    px->refused_logged[kind] = px->refused_by[kind];
-    px->refused_log_at[kind] = now;
-}
-
 void kc_conn_accept(kc_listener_t *l)
 {
     kc_proxy_t *px = l->px;
@@ -609,13 +498,13 @@ void kc_conn_accept(kc_listener_t *l)
     uint32_t open = 0;
     int admit = kc_limits_admit(px->limits, c->client_ip, &open);
     if (admit == KC_ADMIT_TOTAL) {
-        log_refused(px, 0, "[%s] connection from %s refused: %u open (--max-connections)", l->name,
+        kc_overload_refused(px, 0, "[%s] connection from %s refused: %u open (--max-connections)", l->name,
                     c->client_ip, open);
         kc_conn_close(c, KC_LOG_DEBUG, false, "refused (--max-connections)");
         return;
     }
     if (admit == KC_ADMIT_HOST) {
-        log_refused(px, 1, "[%s] connection from %s refused: %u open from that address "
+        kc_overload_refused(px, 1, "[%s] connection from %s refused: %u open from that address "
                     "(--max-connections-per-host)", l->name, c->client_ip, open);
         kc_conn_close(c, KC_LOG_DEBUG, false, "refused (--max-connections-per-host)");
         return;
@@ -636,62 +525,6 @@ void kc_conn_drain(kc_conn_t *c)
         return;
     }
     c->draining = true;
-    flow(c);
+    kc_conn_flow(c);
     maybe_finish(c);
-}
-
-void kc_conn_sweep(kc_proxy_t *px, uint64_t now)
-{
-    const kc_config_t *cfg = px->cfg;
-    uint64_t idle = (uint64_t)cfg->idle_timeout_ms * 1000000;
-    uint64_t frame = (uint64_t)cfg->frame_timeout_ms * 1000000;
-    for (kc_conn_t *c = px->conns, *next; c; c = next) {
-        next = c->next;
-        if (c->state != KC_CONN_OPEN)
-            continue;
-        /* Idle: nothing read either way and nothing owed (a request parked at the broker,
-         * a long fetch, is not idleness). */
-        if (idle && now - c->last_active >= idle && kc_session_pending(&c->session) == 0) {
-            kc_conn_close(c, KC_LOG_INFO, false, "idle for %llu ms (--idle-timeout-ms)",
-                          (unsigned long long)((now - c->last_active) / 1000000));
-            continue;
-        }
-        uint64_t took = frame_took(c, now);
-        if (!frame || took < frame)
-            continue;
-        uint32_t whole, part = kc_session_partial(&c->session, true, &whole);
-        kc_conn_close(c, KC_LOG_WARN, false,
-                      "frame timeout: %u of %u bytes of a request arrived in %llu ms "
-                      "(--frame-timeout-ms)",
-                      part, whole ? whole : 4, (unsigned long long)(took / 1000000));
-    }
-}
-
-/* Still over --max-buffered-bytes a second later: nothing read can free memory while every
- * pair mid-frame waits, so the requests furthest from complete (a client announcing a huge
- * one and never sending it, above all) are given up, their connections closed with a line
- * each, until the loop is back under three quarters of the cap. A prompt producer's request
- * is nearly whole when it waits, so it is the last to go. */
-void kc_conn_shed(kc_proxy_t *px, uint64_t now)
-{
-    for (int n = 0; n < 256 && px->mem_level == 2; n++) {
-        kc_conn_t *worst = NULL;
-        uint64_t most = 0;
-        for (kc_conn_t *c = px->conns; c; c = c->next) {
-            uint32_t whole, part = kc_session_partial(&c->session, true, &whole);
-            uint64_t left = part && whole > part ? whole - part : 0;
-            if (c->state == KC_CONN_OPEN && part && left >= most && (left > most || !worst))
-                worst = c, most = left;
-        }
-        if (!worst)
-            break;
-        uint32_t whole, part = kc_session_partial(&worst->session, true, &whole);
-        kc_conn_close(worst, KC_LOG_WARN, false,
-                      "shed: %u of %u bytes of a request had arrived after %llu ms while the "
-                      "loop held %zu bytes (--max-buffered-bytes %llu)",
-                      part, whole, (unsigned long long)((now - worst->frame_start) / 1000000),
-                      (size_t)px->buffered, (unsigned long long)px->buffer_cap);
-    }
-    if (px->mem_level == 2) /* what is left is not the clients': look again later */
-        uv_timer_start(&px->shed_timer, on_shed, FRAME_GRACE_NS / 1000000, 0);
 }

@@ -71,6 +71,8 @@ void kc_conn_close(kc_conn_t *c, kc_log_level_t level, bool reset, const char *f
 /* Begin a graceful close: stop reading the client, close once in-flight requests are answered
  * and written (shutdown). */
 void kc_conn_drain(kc_conn_t *c);
+/* Decide again which sides of c are read (back-pressure, in-flight bound, memory). */
+void kc_conn_flow(kc_conn_t *c);
 /* Close the pairs past --idle-timeout-ms or --frame-timeout-ms (once a second). */
 void kc_conn_sweep(struct kc_proxy *px, uint64_t now);
 /* Give up the requests furthest from complete while the loop stays over the memory cap (its

@@ -20,6 +20,11 @@
         }                                                                                          \
     } while (0)
 
+/* Byte 0 of the input picks a version (0..versions-1), the rest is a body: copied (see below)
+ * into *body, *len bytes. 0 when the input is empty. */
+static inline int fuzz_versioned(const uint8_t *d, size_t n, int versions, int16_t *v,
+                                 uint8_t **body, size_t *len);
+
 static inline uint8_t *fuzz_copy(const uint8_t *d, size_t n)
 {
     uint8_t *p = malloc(n ? n : 1);
@@ -54,5 +59,16 @@ static inline void fuzz_on_batch(void *arg, const kc_batch_t *b)
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static inline int fuzz_versioned(const uint8_t *d, size_t n, int versions, int16_t *v,
+                                 uint8_t **body, size_t *len)
+{
+    if (n < 1)
+        return 0;
+    *v = (int16_t)(d[0] % versions);
+    *len = n - 1;
+    *body = fuzz_copy(d + 1, n - 1);
+    return 1;
+}
 
 #endif

@@ -35,10 +35,11 @@ static void on_partition(void *arg, const kc_metadata_topic_t *t, const kc_metad
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size < 1) return 0;
-    int16_t v = (int16_t)(data[0] % 14);
-    uint8_t *body = fuzz_copy(data + 1, size - 1);
-    ctx_t c = {.body = body, .len = size - 1, .v = v};
+    int16_t v;
+    uint8_t *body;
+    size_t len;
+    if (!fuzz_versioned(data, size, 14, &v, &body, &len)) return 0;
+    ctx_t c = {.body = body, .len = len, .v = v};
     kc_rd_t r;
     kc_rd_init(&r, body, c.len, v >= 9);
     kc_metadata_walk_t w = {on_topic, on_partition, &c};

@@ -43,10 +43,11 @@ static void on_part(void *arg, const kc_produce_part_t *p)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size < 1) return 0;
-    int16_t v = (int16_t)(data[0] % 14);
-    uint8_t *body = fuzz_copy(data + 1, size - 1);
-    ctx_t c = {.body = body, .len = size - 1, .v = v};
+    int16_t v;
+    uint8_t *body;
+    size_t len;
+    if (!fuzz_versioned(data, size, 14, &v, &body, &len)) return 0;
+    ctx_t c = {.body = body, .len = len, .v = v};
     kc_rd_t r;
     kc_rd_init(&r, body, c.len, v >= 9);
     kc_produce_req_t req;

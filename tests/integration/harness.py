@@ -193,6 +193,12 @@ class KafkaCluster(Cluster):
         self.brokers = parse_brokers(env["KAFKA_BROKERS"].replace(" ", ","))
         self.version = env.get("KAFKA_VERSION", "")
 
+    def new_topic(self, what, spec="3 3 min.insync.replicas=2"):
+        """A fresh topic named after `what` (PARTITIONS RF [config...], the launcher's form)."""
+        topic = "%s-%d" % (what, random.randint(0, 1 << 30))
+        self.ctl("create-topic %s %s" % (topic, spec))
+        return topic
+
 
 class GuardUnavailable(AssertionError):
     pass
@@ -292,13 +298,19 @@ class Kchaos:
         ] + (["--upstream-bind", upstream_bind] if upstream_bind else []) + KCHAOS_ARGS + list(extra)
         self.log = open(self.logfile, "w")
         self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=self.log)
-        wait_for(lambda: port_open(self.port) or self.proc.poll() is not None, 10,
+        self.probes = 0  # connections made to see a port listen: kchaos accepts each of them
+        wait_for(lambda: self._probe(self.port) or self.proc.poll() is not None, 10,
                  "kchaos to listen")
         if self.proc.poll() is not None:
             raise AssertionError("kchaos exited at start:\n" + self.log_text())
         # Discovery opens every broker's listener before clients are let in.
-        wait_for(lambda: all(port_open(self.port_of(n)) for n in cluster.brokers), 30,
+        wait_for(lambda: all(self._probe(self.port_of(n)) for n in cluster.brokers), 30,
                  "kchaos to open every broker listener")
+
+    def _probe(self, port):
+        ok = port_open(port)
+        self.probes += ok
+        return ok
 
     @property
     def bootstrap(self):

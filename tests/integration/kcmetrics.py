@@ -63,6 +63,10 @@ class Prom:
         return [(l, v) for n, l, v in self.samples
                 if n == name and all(l.get(k) == v for k, v in labels.items())]
 
+    def total(self, name, **labels):
+        """The sum of `name` over the samples with these labels."""
+        return sum(v for _, v in self.find(name, **labels))
+
     def value(self, name, **labels):
         """The one sample of `name` with these labels (asserts there is exactly one)."""
         got = self.find(name, **labels)

@@ -16,7 +16,6 @@ fences it after broker.session.timeout.ms), its sockets closed by the JVM. It is
 kill: logs are flushed and closed cleanly."""
 import json
 import os
-import random
 import threading
 
 import pytest
@@ -32,12 +31,6 @@ COUNT = 4000     # so each producer runs ~20 s
 @pytest.fixture(scope="module")
 def kafka():
     return harness.KafkaCluster()
-
-
-def new_topic(kafka, what):
-    topic = "%s-%d" % (what, random.randint(0, 1 << 30))
-    kafka.ctl("create-topic %s 3 3 min.insync.replicas=2" % topic)
-    return topic
 
 
 def end_offsets(kafka, topic):
@@ -91,7 +84,7 @@ def wait_progress(kafka, topic, more=300):
 
 
 def test_leader_moves_twice(kafka):
-    topic = new_topic(kafka, "moves")
+    topic = kafka.new_topic("moves")
     with harness.Kchaos(kafka) as kc, harness.DirectGuard(kafka.broker_ports()) as guard:
         p = Producers(kc, topic)
         wait_progress(kafka, topic)
@@ -105,7 +98,7 @@ def test_leader_moves_twice(kafka):
 
 @pytest.mark.parametrize("mode", ["controlled", "uncontrolled"])
 def test_leader_broker_stops_and_returns(kafka, mode):
-    topic = new_topic(kafka, "stop-" + mode)
+    topic = kafka.new_topic("stop-" + mode)
     with harness.Kchaos(kafka) as kc, harness.DirectGuard(kafka.broker_ports()) as guard:
         p = Producers(kc, topic)
         wait_progress(kafka, topic)

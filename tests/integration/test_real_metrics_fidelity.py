@@ -26,7 +26,7 @@ import pytest
 
 import clients
 import harness
-import kmetrics
+import kcmetrics
 
 JAVA = clients.BY_NAME["java"]
 LONG_MS = 3_600_000  # metrics window and delivery timeout: longer than any run here
@@ -35,12 +35,6 @@ LONG_MS = 3_600_000  # metrics window and delivery timeout: longer than any run 
 @pytest.fixture(scope="module")
 def kafka():
     return harness.KafkaCluster()
-
-
-def new_topic(kafka, what):
-    topic = "%s-%d" % (what, random.randint(0, 1 << 30))
-    kafka.ctl("create-topic %s 3 3 min.insync.replicas=2" % topic)
-    return topic
 
 
 def end_total(kafka, topic):
@@ -120,7 +114,7 @@ LATENCY_REL = 0.40
 
 
 def test_java_producer_metrics_equal_kchaos(kafka):
-    topic = new_topic(kafka, "fid-java")
+    topic = kafka.new_topic("fid-java")
     cid = "fid-java-%d" % random.randint(0, 1 << 30)
     kafka.ctl("quota %s producer_byte_rate=%d" % (cid, QUOTA))
     try:
@@ -131,14 +125,14 @@ def test_java_producer_metrics_equal_kchaos(kafka):
             for part, leader in sorted(leaders(kafka, topic).items()):
                 kafka.ctl("move-leader %s %d %d" % (topic, part, leader % 3 + 1))
             s = run.result()
-            prom = kmetrics.scrape(kc.admin)
-            cj = kmetrics.client(kc.admin, cid)
+            prom = kcmetrics.prometheus(kc.admin)
+            cj = kcmetrics.client(kcmetrics.clients(kc.admin), cid)
     finally:
         kafka.ctl("quota %s producer_byte_rate=none" % cid)
     assert s["acked"] == COUNT, s
     harness.assert_broker_holds(kafka, topic, {cid: COUNT})
     jm = s["metrics"]
-    m = lambda name, **kw: kmetrics.total(prom, name, client_id=cid, **kw)  # noqa: E731
+    m = lambda name, **kw: prom.total(name, client_id=cid, **kw)  # noqa: E731
 
     # Counts: exact.
     records, retries = m("kchaos_produce_records_total"), m("kchaos_produce_retries_total")
@@ -239,7 +233,7 @@ def test_duplicates_bracketed_by_broker_count_through_resets(kafka):
     The producer's record-retry-total is an upper bound here, not an equal: it counts records
     as sent when it builds a request, and a request built for a connection the reset closed
     never reaches the wire (kchaos cannot count it; it counts the resend that does)."""
-    plain_t, idem_t = new_topic(kafka, "fid-plain"), new_topic(kafka, "fid-idem")
+    plain_t, idem_t = kafka.new_topic("fid-plain"), kafka.new_topic("fid-idem")
     plain, idem = ("fid-%s-%d" % (k, random.randint(0, 1 << 30)) for k in ("plain", "idem"))
     with start_kchaos(kafka, upstream_bind=RESET_SOURCE) as kc:
         runs = {
@@ -249,18 +243,18 @@ def test_duplicates_bracketed_by_broker_count_through_resets(kafka):
         }
         resets = rounds = 0
         while rounds < MAX_RESETS and not all(
-                kmetrics.total(kmetrics.scrape(kc.admin), "kchaos_produce_retries_total",
+                kcmetrics.prometheus(kc.admin).total("kchaos_produce_retries_total",
                                client_id=cid) for cid in runs):
             wait_progress(kafka, plain_t, 200)
             resets += reset_broker_side(RESET_SOURCE)
             rounds += 1
         out = {cid: r.result() for cid, r in runs.items()}
-        prom = kmetrics.scrape(kc.admin)
+        prom = kcmetrics.prometheus(kc.admin)
     assert resets >= rounds > 0, "%d connections reset in %d rounds" % (resets, rounds)
     held = {plain: harness.broker_count(kafka, plain_t), idem: harness.broker_count(kafka, idem_t)}
     k = {}
     for cid, s in out.items():
-        k[cid] = {f: kmetrics.total(prom, "kchaos_produce_%s_total" % f, client_id=cid)
+        k[cid] = {f: prom.total("kchaos_produce_%s_total" % f, client_id=cid)
                   for f in ("records", "retries", "duplicates", "possible_duplicates")}
         jm, h = s["metrics"], held[cid]
         print("\n%s: kchaos %s; java record-send-total %d record-retry-total %d "

@@ -16,7 +16,7 @@ import pytest
 
 import clients
 import harness
-import kmetrics
+import kcmetrics
 
 COUNT = 2000
 RATE = 700  # records/s: the run spans about three scrapes
@@ -122,8 +122,8 @@ def test_prometheus_scrapes_the_records_a_client_sent(kafka):
         print("\nprometheus samples of %s: %s" % (query, values))
         assert len(values) >= 2 and values[0] < COUNT and values[-1] == COUNT, values
         # The same figure straight from kchaos, and a scrape promtool finds clean.
-        text = kmetrics.get(admin, "/metrics")
-        assert kmetrics.total(kmetrics.parse(text), "kchaos_produce_records_total",
+        text = kcmetrics.get(admin, "/metrics")
+        assert kcmetrics.Prom(text).total("kchaos_produce_records_total",
                               client_id=cid, topic=topic) == COUNT
         lint = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
                               text=True)

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "kafka/api.h"
+#include "vectors.h"
 #include "kafka/errors.h"
 #include "kafka/header.h"
 #include "kafka/produce.h"
@@ -33,16 +34,6 @@ static void fail(const char *name, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fprintf(stderr, "\n");
-}
-
-static uint8_t *unhex(const char *s, size_t *n)
-{
-    size_t len = strlen(s) / 2;
-    uint8_t *out = malloc(len ? len : 1);
-    for (size_t i = 0; i < len; i++)
-        sscanf(s + 2 * i, "%2hhx", &out[i]);
-    *n = len;
-    return out;
 }
 
 /* ---- the error table ---- */

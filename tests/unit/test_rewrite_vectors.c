@@ -18,20 +18,11 @@
 #include "kafka/produce.h"
 #include "kafka/records.h"
 #include "route/rewrite.h"
+#include "vectors.h"
 
 static kc_pool_t pool;
 static kc_route_t route;
 static int failures, checked;
-
-static uint8_t *unhex(const char *s, size_t *n)
-{
-    size_t len = strlen(s) / 2;
-    uint8_t *out = malloc(len ? len : 1);
-    for (size_t i = 0; i < len; i++)
-        sscanf(s + 2 * i, "%2hhx", &out[i]);
-    *n = len;
-    return out;
-}
 
 static void fail(const char *name, const char *fmt, const char *detail)
 {
