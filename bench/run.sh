@@ -7,7 +7,7 @@
 #
 # Builds what is missing (kchaos, the librdkafka producer), installs the peers from the
 # registries into ~/.cache/kchaos-bench (KCHAOS_BENCH_CACHE), runs bench/bench.py, which prints
-# the report and saves it to bench/results/latest.md.
+# the report and saves it to bench/results/latest.md, then the metrics micro-benchmark.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$HERE")"
@@ -22,4 +22,10 @@ if [[ ! "$CACHE/bin/rdkafka_bench" -nt "$HERE/rdkafka_bench.c" ]]; then
     # shellcheck disable=SC2046
     cc -O2 -Wall -Wextra -o "$CACHE/bin/rdkafka_bench" "$HERE/rdkafka_bench.c" $(pkg-config --cflags --libs rdkafka)
 fi
-exec python3 "$HERE/bench.py" "$@"
+python3 "$HERE/bench.py" "$@"
+# Where the per-request cost of the produce metrics lies, in ns (bench/micro.c).
+ninja -C "$ROOT/build" bench_micro >/dev/null
+echo
+echo "**Produce metrics, per operation** (bench/micro.c)"
+echo
+"$ROOT/build/bench_micro"

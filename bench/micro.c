@@ -1,0 +1,139 @@
+/* Micro-benchmark of the produce metrics' hot path (./dev.sh bench prints it): one histogram
+ * update, one Produce request decoded and counted, one Produce response decoded and counted,
+ * in nanoseconds each, median of 9 runs. Whole-process figures are bench.py's; these say where
+ * the per-request cost lies. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "kafka/produce.h"
+#include "metrics/metrics.h"
+
+#define RUNS 9
+
+/* A request body with one topic of `parts` partitions, one idempotent batch each. */
+static size_t request(uint8_t *b, int parts, int seq)
+{
+    kc_wr_t w;
+    kc_pool_t pool;
+    kc_buf_pool_init(&pool, 1 << 20);
+    kc_wr_init(&w, &pool, 4096, false);
+    kc_wr_str(&w, (kc_str_t){NULL, -1});
+    kc_wr_i16(&w, -1);
+    kc_wr_i32(&w, 30000);
+    kc_wr_array(&w, 1);
+    kc_wr_str(&w, (kc_str_t){"orders", 6});
+    kc_wr_array(&w, parts);
+    for (int p = 0; p < parts; p++) {
+        kc_wr_i32(&w, p);
+        kc_wr_i32(&w, 61 + 100);             /* RECORDS length */
+        kc_wr_i64(&w, 0);                    /* baseOffset */
+        kc_wr_i32(&w, 49 + 100);             /* batchLength */
+        kc_wr_i32(&w, -1);
+        kc_wr_i8(&w, 2);
+        kc_wr_i32(&w, 0x12345678 + p);       /* crc */
+        kc_wr_i16(&w, 0);
+        kc_wr_i32(&w, 9);
+        kc_wr_i64(&w, 1700000000000);
+        kc_wr_i64(&w, 1700000000000);
+        kc_wr_i64(&w, 42);                   /* producer id */
+        kc_wr_i16(&w, 0);
+        kc_wr_i32(&w, seq * 10);             /* base sequence: every request a new batch */
+        kc_wr_i32(&w, 10);
+        uint8_t pad[100] = {0};
+        kc_wr_raw(&w, pad, sizeof(pad));
+    }
+    size_t n;
+    kc_buf_t *buf = kc_wr_take(&w, &n);
+    memcpy(b, buf->data, n);
+    kc_buf_unref(&pool, buf);
+    kc_buf_pool_free(&pool);
+    return n;
+}
+
+static size_t response(uint8_t *b, int parts)
+{
+    size_t n = 0;
+#define PUT32(v) (b[n] = (uint8_t)((v) >> 24), b[n + 1] = (uint8_t)((v) >> 16), b[n + 2] = (uint8_t)((v) >> 8), b[n + 3] = (uint8_t)(v), n += 4)
+#define PUT16(v) (b[n] = (uint8_t)((v) >> 8), b[n + 1] = (uint8_t)(v), n += 2)
+#define PUT64(v) (PUT32((uint32_t)((uint64_t)(v) >> 32)), PUT32((uint32_t)(v)))
+    PUT32(7);   /* correlation id */
+    PUT32(1);   /* topics */
+    PUT16(6);
+    memcpy(b + n, "orders", 6), n += 6;
+    PUT32((uint32_t)parts);
+    for (int p = 0; p < parts; p++) {
+        PUT32((uint32_t)p);
+        PUT16(0);
+        PUT64(1000 + p);
+        PUT64(-1);
+        PUT64(0);
+    }
+    PUT32(0);   /* throttle */
+    return n;
+}
+
+static int cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+int main(void)
+{
+    enum { N = 200000, PARTS = 3 };
+    kc_pool_t pool;
+    kc_buf_pool_init(&pool, 64u << 20);
+    kc_topics_shared_t shared;
+    kc_topics_t ids;
+    kc_topics_shared_init(&shared);
+    kc_topics_init(&ids, &shared);
+    kc_metrics_t m;
+    kc_metrics_cfg_t cfg = {0};
+    kc_metrics_init(&m, &cfg, &pool, &ids);
+    kc_intern_t strings;
+    kc_intern_init(&strings, 64);
+    kc_produce_who_t who = {kc_intern(&strings, "bench", 5), kc_intern(&strings, "127.0.0.1", 9),
+                            "bench/1.0", 1};
+    static uint8_t req[4096], resp[4096];
+    size_t rlen = response(resp, PARTS);
+    double hist_ns[RUNS], req_ns[RUNS], resp_ns[RUNS];
+    kc_hist_t h = {0};
+    for (int run = 0; run < RUNS; run++) {
+        uint64_t t0 = uv_hrtime();
+        for (int i = 0; i < N; i++)
+            kc_hist_add(&h, (uint64_t)i * 7919 % 100000000);
+        hist_ns[run] = (double)(uv_hrtime() - t0) / N;
+        double rq = 0, rs = 0;
+        for (int i = 0; i < N / 10; i++) {
+            size_t qlen = request(req, PARTS, run * N + i);
+            kc_rd_t r;
+            kc_rd_init(&r, req, qlen, false);
+            kc_buf_t *sum = NULL;
+            uint64_t a = uv_hrtime();
+            kc_metrics_produce_request(&m, &who, 7, &r, a, &sum);
+            uint64_t b = uv_hrtime();
+            kc_metrics_produce_response(&m, sum, 7, resp, rlen, a, a, b, b);
+            uint64_t c = uv_hrtime();
+            rq += (double)(b - a), rs += (double)(c - b);
+            kc_buf_unref(&pool, sum);
+        }
+        req_ns[run] = rq / (N / 10);
+        resp_ns[run] = rs / (N / 10);
+    }
+    qsort(hist_ns, RUNS, sizeof(double), cmp);
+    qsort(req_ns, RUNS, sizeof(double), cmp);
+    qsort(resp_ns, RUNS, sizeof(double), cmp);
+    printf("| operation | ns (median of %d runs) |\n|---|--:|\n", RUNS);
+    printf("| one histogram update | %.1f |\n", hist_ns[RUNS / 2]);
+    printf("| Produce request decoded and counted (%d partitions, one batch each) | %.0f |\n",
+           PARTS, req_ns[RUNS / 2]);
+    printf("| its response decoded and counted | %.0f |\n", resp_ns[RUNS / 2]);
+    kc_metrics_free(&m);
+    kc_topics_free(&ids);
+    kc_topics_shared_free(&shared);
+    kc_intern_free(&strings);
+    kc_buf_pool_free(&pool);
+    return 0;
+}
