@@ -13,10 +13,12 @@
 #include "route/rewrite.h"
 #include "util/arena.h"
 
-/* Close the pair over a protocol error; the frame is dropped. */
+/* Close the pair over a protocol error; the frame is dropped (NULL: it belongs to an in-flight
+ * entry already, and goes with the queue). */
 static int reject(kc_session_t *s, kc_frame_t *f, const char *what, const kc_req_header_t *h)
 {
-    kc_frame_release(s->env->pool, f);
+    if (f)
+        kc_frame_release(s->env->pool, f);
     if (h)
         kc_session_close(s, KC_LOG_WARN, false, "%s (%s v%d, correlation id %d)", what,
                          kc_api_name(h->api_key), h->api_version, h->correlation_id);
@@ -83,16 +85,6 @@ static int observe_produce(kc_session_t *s, kc_inflight_t *e, const kc_req_heade
     kc_produce_who_t who = {s->log.client_id, s->host, s->software, s->produce_pending};
     return kc_metrics_produce_request(s->env->metrics, &who, h->api_version, &r, s->now,
                                       &e->summary);
-}
-
-/* A request found malformed after it took its place: the pair closes (the entry goes with it). */
-static int reject_entry(kc_session_t *s, kc_inflight_t *e, const char *what,
-                        const kc_req_header_t *h)
-{
-    (void)e;
-    kc_session_close(s, KC_LOG_WARN, false, "%s (%s v%d, correlation id %d)", what,
-                     kc_api_name(h->api_key), h->api_version, h->correlation_id);
-    return -KC_ECLOSED;
 }
 
 /* A response made here takes the entry's place in the order; the request goes nowhere. */
@@ -229,7 +221,7 @@ int kc_pipeline_request(kc_session_t *s, kc_frame_t *f)
     e->frame = *f;
     s->held_req_bytes += kc_frame_wire_len(f);
     if (h.api_key == KC_API_PRODUCE && !too_new && observe_produce(s, e, &h, msg, len))
-        return reject_entry(s, e, "malformed Produce request", &h);
+        return reject(s, NULL, "malformed Produce request", &h);
 
     if (too_new) {
         /* KIP-511: answer as a broker does, so the client retries with a version we read. */
