@@ -1,11 +1,13 @@
 /* kchaos: a Kafka wire-protocol proxy. Reads the settings, runs --threads event loops (the first
  * on the main thread) until a signal drains them, exits 0; configuration errors exit 2 with one
- * line saying why. */
+ * line saying why. `kchaos top` and `kchaos health` (first argument) are the tools in cli/. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "config.h"
 #include "net/limits.h"
 #include "proxy.h"
@@ -25,6 +27,12 @@ static void run_loop(void *arg)
 
 int main(int argc, char **argv)
 {
+    /* `kchaos top|health ...`: the tools that read a running kchaos's admin API. */
+    if (argc > 1 && !strcmp(argv[1], "top"))
+        return kc_cli_top_main(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "health"))
+        return kc_cli_health_main(argc - 1, argv + 1);
+
     kc_config_t cfg;
     char err[512];
     int rc = kc_config_parse(&cfg, argc, argv, err, sizeof(err));
