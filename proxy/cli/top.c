@@ -29,6 +29,7 @@ typedef struct top {
     kc_cli_clients_t data; /* the last good answer */
     char err[600];         /* the last failure, empty after a good answer */
     time_t fetched;
+    struct timespec at;    /* when data was read */
 } top_t;
 
 static volatile sig_atomic_t stop;
@@ -37,6 +38,36 @@ static void on_signal(int sig)
 {
     (void)sig;
     stop = 1;
+}
+
+static double secs_between(const struct timespec *a, const struct timespec *b)
+{
+    return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+/* kchaos's rates are over its own 10 s window, so a new producer shows none for 10 s; once top
+ * has read a client twice, its rates are the counters' change since the last refresh. A counter
+ * that went down (the client's series expired and came back) keeps kchaos's figure. */
+static void own_rates(const kc_cli_clients_t *prev, kc_cli_clients_t *cur, double secs)
+{
+    if (secs < 0.1)
+        return;
+    for (size_t i = 0; i < cur->n; i++) {
+        kc_cli_client_t *c = &cur->v[i];
+        for (size_t j = 0; j < prev->n; j++) {
+            const kc_cli_client_t *p = &prev->v[j];
+            if (strcmp(p->client_id, c->client_id) || strcmp(p->host, c->host))
+                continue;
+            if (c->records < p->records || c->bytes < p->bytes || c->errors < p->errors ||
+                c->retries < p->retries)
+                break;
+            c->records_per_s = (double)(c->records - p->records) / secs;
+            c->bytes_per_s = (double)(c->bytes - p->bytes) / secs;
+            c->errors_per_s = (double)(c->errors - p->errors) / secs;
+            c->retries_per_s = (double)(c->retries - p->retries) / secs;
+            break;
+        }
+    }
 }
 
 static int fetch(top_t *t)
@@ -49,6 +80,11 @@ static int fetch(top_t *t)
     free(body);
     if (rc)
         return -1;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (t->data.v)
+        own_rates(&t->data, &fresh, secs_between(&t->at, &now));
+    t->at = now;
     kc_cli_clients_free(&t->data);
     t->data = fresh;
     t->err[0] = 0;
@@ -153,8 +189,15 @@ static void draw(const top_t *t)
     attroff(A_REVERSE);
     int rows = LINES - 5; /* title, header, error, legend, keys */
     for (size_t i = 0; i < n && (int)i < rows; i++) {
-        kc_table_row(&t->data.v[idx[i]], t->utf8, line, sizeof(line));
+        const kc_cli_client_t *c = &t->data.v[idx[i]];
+        /* a producer with something to look at stands out: a risk flag, a failure, retries */
+        int loud = c->nrisks || c->req_fatal || c->delivery_failures || c->errors_per_s > 0;
+        kc_table_row(c, t->utf8, line, sizeof(line));
+        if (loud)
+            attron(A_BOLD);
         mvaddstr(2 + (int)i, 0, line);
+        if (loud)
+            attroff(A_BOLD);
     }
     if (n == 0)
         mvaddstr(2, 0, t->data.n ? "(no client matches the filter)" : "(no producer seen yet)");

@@ -117,5 +117,12 @@ kc_verdict_t kc_health_judge(const kc_cli_client_t *c, const kc_health_opts_t *o
         add(&w, "%llu records, latency mean %.1f ms p99 %.1f ms, %.2f retries/s, no delivery "
                 "failure",
             (unsigned long long)c->records, c->lat_mean, c->lat_p99, c->retries_per_s);
+    /* A risky configuration is no failure yet: named, so it is seen, without changing the
+     * verdict (the RISK column of top, kchaos_producer_risk in Prometheus). */
+    char risks[KC_CLI_RISKS_MAX * 42] = "";
+    for (int i = 0, k = 0; i < c->nrisks && k < (int)sizeof(risks); i++)
+        k += snprintf(risks + k, sizeof(risks) - (size_t)k, "%s%s", i ? ", " : "", c->risks[i]);
+    if (risks[0])
+        add(&w, "risk: %s", risks);
     return crit ? KC_CRITICAL : warn ? KC_WARNING : KC_OK;
 }

@@ -49,6 +49,13 @@ static void test_ok(void **state)
     c.retries_per_s = 2;
     c.errors_per_s = 0.2;
     assert_int_equal(judge(&c, &o, why), KC_OK);
+    /* a risky configuration is named, and is no failure */
+    c = healthy();
+    strcpy(c.risks[0], "acks_1");
+    strcpy(c.risks[1], "reordering_retries");
+    c.nrisks = 2;
+    assert_int_equal(judge(&c, &o, why), KC_OK);
+    assert_non_null(strstr(why, "; risk: acks_1, reordering_retries"));
     /* no answer measured yet: no latency verdict */
     c = healthy();
     c.lat_count = 0;
