@@ -145,6 +145,8 @@ void kc_table_header(char *out, size_t n)
             put(&r, " ", 1);
         put(&r, buf, w);
     }
+    while (r.len && r.p[r.len - 1] == ' ')
+        r.p[--r.len] = 0;
 }
 
 void kc_table_row(const kc_cli_client_t *c, bool utf8, char *out, size_t n)

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """The kchaos demo (./dev.sh demo): kchaos in front of an embedded Kafka-protocol cluster, a real
-producer and consumer through it and a second producer with acks=1, what kchaos saw pass, and
-each producer's figures as kchaos measured them from the wire (its admin listener,
-/api/v1/clients) beside what the producer itself reports.
+producer and consumer through it and, at the same time, a second producer with acks=1 and no
+idempotence; `kchaos top` while they run (the live view on a terminal, its plain table
+otherwise), what kchaos saw pass, each producer's figures as kchaos measured them from the wire
+(its admin listener, /api/v1/clients) beside what the producer itself reports, and a
+`kchaos health` run.
 
 Default: librdkafka's mock cluster (3 brokers, no JVM). --kafka: a real Apache Kafka cluster
 (3 brokers) started from Maven Central jars by tests/tools/kafka-cluster.sh. --keep leaves
@@ -10,7 +12,9 @@ kchaos running on 127.0.0.1:19092 for your own clients until Ctrl-C.
 """
 import argparse
 import collections
+import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -25,6 +29,7 @@ PORT = 19092
 ADMIN_PORT = 19080
 RECORDS = 20000
 ACKS1_RECORDS = 5000
+PACE_S = 5  # the librdkafka producers spread their records over this long, for top to watch
 
 
 def title(s):
@@ -54,6 +59,53 @@ def own_figures(s):
     if java:
         out.append("producer-metrics: " + ", ".join("%s %g" % kv for kv in sorted(java.items())))
     return "; ".join(out)
+
+
+def start_client(args):
+    """A test client started in the background; finish_client() reads its summary."""
+    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish_client(p, timeout=180):
+    out, err = p.communicate(timeout=timeout)
+    lines = [l for l in out.splitlines() if l.startswith("{")]
+    if p.returncode != 0 or not lines:
+        raise SystemExit("client %s failed (%d):\n%s\n%s" % (p.args[0], p.returncode, out[-2000:],
+                                                               err[-3000:]))
+    return json.loads(lines[-1])
+
+
+def watch_top(kc_bin, procs):
+    """kchaos top while the producers run: the live view on a terminal (a few seconds, then a
+    --once snapshot that stays on screen), the plain table every second otherwise."""
+    admin = "127.0.0.1:%d" % ADMIN_PORT
+    top = [kc_bin, "top", "--admin", admin, "--interval-ms", "1000", "--sort", "risk"]
+    print("  $ kchaos top --admin %s --sort risk" % admin, flush=True)
+    live = sys.stdout.isatty() and sys.stdin.isatty()
+    if live:
+        time.sleep(1.5)  # top's own rates need two reads; let the producers get going first
+    p = subprocess.Popen(top)
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < PACE_S + 1 and p.poll() is None:
+        if time.monotonic() - t0 > 3.5 and all(q.poll() is not None for q in procs):
+            break
+        time.sleep(0.1)
+    if p.poll() is None:
+        p.send_signal(signal.SIGTERM)  # top restores the terminal and exits 0
+    p.wait()
+    if live:
+        print("  (the live view: q quits, letters sort, / filters) a snapshot:", flush=True)
+        subprocess.run(top + ["--once"])
+
+
+def show_health(kc_bin):
+    admin = "127.0.0.1:%d" % ADMIN_PORT
+    print("  $ kchaos health --admin %s" % admin, flush=True)
+    r = subprocess.run([kc_bin, "health", "--admin", admin], capture_output=True, text=True)
+    for line in r.stdout.splitlines():
+        print("  " + line)
+    print("  exit %d (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN: the monitoring-plugin convention)"
+          % r.returncode)
 
 
 def show_metrics(kc, own_by_id, records):
@@ -118,26 +170,31 @@ def main():
             name, argv = "Java kafka-clients", clients.BY_NAME["java"].cmd()
         else:
             name, argv = "librdkafka", rdkafka + ["--client-id", "demo-idempotent"]
-        title("3. A producer and a consumer through kchaos (%s, acks=all, idempotent)" % name)
+        title("3. Two producers through kchaos at once: %s (acks=all, idempotent, and a "
+              "consumer), librdkafka with acks=1 and no idempotence" % name)
         t0 = time.monotonic()
-        s = harness.run_client(argv + ["--bootstrap", kc.bootstrap, "--topic", "demo", "--prefix",
-                                       "demo%d" % os.getpid(), "--count", str(RECORDS),
-                                       "--idempotent", "--consume"])
+        pace = [] if args.kafka else ["--rate", str(RECORDS // PACE_S)]
+        p = start_client(argv + pace + ["--bootstrap", kc.bootstrap, "--topic", "demo", "--prefix",
+                                        "demo%d" % os.getpid(), "--count", str(RECORDS),
+                                        "--idempotent", "--consume"])
+        p1 = start_client(rdkafka + ["--bootstrap", kc.bootstrap, "--topic", "demo", "--prefix",
+                                     "acks1-%d" % os.getpid(), "--count", str(ACKS1_RECORDS),
+                                     "--rate", str(ACKS1_RECORDS // PACE_S), "--acks", "1",
+                                     "--client-id", "demo-acks1"])
+        title("4. kchaos top while they run: the acks=1 producer carries its risk flags")
+        watch_top(harness.KCHAOS_BIN, [p, p1])
+        s, s1 = finish_client(p), finish_client(p1)
         dt = time.monotonic() - t0
-        print("  produced %d, acknowledged %d, read back %d (missing %d, duplicates %d) in %.1f s"
+        print("\n  idempotent producer: produced %d, acknowledged %d, read back %d (missing %d, "
+              "duplicates %d) in %.1f s"
               % (s["produced"], s["acked"], s["consumed"], s["missing"], s["duplicates"], dt))
         if "refused_connects" in s:
             print("  direct broker connections attempted: %d" % s["refused_connects"])
-        s1 = harness.run_client(rdkafka + ["--bootstrap", kc.bootstrap, "--topic", "demo",
-                                           "--prefix", "acks1-%d" % os.getpid(), "--count",
-                                           str(ACKS1_RECORDS), "--acks", "1", "--client-id",
-                                           "demo-acks1"])
-        print("  and a second producer (librdkafka, acks=1): produced %d, acknowledged %d"
-              % (s1["produced"], s1["acked"]))
+        print("  acks=1 producer: produced %d, acknowledged %d" % (s1["produced"], s1["acked"]))
         own_by_id = {"demo-idempotent" if not args.kafka else "kchaos-test-java": s,
                      "demo-acks1": s1}
 
-        title("4. What passed through kchaos")
+        title("5. What passed through kchaos")
         time.sleep(0.3)  # the clients' connections close; their summaries follow
         per_api, rewrites = collections.Counter(), collections.Counter()
         nbytes = 0
@@ -157,8 +214,10 @@ def main():
             print("  %-28s %7d requests" % (api, n))
         print("  broker addresses handed out as kchaos's: " + ", ".join(
             "%d in %s" % (n, api) for api, n in rewrites.most_common()))
-        title("5. Each producer as kchaos measured it from the wire, beside its own figures")
+        title("6. Each producer as kchaos measured it from the wire, beside its own figures")
         show_metrics(kc, own_by_id, RECORDS + ACKS1_RECORDS)
+        title("7. kchaos health: a verdict per producer, an exit code for monitoring")
+        show_health(harness.KCHAOS_BIN)
         if args.keep:
             title("kchaos is running: try  kcat -b 127.0.0.1:%d -L   (Ctrl-C to stop)" % PORT)
             try:
