@@ -1,6 +1,7 @@
 /* kchaos top: the clients of a running kchaos, refreshed every --interval-ms. On a terminal an
  * ncurses view (sort keys, a filter, q or Ctrl-C to quit with the terminal restored); otherwise,
- * or with --once, the same table printed as plain text. Exit 0; 1 when the admin API cannot be
+ * or with --once, the same table printed as plain text every interval (--once: one table, one
+ * interval after the first read). Exit 0; 1 when the admin API cannot be
  * reached at start; 2 for a usage error. */
 #include <getopt.h>
 #include <langinfo.h>
@@ -149,18 +150,20 @@ static void sleep_ms(long ms)
         ; /* a signal: stop is checked by the loop */
 }
 
+/* Every table comes one interval after a read, so its rates are top's own over that interval
+ * (a producer younger than kchaos's 10 s window would show none otherwise); --once too. */
 static int run_plain(top_t *t)
 {
     for (;;) {
-        print_table(t);
-        if (t->once || stop)
-            return 0;
         sleep_ms(t->interval_ms);
         if (stop)
             return 0;
-        printf("\n");
         if (fetch(t))
             fprintf(stderr, "kchaos top: %s\n", t->err);
+        print_table(t);
+        if (t->once)
+            return 0;
+        printf("\n");
     }
 }
 
@@ -205,8 +208,7 @@ static void draw(const top_t *t)
     legend(t, idx, n, leg, sizeof(leg));
     mvaddnstr(LINES - 2, 0, leg, COLS);
     mvaddnstr(LINES - 1, 0,
-              "q quit  / filter  sort: c id h host r rec m MB p p50 l p99 t thr e err y rty k "
-              "risk",
+              "q quit  / filter  sort: arrows, or c h r m p l t e y k (the columns in order)",
               COLS);
     refresh();
     free(idx);
@@ -274,6 +276,7 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: kchaos top --admin ADDR [--admin-token FILE] [--interval-ms N (1000)]\n"
                "                  [--sort COLUMN] [--filter GLOB] [--once]\n"
+               "--once, or stdout not a terminal: plain tables, each one interval after a read\n"
                "columns: client host records mbps p50 p99 throttle errors retries risk\n");
 }
 

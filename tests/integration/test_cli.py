@@ -185,12 +185,14 @@ def test_top_live_view_in_tmux(world):
 
 def test_top_plain_table_when_not_a_terminal(world):
     admin, _ = world
-    r = kchaos("top", "--admin", addr(admin), "--once", "--sort", "client")
+    r = kchaos("top", "--admin", addr(admin), "--once", "--sort", "client", "--interval-ms", 300)
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert lines[0].startswith("kchaos top  %s  2 of 2 clients  sort client" % addr(admin)), r.stdout
     assert lines[1].startswith("CLIENT"), r.stdout
     assert list(rows(r.stdout)) == [SLOW, FAST], r.stdout
+    # rates over the interval, even for producers younger than kchaos's own 10 s rate window
+    assert all(row[1] > 0 for row in rows(r.stdout).values()), r.stdout
 
     # no --once: a table every interval, as long as it runs
     p = subprocess.Popen([harness.KCHAOS_BIN, "top", "--admin", addr(admin), "--interval-ms",

@@ -29,7 +29,7 @@ PORT = 19092
 ADMIN_PORT = 19080
 RECORDS = 20000
 ACKS1_RECORDS = 5000
-PACE_S = 5  # the librdkafka producers spread their records over this long, for top to watch
+PACE_S = 6  # the librdkafka producers spread their records over this long, for top to watch
 
 
 def title(s):
@@ -86,7 +86,8 @@ def watch_top(kc_bin, procs):
         time.sleep(1.5)  # top's own rates need two reads; let the producers get going first
     p = subprocess.Popen(top)
     t0 = time.monotonic()
-    while time.monotonic() - t0 < PACE_S + 1 and p.poll() is None:
+    # live: 3 s of the view, then a snapshot that stays (taken while the producers still run)
+    while time.monotonic() - t0 < (3 if live else PACE_S + 1) and p.poll() is None:
         if time.monotonic() - t0 > 3.5 and all(q.poll() is not None for q in procs):
             break
         time.sleep(0.1)
@@ -95,7 +96,7 @@ def watch_top(kc_bin, procs):
     p.wait()
     if live:
         print("  (the live view: q quits, letters sort, / filters) a snapshot:", flush=True)
-        subprocess.run(top + ["--once"])
+        subprocess.run(top + ["--once", "--interval-ms", "500"])
 
 
 def show_health(kc_bin):
