@@ -85,11 +85,12 @@ kc_verdict_t kc_health_judge(const kc_cli_client_t *c, const kc_health_opts_t *o
     int crit = 0, warn = 0;
     if (c->has_delivery_failures ? c->delivery_failures > 0 : c->req_fatal > 0) {
         crit = 1;
+        uint64_t k = c->has_delivery_failures ? c->delivery_failures : c->req_fatal;
         if (c->has_delivery_failures)
-            add(&w, "%llu delivery failures", (unsigned long long)c->delivery_failures);
+            add(&w, "%llu delivery failure%s", (unsigned long long)k, k == 1 ? "" : "s");
         else
-            add(&w, "%llu requests failed with a non-retriable error",
-                (unsigned long long)c->req_fatal);
+            add(&w, "%llu request%s failed with a non-retriable error", (unsigned long long)k,
+                k == 1 ? "" : "s");
     }
     if (c->lat_count && c->lat_mean > o->max_latency_ms) {
         warn = 1;
