@@ -328,6 +328,8 @@ static void usage(FILE *out)
                  opts[i].arg ? opts[i].arg : "");
         fprintf(out, "  %-30s %s\n", left, opts[i].help);
     }
+    fprintf(out, "\nwatching a running kchaos (its --admin listener): kchaos top --help, "
+                 "kchaos health --help\n");
 }
 
 /* ---- YAML: a mapping of option keys to scalars (or, for repeatable ones, sequences or, for

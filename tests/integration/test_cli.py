@@ -10,6 +10,7 @@ cluster (label mock).
 - health: 0 for healthy producers, 1 for a warning (a latency threshold below what is measured),
   2 for a delivery failure (the mock answers every Produce with TOPIC_AUTHORIZATION_FAILED, which
   no client retries), 3 when the admin port is closed; --json for machines.
+- both carry --admin-token, and say so when it is missing.
 """
 import json
 import os
@@ -265,3 +266,22 @@ def test_health_delivery_failure():
             assert r.stdout.startswith("CRITICAL: 1 client: 1 critical"), r.stdout
             assert re.search(r"^CRITICAL cli-denied@127\.0\.0\.1: \d+ (delivery failures?|requests? "
                              r"failed with a non-retriable error)", r.stdout, re.M), r.stdout
+
+
+def test_admin_token(tmp_path):
+    """Both tools carry --admin-token; without it they say so. No producer yet: health UNKNOWN."""
+    tok = tmp_path / "token"
+    tok.write_text("s3cret-cli\n")
+    with harness.MockCluster(brokers=1, topics=["t:1"]) as mock:
+        admin = harness.free_port_block(1)
+        with harness.Kchaos(mock, extra=["--admin", addr(admin), "--admin-token", str(tok)],
+                            log_level="info"):
+            r = kchaos("health", "--admin", addr(admin))
+            assert r.returncode == 3 and "HTTP 401 (check --admin-token)" in r.stdout, r.stdout
+            r = kchaos("health", "--admin", addr(admin), "--admin-token", tok)
+            assert r.returncode == 3 and r.stdout == "UNKNOWN: no client data yet\n", r.stdout
+            r = kchaos("top", "--admin", addr(admin), "--admin-token", tok, "--once",
+                       "--interval-ms", 100)
+            assert r.returncode == 0 and "0 of 0 clients" in r.stdout, r.stdout + r.stderr
+            r = kchaos("top", "--admin", addr(admin), "--once")
+            assert r.returncode == 1 and "401" in r.stderr, r.stderr
