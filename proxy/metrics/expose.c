@@ -309,6 +309,34 @@ static void error_counters(sb_t *b, const kc_mtable_t *t, const kc_mpart_t **v)
     }
 }
 
+/* The leading indicators (trend.h): value over the last 10 s, slope, and runway (absent while
+ * there is none: flat or improving, or too few snapshots). */
+static void indicator_gauges(sb_t *b, const kc_mtable_t *t)
+{
+    static const char *const fam[3][2] = {
+        {"kchaos_producer_indicator", "Leading indicator over the last 10 s snapshot interval "
+                                      "(latency_p99_ms, errors_per_s, retries_per_s, throttle_ms)."},
+        {"kchaos_producer_indicator_slope_per_second", "Least-squares slope of the indicator "
+                                                       "over the last 10 minutes, per second."},
+        {"kchaos_producer_runway_seconds", "Seconds until the indicator reaches its threshold "
+                                           "at its current slope (0: there already; absent: "
+                                           "flat, improving or under 3 snapshots)."}};
+    for (int f = 0; f < 3; f++) {
+        family(b, fam[f][0], "gauge", fam[f][1]);
+        for (uint32_t i = 0; i < t->nclients; i++)
+            for (int k = 0; k < KC_INDS; k++) {
+                kc_indicator_t ind;
+                kc_trend_indicator(&t->clients[i].trend, k, kc_ind_threshold[k], &ind);
+                if (f == 2 && !ind.has_runway)
+                    continue;
+                sb_printf(b, "%s{", fam[f][0]);
+                client_labels(b, &t->clients[i]);
+                sb_printf(b, ",indicator=\"%s\"} %.6g\n", kc_ind_names[k],
+                          f == 0 ? ind.now : f == 1 ? ind.slope_per_s : ind.runway_s);
+            }
+    }
+}
+
 static void gauge(sb_t *b, const char *name, const char *help, const char *type, uint64_t v)
 {
     family(b, name, type, help);
@@ -377,6 +405,15 @@ char *kc_expose_prometheus(const kc_mtable_t *t, const kc_proxy_stats_t *st, uin
             sb_printf(&b, ",flag=\"%s\"} %d\n", kc_risks[k].flag, (f >> k) & 1);
         }
     }
+    family(&b, "kchaos_produce_delivery_failures_total", "counter",
+           "Delivery failures: partition results with an error the client does not retry, and "
+           "batches given up (a retriable error and no success within 120 s).");
+    for (uint32_t i = 0; i < t->nclients; i++) {
+        sb_printf(&b, "kchaos_produce_delivery_failures_total{");
+        client_labels(&b, &t->clients[i]);
+        sb_printf(&b, "} %llu\n", (unsigned long long)t->clients[i].delivery_failures);
+    }
+    indicator_gauges(&b, t);
     family(&b, "kchaos_producer_info", "gauge",
            "The producer as the wire shows it: client software, acks, idempotence, "
            "transactions, most requests in flight on one connection.");
@@ -471,6 +508,25 @@ static void json_errors(sb_t *b, const kc_mpart_t *const *v, uint32_t i, uint32_
     sb_printf(b, "}");
 }
 
+static void json_indicators(sb_t *b, const kc_mclient_t *c)
+{
+    sb_printf(b, "\"delivery_failures\":%llu,\"indicators\":{\"interval_s\":%llu,\"samples\":%u",
+              (unsigned long long)c->delivery_failures,
+              (unsigned long long)(KC_TREND_INTERVAL_NS / 1000000000ull), c->trend.n);
+    for (int k = 0; k < KC_INDS; k++) {
+        kc_indicator_t ind;
+        kc_trend_indicator(&c->trend, k, kc_ind_threshold[k], &ind);
+        sb_printf(b, ",\"%s\":{\"now\":%.3f,\"slope_per_s\":%.6f,\"runway_s\":", kc_ind_names[k],
+                  ind.now, ind.slope_per_s);
+        if (ind.has_runway)
+            sb_printf(b, "%.1f", ind.runway_s);
+        else
+            sb_printf(b, "null");
+        sb_printf(b, ",\"threshold\":%g}", kc_ind_threshold[k]);
+    }
+    sb_printf(b, "},");
+}
+
 static void json_client(sb_t *b, const kc_mtable_t *t, uint32_t ci, const kc_mpart_t **v,
                         uint32_t *pi, uint64_t now)
 {
@@ -496,6 +552,7 @@ static void json_client(sb_t *b, const kc_mtable_t *t, uint32_t ci, const kc_mpa
     sb_printf(b, "\"rates\":{\"records_per_s\":%.2f,\"bytes_per_s\":%.1f,\"requests_per_s\":%.2f,"
                  "\"errors_per_s\":%.2f,\"retries_per_s\":%.2f},",
               c->rate[0], c->rate[1], c->rate[2], c->rate[3], c->rate[4]);
+    json_indicators(b, c);
     kc_hist_t all[KC_LEGS] = {{{0}}};
     for (int l = 0; l < KC_LEGS; l++)
         for (int o = 0; o < KC_OUTCOMES; o++)

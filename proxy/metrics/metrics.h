@@ -18,6 +18,7 @@ typedef struct kc_metrics_cfg {
     uint32_t max_series;    /* client × topic × partition series, likewise */
     uint64_t expire_ns;     /* series idle this long go (0: never) */
     uint64_t rate_ns;       /* rate window */
+    uint64_t giveup_ns;     /* a failing batch with no success this long was given up (120 s) */
 } kc_metrics_cfg_t;
 
 typedef struct kc_metrics {

@@ -40,6 +40,8 @@ int kc_metrics_init(kc_metrics_t *m, const kc_metrics_cfg_t *cfg, kc_pool_t *poo
         m->cfg.max_series = SERIES_DEFAULT;
     if (!m->cfg.rate_ns)
         m->cfg.rate_ns = 10000000000ull;
+    if (!m->cfg.giveup_ns)
+        m->cfg.giveup_ns = 120000000000ull; /* Java's delivery.timeout.ms default */
     int rc = kc_mtable_init(&m->t, m->cfg.max_clients, m->cfg.max_series);
     if (!rc)
         rc = kc_intern_init(&m->topics, 4 * m->cfg.max_series);
@@ -53,8 +55,18 @@ void kc_metrics_free(kc_metrics_t *m)
     kc_batches_free(&m->batches);
 }
 
+static void gave_up(void *ctx, const char *client_id, const char *host)
+{
+    kc_mclient_t *c = kc_mtable_find(ctx, client_id, host);
+    if (!c) /* folded past the cap since */
+        c = kc_mtable_find(ctx, kc_metrics_other, kc_metrics_other);
+    if (c)
+        c->delivery_failures++;
+}
+
 void kc_metrics_tick(kc_metrics_t *m, uint64_t now)
 {
+    kc_batches_given_up(&m->batches, now, m->cfg.giveup_ns, gave_up, &m->t);
     kc_mtable_tick(&m->t, now, m->cfg.expire_ns, m->cfg.rate_ns);
 }
 
@@ -264,8 +276,11 @@ static int result(kc_metrics_t *m, uint32_t client, const summary_t *s, const ch
             kc_mpart_error(mp, err, 1);
         mp->record_errors += (uint64_t)pr->record_error_count;
     }
+    bool retriable = kc_kafka_error_retriable(err);
     if (err)
         c->errors++;
+    if (err && !retriable)
+        c->delivery_failures++; /* the client does not retry it: the records are lost */
     kc_bid_t *id = sp && sp->key ? kc_batches_find(&m->batches, sp->key) : NULL;
     if (id) {
         if (id->pending)
@@ -283,11 +298,14 @@ static int result(kc_metrics_t *m, uint32_t client, const summary_t *s, const ch
             }
             if (id->ok_offset < 0)
                 id->ok_offset = pr->base_offset;
-        } else if (kc_metrics_may_have_written(err)) {
-            id->maybe = true;
+        } else {
+            if (kc_metrics_may_have_written(err))
+                id->maybe = true;
+            if (retriable)
+                kc_batches_watch(&m->batches, id, now, s->client_id, s->host);
         }
     }
-    return !err ? KC_OUT_OK : kc_kafka_error_retriable(err) ? KC_OUT_RETRIABLE : KC_OUT_FATAL;
+    return !err ? KC_OUT_OK : retriable ? KC_OUT_RETRIABLE : KC_OUT_FATAL;
 }
 
 void kc_metrics_produce_response(kc_metrics_t *m, const kc_buf_t *summary, int16_t version,

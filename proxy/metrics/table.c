@@ -120,6 +120,11 @@ static kc_mclient_t *find_client(kc_mtable_t *t, const char *id, const char *hos
     return NULL;
 }
 
+kc_mclient_t *kc_mtable_find(kc_mtable_t *t, const char *id, const char *host)
+{
+    return find_client(t, id, host);
+}
+
 static kc_mclient_t *add_client(kc_mtable_t *t, const char *id, const char *host, uint64_t now)
 {
     if (grow((void **)&t->clients, &t->cap_clients, t->nclients + 1, sizeof(kc_mclient_t)))
@@ -129,6 +134,7 @@ static kc_mclient_t *add_client(kc_mtable_t *t, const char *id, const char *host
     c->client_id = id;
     c->host = host;
     c->first_ns = c->last_ns = c->rate_ns = now;
+    kc_trend_init(&c->trend, now);
     if (index_fit(&t->cindex, &t->cmask, t->nclients) > 0)
         reindex(t); /* a bigger index was made: fill it */
     else
@@ -251,10 +257,23 @@ static void rates(kc_mclient_t *c, uint64_t now, uint64_t rate_ns)
     c->rate_ns = now;
 }
 
+static void snapshot(kc_mclient_t *c, uint64_t now)
+{
+    if (now - c->trend.last_ns < KC_TREND_INTERVAL_NS)
+        return;
+    kc_hist_t lat = {{0}};
+    for (int o = 0; o < KC_OUTCOMES; o++)
+        kc_hist_merge(&lat, &c->latency[KC_LEG_CLIENT][o]);
+    kc_trend_in_t in = {&lat, c->errors, c->retries, c->throttle.sum_ns, c->throttle.count};
+    kc_trend_tick(&c->trend, now, &in);
+}
+
 void kc_mtable_tick(kc_mtable_t *t, uint64_t now, uint64_t idle_ns, uint64_t rate_ns)
 {
-    for (uint32_t i = 0; i < t->nclients; i++)
+    for (uint32_t i = 0; i < t->nclients; i++) {
         rates(&t->clients[i], now, rate_ns);
+        snapshot(&t->clients[i], now);
+    }
     if (!idle_ns)
         return;
     /* Partitions first, then clients with none left; indices are remapped and rebuilt. */
@@ -327,6 +346,8 @@ static void merge_client(kc_mclient_t *a, const kc_mclient_t *b)
     a->possible_duplicates += b->possible_duplicates;
     for (int k = 0; k < 5; k++)
         a->rate[k] += b->rate[k];
+    a->delivery_failures += b->delivery_failures;
+    kc_trend_merge(&a->trend, &b->trend);
 }
 
 static void merge_part(kc_mpart_t *a, const kc_mpart_t *b)

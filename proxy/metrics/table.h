@@ -16,6 +16,7 @@
 
 #include "../util/intern.h"
 #include "hist.h"
+#include "trend.h"
 
 enum kc_outcome { KC_OUT_OK, KC_OUT_RETRIABLE, KC_OUT_FATAL, KC_OUTCOMES };
 enum kc_leg { KC_LEG_CLIENT, KC_LEG_BROKER, KC_LEGS };
@@ -43,6 +44,10 @@ typedef struct kc_mclient {
     /* Rates: per second over the last rate window (kc_mtable_tick). */
     uint64_t rate_ns, rate_base[5];
     double rate[5];                   /* records, bytes, requests, errors, retries */
+    /* Delivery failures: partition results with a non-retriable error, and batches given up
+     * (an error and no later success within the give-up window, kc_metrics_cfg_t.giveup_ns). */
+    uint64_t delivery_failures;
+    kc_trend_t trend;                 /* leading indicators: a snapshot every 10 s (trend.h) */
 } kc_mclient_t;
 
 typedef struct kc_mpart {
@@ -78,6 +83,8 @@ void kc_mtable_free(kc_mtable_t *t);
 /* The record of a client, added when new (folded past the cap); NULL only when memory ran
  * out for the very first records. */
 kc_mclient_t *kc_mtable_client(kc_mtable_t *t, const char *client_id, const char *host, uint64_t now);
+/* The record of a client if there is one (nothing added, nothing refreshed). */
+kc_mclient_t *kc_mtable_find(kc_mtable_t *t, const char *client_id, const char *host);
 kc_mpart_t *kc_mtable_part(kc_mtable_t *t, uint32_t client, const char *topic, int32_t partition,
                            uint64_t now);
 static inline uint32_t kc_mtable_index(const kc_mtable_t *t, const kc_mclient_t *c)
@@ -85,7 +92,8 @@ static inline uint32_t kc_mtable_index(const kc_mtable_t *t, const kc_mclient_t 
     return (uint32_t)(c - t->clients);
 }
 void kc_mpart_error(kc_mpart_t *p, int16_t code, uint64_t n);
-/* Drop what has been idle for idle_ns (0: never); refresh the rates every rate_ns. */
+/* Drop what has been idle for idle_ns (0: never); refresh the rates every rate_ns; take the
+ * trend snapshots that are due. */
 void kc_mtable_tick(kc_mtable_t *t, uint64_t now, uint64_t idle_ns, uint64_t rate_ns);
 /* Add everything of `from` to `into`, re-interning strings in `strings` (a view's own). */
 int kc_mtable_merge(kc_mtable_t *into, const kc_mtable_t *from, kc_intern_t *strings);
