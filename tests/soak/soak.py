@@ -14,7 +14,7 @@ What runs, for N minutes, all through kchaos:
 - every --move-seconds (default 180, a quarter of the run if shorter) every partition of the
   topics in use moves its leader to the next broker, as an operator does (reassignment, then a
   preferred election: the launcher's move-leader);
-- once, halfway, one broker stops hard (no controlled shutdown) and comes back 20 s later.
+- once, halfway, one broker stops uncontrolled (no controlled shutdown) and comes back 20 s later.
 
 Every 10 s it samples kchaos's VmRSS and VmHWM (/proc/PID/status) and open descriptors
 (/proc/PID/fd) into samples.csv; each round's figures go to rounds.csv. It fails unless:
@@ -251,8 +251,8 @@ class Soak:
     def restart_broker(self, node=2, down_s=20):
         self.restarting.set()
         try:
-            self.note("broker %d: hard stop" % node)
-            self.ctl("stop-broker %d hard" % node)
+            self.note("broker %d: uncontrolled stop" % node)
+            self.ctl("stop-broker %d uncontrolled" % node)
             self.stop.wait(down_s)
             self.ctl("start-broker %d" % node)
             self.restarts += 1
