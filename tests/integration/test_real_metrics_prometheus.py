@@ -19,7 +19,7 @@ import harness
 import kcmetrics
 
 COUNT = 2000
-RATE = 700  # records/s: the run spans about three scrapes
+RATE = 250  # records/s: the run spans about eight scrapes (fewer fail on a loaded machine)
 
 
 @pytest.fixture(scope="module")
