@@ -1,13 +1,13 @@
 /* kchaos: a Kafka wire-protocol proxy. Reads the settings, runs --threads event loops (the first
  * on the main thread) until a signal drains them, exits 0; configuration errors exit 2 with one
  * line saying why. `kchaos top` and `kchaos health` (first argument) are the tools in cli/. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
 #include "config.h"
 #include "net/limits.h"
 #include "proxy.h"
@@ -25,13 +25,27 @@ static void run_loop(void *arg)
     uv_run(&l->loop, UV_RUN_DEFAULT);
 }
 
+/* The tools live in kchaos-cli beside this binary (cli/main.c says why). Exit 3 when it
+ * cannot run: "unknown" in health's monitoring-plugin convention. */
+static int run_cli(char **argv)
+{
+    char path[4096];
+    size_t n = sizeof(path) - sizeof("kchaos-cli");
+    if (uv_exepath(path, &n) == 0) {
+        char *slash = strrchr(path, '/');
+        strcpy(slash ? slash + 1 : path, "kchaos-cli");
+        argv[0] = path;
+        execv(path, argv);
+    }
+    fprintf(stderr, "kchaos: cannot run %s: %s\n", path, strerror(errno));
+    return 3;
+}
+
 int main(int argc, char **argv)
 {
     /* `kchaos top|health ...`: the tools that read a running kchaos's admin API. */
-    if (argc > 1 && !strcmp(argv[1], "top"))
-        return kc_cli_top_main(argc - 1, argv + 1);
-    if (argc > 1 && !strcmp(argv[1], "health"))
-        return kc_cli_health_main(argc - 1, argv + 1);
+    if (argc > 1 && (!strcmp(argv[1], "top") || !strcmp(argv[1], "health")))
+        return run_cli(argv);
 
     kc_config_t cfg;
     char err[512];

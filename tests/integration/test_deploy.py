@@ -104,24 +104,28 @@ def test_dockerfile_shares_the_package_lists():
     assert set(apt_line("build")) >= {"libuv1-dev", "libyaml-dev", "libhttp-parser-dev"}
     # Every shared library of the kchaos we built comes from a package of the runtime line.
     runtime_pkgs = set(apt_line("runtime")) | {"libc6"}  # essential in every image
-    # (its own NEEDED entries, resolved by ldd: a sanitizer runtime's own needs are not its)
-    ldd = subprocess.run(["ldd", harness.KCHAOS_BIN], capture_output=True, text=True).stdout
-    needed = set(re.findall(r"\(NEEDED\).*\[(.*)\]", subprocess.run(
-        ["readelf", "-d", harness.KCHAOS_BIN], capture_output=True, text=True).stdout))
-    assert needed, "readelf found no NEEDED entry"
-    for soname, lib in re.findall(r"(\S+) => (/\S+)", ldd):
-        if soname not in needed:
-            continue
-        real = os.path.realpath(lib)
-        owners = set()
-        for path in {lib, real, re.sub(r"^/usr", "", real), "/usr" + lib if not lib.startswith("/usr") else lib}:
-            r = subprocess.run(["dpkg", "-S", path], capture_output=True, text=True)
-            if r.returncode == 0:
-                owners |= {line.split(":")[0] for line in r.stdout.splitlines()}
-        assert owners, "no Debian package owns %s" % lib
-        if all(re.match(r"lib(a|ub)san\d", o) for o in owners):
-            continue  # this build's sanitizer runtime (KCHAOS_SANITIZE): the image has none
-        assert owners & runtime_pkgs, "%s (%s) is missing from the runtime: line" % (lib, owners)
+    # (its own NEEDED entries, resolved by ldd: a sanitizer runtime's own needs are not its),
+    # and of kchaos-cli beside it (`kchaos top|health`).
+    cli = os.path.join(os.path.dirname(harness.KCHAOS_BIN), "kchaos-cli")
+    for binary in (harness.KCHAOS_BIN, cli):
+        ldd = subprocess.run(["ldd", binary], capture_output=True, text=True).stdout
+        needed = set(re.findall(r"\(NEEDED\).*\[(.*)\]", subprocess.run(
+            ["readelf", "-d", binary], capture_output=True, text=True).stdout))
+        assert needed, "readelf found no NEEDED entry in %s" % binary
+        for soname, lib in re.findall(r"(\S+) => (/\S+)", ldd):
+            if soname not in needed:
+                continue
+            real = os.path.realpath(lib)
+            owners = set()
+            for path in {lib, real, re.sub(r"^/usr", "", real),
+                         "/usr" + lib if not lib.startswith("/usr") else lib}:
+                r = subprocess.run(["dpkg", "-S", path], capture_output=True, text=True)
+                if r.returncode == 0:
+                    owners |= {line.split(":")[0] for line in r.stdout.splitlines()}
+            assert owners, "no Debian package owns %s" % lib
+            if all(re.match(r"lib(a|ub)san\d", o) for o in owners):
+                continue  # this build's sanitizer runtime (KCHAOS_SANITIZE): the image has none
+            assert owners & runtime_pkgs, "%s (%s) is missing from the runtime: line" % (lib, owners)
 
 
 def prometheus_config():
