@@ -151,6 +151,17 @@ static void release_head(kc_conn_t *c, kc_side_t *s, uint32_t n, bool written)
     }
 }
 
+/* Drop what is queued for a side and not being written. */
+static void release_unwritten(kc_conn_t *c, kc_side_t *s)
+{
+    kc_outq_t *q = &s->out;
+    while (q->tail - q->head > q->writing) {
+        kc_frame_t *f = &q->ring[--q->tail & q->mask];
+        q->bytes -= kc_frame_wire_len(f);
+        kc_frame_release(&c->px->pool, f);
+    }
+}
+
 /* Write what is queued, unless a write is in progress: what the transport takes at once is
  * released at once, the rest waits for its callback. */
 static void side_flush(kc_conn_t *c, kc_side_t *s)
@@ -183,7 +194,9 @@ static void on_written(kc_transport_t *t, int status)
     q->writing = 0;
     if (c->state == KC_CONN_CLOSING)
         return;
-    if (status < 0) {
+    if (status < 0 && s == &c->client && c->client_gone) {
+        release_unwritten(c, s); /* it hung up: the broker's side goes on (side_gone) */
+    } else if (status < 0) {
         kc_conn_close(c, KC_LOG_INFO, false, "write to %s failed: %s", who(c, s),
                       uv_strerror(status));
         return;
@@ -266,6 +279,10 @@ static void settle(kc_conn_t *c)
 static int io_send(void *ctx, kc_dir_t to, kc_frame_t *f)
 {
     kc_conn_t *c = ctx;
+    if (to == KC_TO_CLIENT && c->client_gone) {
+        kc_frame_release(&c->px->pool, f); /* nobody reads it (side_gone) */
+        return 0;
+    }
     int rc = kc_outq_push(to == KC_TO_CLIENT ? &c->client.out : &c->upstream.out, f);
     if (rc)
         kc_frame_release(&c->px->pool, f);
@@ -321,6 +338,13 @@ static void side_gone(kc_conn_t *c, kc_side_t *s, ssize_t n)
     snprintf(c->reason, sizeof(c->reason), "%s closed the connection", who(c, s));
     c->half_closed = true;
     kc_transport_reading(&s->tr, false);
+    if (s == &c->client) {
+        /* A client that hung up reads nothing more: what was for it goes (a write to it
+         * would fail and take the requests still on their way to the broker with it: an
+         * acks=0 producer's last records), what it sent is still delivered. */
+        c->client_gone = true;
+        release_unwritten(c, &c->client);
+    }
     kc_conn_flow(c);
     maybe_finish(c);
 }

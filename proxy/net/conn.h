@@ -47,6 +47,7 @@ typedef struct kc_conn {
     int upstream_tries;       /* bootstrap: --upstream entries tried */
     kc_session_t session;     /* the Kafka side of the pair */
     bool half_closed;         /* one side is gone: close once the queues drain */
+    bool client_gone;         /* the client hung up: nothing more is written to it */
     bool draining;            /* shutdown: no new requests, close once all are answered */
     kc_log_level_t close_level;
     uint64_t t_start;
