@@ -153,7 +153,10 @@ static void count_fold(kc_mtable_t *t, uint64_t key)
         return;
     }
     uint32_t h = mix(key) & (KC_MTABLE_FOLD_SLOTS - 1);
-    for (int i = 0; i < 8; i++) {
+    /* A long probe: while the set is well under full (65,536 slots), a window of 128 is never
+     * full, so a series is counted once (a window of 8 filled now and then at 20,000 folds,
+     * and an evicted key was counted again). */
+    for (int i = 0; i < 128; i++) {
         uint64_t *slot = &t->seen_folded[(h + (uint32_t)i) & (KC_MTABLE_FOLD_SLOTS - 1)];
         if (*slot == key)
             return;
