@@ -284,23 +284,12 @@ static void note_rewrites(kc_session_t *s, const kc_inflight_t *e, const kc_rewr
              info->naddrs > KC_REWRITE_ADDRS ? " ..." : "");
 }
 
-/* A response to an acks=0 Produce request. Kafka never sends one, but other brokers do
- * (librdkafka's mock cluster does): a client talking to such a broker directly gets it, and
+/* Stage: match. Brokers answer a connection's requests in order. Returns the entry, or NULL
+ * once the frame has been handled otherwise (passed on as a stray, or rejected).
+ * A response to an acks=0 Produce request is a stray: Kafka never sends one, but other brokers
+ * do (librdkafka's mock cluster does); a client talking to such a broker directly gets it, and
  * most ignore it, so kchaos passes it on the same way. The broker answers in order, and the
  * session delivers every ready head after each frame, so what came before it has gone. */
-static bool stray(kc_session_t *s, int32_t corr)
-{
-    for (int i = 0; i < 8; i++) {
-        if ((s->acks0_set & (1u << i)) && s->acks0[i] == corr) {
-            s->acks0_set &= (uint8_t)~(1u << i); /* answered once */
-            return true;
-        }
-    }
-    return false;
-}
-
-/* Stage: match. Brokers answer a connection's requests in order. Returns the entry, or NULL
- * once the frame has been handled otherwise (passed on as a stray, or rejected). */
 static kc_inflight_t *match(kc_session_t *s, kc_frame_t *f, int *rc)
 {
     uint32_t len = kc_frame_msg_len(f);
@@ -310,7 +299,7 @@ static kc_inflight_t *match(kc_session_t *s, kc_frame_t *f, int *rc)
         return NULL;
     }
     int32_t corr = (int32_t)kc_be32(kc_frame_msg(f));
-    if ((!e || corr != e->correlation_id) && stray(s, corr)) {
+    if ((!e || corr != e->correlation_id) && kc_session_acks0_answered(s, corr)) {
         kc_log_c(KC_LOG_DEBUG, &s->log,
                  "the broker answered acks=0 Produce (correlation id %d): passed on as it is", corr);
         *rc = kc_session_send(s, KC_TO_CLIENT, f);

@@ -27,7 +27,9 @@ void kc_session_free(kc_session_t *s)
     kc_inflight_free(&s->q, s->env->pool);
     free(s->apis.v);
     free(s->rewrites.v);
+    free(s->acks0);
     s->apis.v = s->rewrites.v = NULL;
+    s->acks0 = NULL;
 }
 
 kc_log_ctx_t kc_session_log_ctx(const kc_session_t *s) { return s->log; }
@@ -63,12 +65,40 @@ int kc_session_send(kc_session_t *s, kc_dir_t to, kc_frame_t *f)
     return -KC_ECLOSED;
 }
 
-/* acks=0 Produce: remembered in case the broker answers it after all (see pipeline.c). */
+/* acks=0 Produce: remembered in case the broker answers it after all (see pipeline.c). A
+ * producer may have any number on their way (kafkajs does not wait for them), so the ring grows
+ * to KC_ACKS0_MAX; a broker that never answers (Kafka) leaves it full, and the oldest goes. */
 static void remember_acks0(kc_session_t *s, int32_t corr)
 {
-    s->acks0[s->acks0_next] = corr;
-    s->acks0_set |= (uint8_t)(1u << s->acks0_next);
-    s->acks0_next = (s->acks0_next + 1) % 8;
+    if (s->acks0_n == s->acks0_cap && s->acks0_cap < KC_ACKS0_MAX) {
+        uint32_t cap = s->acks0_cap ? 2 * s->acks0_cap : 16;
+        int32_t *v = malloc(cap * sizeof(*v));
+        if (v) {
+            for (uint32_t i = 0; i < s->acks0_n; i++)
+                v[i] = s->acks0[(s->acks0_head + i) & (s->acks0_cap - 1)];
+            free(s->acks0);
+            s->acks0 = v, s->acks0_cap = cap, s->acks0_head = 0;
+        }
+    }
+    if (!s->acks0_cap)
+        return; /* out of memory before the first: a stray answer will close the pair */
+    if (s->acks0_n == s->acks0_cap) {
+        s->acks0_head = (s->acks0_head + 1) & (s->acks0_cap - 1);
+        s->acks0_n--;
+    }
+    s->acks0[(s->acks0_head + s->acks0_n++) & (s->acks0_cap - 1)] = corr;
+}
+
+bool kc_session_acks0_answered(kc_session_t *s, int32_t corr)
+{
+    for (uint32_t i = 0; i < s->acks0_n; i++) {
+        if (s->acks0[(s->acks0_head + i) & (s->acks0_cap - 1)] == corr) {
+            s->acks0_head = (s->acks0_head + i + 1) & (s->acks0_cap - 1);
+            s->acks0_n -= i + 1;
+            return true;
+        }
+    }
+    return false;
 }
 
 int kc_session_pump(kc_session_t *s)

@@ -100,8 +100,10 @@ struct kc_session {
     uint64_t wake;            /* the time asked of io->wake (0: none) */
     size_t held_req_bytes;    /* requests held before the broker */
     size_t held_resp_bytes;   /* responses waiting for their turn */
-    int32_t acks0[8];         /* correlation ids of the last forwarded acks=0 Produce (a ring) */
-    uint8_t acks0_next, acks0_set;
+    /* Correlation ids of forwarded acks=0 Produce requests the broker may still answer (Kafka
+     * never does; librdkafka's mock does): a ring, oldest first, grown on demand. */
+    int32_t *acks0;
+    uint32_t acks0_head, acks0_n, acks0_cap;
     uint64_t requests;        /* frames read from the client */
     bool opaque;              /* after a SASL v0 handshake: frames pass without parsing */
     bool sasl_v0;             /* a SaslHandshake v0 is in flight */
@@ -113,6 +115,12 @@ struct kc_session {
 
 int kc_session_init(kc_session_t *s, kc_pipe_env_t *env, const kc_session_io_t *io, void *io_ctx,
                     kc_log_ctx_t log);
+/* At most this many acks=0 ids are remembered per connection (4 KiB); past it the oldest goes. */
+#define KC_ACKS0_MAX 1024u
+/* Is corr the answer to a remembered acks=0 Produce? If so it and every older one are
+ * forgotten: the broker answers in order, so those it skipped it will never answer. */
+bool kc_session_acks0_answered(kc_session_t *s, int32_t corr);
+
 /* The client's address once known (before its first request): its series are keyed by it. */
 void kc_session_set_host(kc_session_t *s, const char *ip);
 void kc_session_free(kc_session_t *s);

@@ -12,7 +12,7 @@
 
 typedef struct rec {
     kc_pool_t *pool;
-    int32_t corr[2][64]; /* correlation ids sent, per direction (0 upstream, 1 client) */
+    int32_t corr[2][2048]; /* correlation ids sent, per direction (0 upstream, 1 client) */
     int n[2];
     tb_t bytes[2];       /* everything sent, per direction, as it went on the wire */
     bool closed, reset;
@@ -33,6 +33,7 @@ static int io_send(void *ctx, kc_dir_t to, kc_frame_t *f)
         tb_raw(&r->bytes[d], iov[i].base, iov[i].len);
     /* Requests carry their correlation id after api key and version; responses first. */
     const uint8_t *m = r->bytes[d].b + start + 4;
+    assert_true(r->n[d] < 2048);
     r->corr[d][r->n[d]++] = (int32_t)kc_be32(d ? m : m + 4);
     kc_frame_release(r->pool, f);
     return 0;
@@ -212,6 +213,60 @@ static void test_acks0_in_order(void **state)
     assert_int_equal(feed(f, false, &out2, 4), 0);
     check_corrs(&f->rec, 1, (int32_t[]){2, 3, 4}, 3);
     assert_false(f->rec.closed);
+    fx_free(f);
+}
+
+/* acks=0 Produce requests first..last from the client, or (answer) the broker's answers to
+ * them but `skip`, one frame per read; the recorder's byte log is emptied as it goes. */
+static void acks0_run(fx_t *f, bool answer, int first, int last, int skip)
+{
+    for (int i = first; i <= last; i++) {
+        tb_t t = {0};
+        if (i == skip)
+            continue;
+        if (answer)
+            resp_opaque(&t, i, "s");
+        else
+            produce_v3(&t, i, 0);
+        assert_int_equal(feed(f, !answer, &t, (uint64_t)i), 0);
+        f->rec.bytes[answer].n = 0;
+    }
+}
+
+/* Many acks=0 requests on their way before the broker answers any (kafkajs does not wait):
+ * every answer is passed on; one the broker skipped is forgotten once a later one arrives. */
+static void test_acks0_many_strays(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new(NULL, NULL, NULL);
+    enum { N = 300 };
+    acks0_run(f, false, 1, N, 0);
+    assert_int_equal(f->rec.n[0], N);
+    acks0_run(f, true, 1, N, 7); /* the broker skips 7 */
+    assert_false(f->rec.closed);
+    assert_int_equal(f->rec.n[1], N - 1);
+    assert_int_equal(f->s.acks0_n, 0);
+    /* 7 was forgotten when 8 came: an answer to it now is to no request. */
+    tb_t late = {0};
+    resp_opaque(&late, 7, "late");
+    assert_int_equal(feed(f, false, &late, 3), -KC_ECLOSED);
+    assert_true(f->rec.closed);
+    fx_free(f);
+}
+
+/* A broker that never answers acks=0 (Kafka) leaves the ring full: the oldest ids go, the
+ * memory stays at KC_ACKS0_MAX ids, the newest are still recognised. */
+static void test_acks0_ring_bounded(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new(NULL, NULL, NULL);
+    const int n = (int)KC_ACKS0_MAX + 100;
+    acks0_run(f, false, 1, n, 0);
+    assert_int_equal(f->s.acks0_n, KC_ACKS0_MAX);
+    assert_int_equal(f->s.acks0_cap, KC_ACKS0_MAX);
+    acks0_run(f, true, n, n, 0);
+    assert_false(f->rec.closed);
+    assert_int_equal(f->s.acks0_n, 0);
     fx_free(f);
 }
 
@@ -554,6 +609,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pipelined_pass_byte_for_byte),
         cmocka_unit_test(test_acks0_in_order),
+        cmocka_unit_test(test_acks0_many_strays),
+        cmocka_unit_test(test_acks0_ring_bounded),
         cmocka_unit_test(test_response_held_holds_later),
         cmocka_unit_test(test_request_held_holds_later),
         cmocka_unit_test(test_local_answer_between_forwarded),
