@@ -138,6 +138,13 @@ int kc_pipeline_answer_produce(kc_session_t *s, kc_inflight_t *e, int16_t error)
     return 0;
 }
 
+void kc_pipeline_drop(kc_session_t *s, kc_inflight_t *e)
+{
+    s->held_req_bytes -= kc_frame_wire_len(&e->frame);
+    kc_frame_release(s->env->pool, &e->frame);
+    e->state = e->expect_response ? KC_IF_LOST : KC_IF_DONE;
+}
+
 #ifdef KCHAOS_BREAK_DROP
 /* A deliberately broken build (tests/README.md): the first Produce request that wants an
  * answer is answered here with success and never reaches the broker, so its records are lost
@@ -158,21 +165,23 @@ static int decide_request(kc_session_t *s, kc_inflight_t *e)
     if (!env->decide_request)
         return 0;
     kc_decision_t d = {.verdict = KC_PASS};
+    uint32_t before = kc_frame_wire_len(&e->frame);
     env->decide_request(env->decide_ctx, s, e, &e->frame, &d);
+    if (e->state == KC_IF_HELD) /* a split request is shorter: what is held is what will go */
+        s->held_req_bytes += (size_t)kc_frame_wire_len(&e->frame) - before;
     switch (d.verdict) {
     case KC_PASS:
         e->merge = d.merge;
         return 0;
     case KC_HOLD:
+        e->merge = d.merge;
         e->until = d.until ? d.until : 1;
         return 0;
     case KC_ANSWER:
         answer_here(s, e, &d.answer);
         return 0;
     case KC_DROP:
-        s->held_req_bytes -= kc_frame_wire_len(&e->frame);
-        kc_frame_release(env->pool, &e->frame);
-        e->state = e->expect_response ? KC_IF_LOST : KC_IF_DONE;
+        kc_pipeline_drop(s, e);
         return 0;
     case KC_CLOSE:
         kc_session_close(s, KC_LOG_INFO, d.reset, "closed by a fault: %s", d.why ? d.why : "");

@@ -25,5 +25,8 @@ void kc_pipeline_delivered(kc_session_t *s, kc_inflight_t *e);
  * request) here, every partition with `error`, encoded for its exact version. The request goes
  * no further. 0, or a negative code (the request could not be read, or memory ran out). */
 int kc_pipeline_answer_produce(kc_session_t *s, kc_inflight_t *e, int16_t error);
+/* From a decide stage: entry e (still HELD) is never forwarded; it is never answered either
+ * (acks=0: simply gone), like a request a broker lost. */
+void kc_pipeline_drop(kc_session_t *s, kc_inflight_t *e);
 
 #endif

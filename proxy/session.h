@@ -104,6 +104,11 @@ struct kc_session {
      * never does; librdkafka's mock does): a ring, oldest first, grown on demand. */
     int32_t *acks0;
     uint32_t acks0_head, acks0_n, acks0_cap;
+    /* The fault engine's state for this pair (fault/engine.c). */
+    int32_t node_id;           /* the broker this pair goes to; -1: a bootstrap connection */
+    uint64_t fault_mute_until; /* KIP-219 throttle enforced: requests wait until then */
+    uint64_t fault_bw_up, fault_bw_down; /* bandwidth: when the next frame each way may go */
+    char fault_why[192];       /* a fault's close reason (the decision points at it) */
     uint64_t requests;        /* frames read from the client */
     bool opaque;              /* after a SASL v0 handshake: frames pass without parsing */
     bool sasl_v0;             /* a SaslHandshake v0 is in flight */

@@ -497,6 +497,7 @@ void kc_conn_accept(kc_listener_t *l)
     kc_log_ctx_t log = {.conn = c->id, .listener = c->listener, .client = c->client.addr,
                         .upstream = c->upstream.addr};
     int rc = kc_session_init(&c->session, &px->env, &session_io, c, log);
+    c->session.node_id = l->node_id;
     uv_tcp_init(px->loop, &c->client.tr.tcp);
     kc_transport_tcp(&c->client.tr, &transport_cbs, c);
     c->client.open = true;
