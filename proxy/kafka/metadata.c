@@ -5,6 +5,10 @@
 
 #include <string.h>
 
+#include "api.h"
+#include "errors.h"
+#include "header.h"
+
 static void broker_rest(kc_rd_t *r, int16_t v)
 {
     if (v >= 1)
@@ -35,6 +39,7 @@ static void walk_partitions(kc_rd_t *r, int16_t v, const kc_metadata_topic_t *t,
 {
     for (int32_t i = 0; i < t->partition_count && !r->err; i++) {
         kc_metadata_partition_t p;
+        p.off = (uint32_t)kc_rd_off(r);
         p.error_code = kc_rd_i16(r);
         p.index = kc_rd_i32(r);
         p.leader_id = kc_rd_i32(r);
@@ -91,6 +96,55 @@ int kc_metadata_response_topics(kc_rd_t *r, int16_t v, const kc_metadata_walk_t 
         kc_rd_i16(r); /* error_code */
     kc_rd_tags_skip(r);
     return r->err;
+}
+
+typedef struct leaderless {
+    kc_pool_t *pool;
+    kc_frame_t *f;
+    kc_metadata_pick_fn pick;
+    void *ctx;
+    int count;
+    int rc;
+} leaderless_t;
+
+static void on_partition(void *arg, const kc_metadata_topic_t *t, const kc_metadata_partition_t *p)
+{
+    leaderless_t *l = arg;
+    if (l->rc || !l->pick(l->ctx, t->name, t->topic_id, p->index))
+        return;
+    /* error_code INT16, partition_index INT32, leader_id INT32: one 10-byte patch */
+    kc_splice_t sp = {.off = p->off, .len = 10, .buf = kc_buf_get(l->pool, 10), .buf_len = 10};
+    if (!sp.buf) {
+        l->rc = -KC_ENOMEM;
+        return;
+    }
+    kc_put_be16(sp.buf->data, (uint16_t)KC_KERR_LEADER_NOT_AVAILABLE);
+    kc_put_be32(sp.buf->data + 2, (uint32_t)p->index);
+    kc_put_be32(sp.buf->data + 6, (uint32_t)-1);
+    if (!(l->rc = kc_frame_edit(l->pool, l->f, &sp)))
+        l->count++;
+}
+
+int kc_metadata_response_leaderless(kc_pool_t *pool, kc_frame_t *f, int16_t v,
+                                    kc_metadata_pick_fn pick, void *ctx, int *count)
+{
+    *count = 0;
+    const uint8_t *msg = kc_frame_msg(f);
+    uint32_t len = kc_frame_msg_len(f);
+    int32_t corr;
+    uint32_t body_off;
+    if (kc_resp_header_parse(msg, len, KC_API_METADATA, v, &corr, &body_off))
+        return -KC_EPROTO;
+    /* The original bytes: edits made so far (broker addresses) are ranges of them, so the
+     * offsets found here are the ones kc_frame_edit wants. */
+    kc_rd_t r;
+    kc_rd_init(&r, msg, len, kc_api_flexible(kc_api_get(KC_API_METADATA), v));
+    r.p += body_off;
+    leaderless_t l = {.pool = pool, .f = f, .pick = pick, .ctx = ctx};
+    kc_metadata_walk_t walk = {.partition = on_partition, .ctx = &l};
+    int rc = kc_metadata_response_topics(&r, v, &walk);
+    *count = l.count;
+    return rc ? rc : l.rc;
 }
 
 int kc_metadata_request_brokers(kc_wr_t *w, int32_t correlation_id, const char *client_id)

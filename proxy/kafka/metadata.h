@@ -26,6 +26,7 @@ typedef struct kc_metadata_partition {
     int32_t index;
     int32_t leader_id;
     int32_t leader_epoch; /* v7+; -1 before */
+    uint32_t off;         /* where its error_code lies, from the reader's start */
 } kc_metadata_partition_t;
 
 typedef struct kc_metadata_walk {
@@ -38,6 +39,17 @@ typedef struct kc_metadata_walk {
 /* Walk the topics of a response (r at the body), reading it to its end; brokers are skipped.
  * Returns 0 or -KC_EPROTO. Nothing is changed: the rewrite above is a separate pass. */
 int kc_metadata_response_topics(kc_rd_t *r, int16_t version, const kc_metadata_walk_t *walk);
+
+/* A Metadata fault: the partitions pick() chooses become leaderless, error_code
+ * LEADER_NOT_AVAILABLE (5) and leader_id -1, as a broker says during an election (the
+ * leader_epoch stays: kchaos never invents one). Both fields are fixed width, so each partition
+ * is one patch edit of the frame at the original message's offsets, after the brokers array the
+ * address rewrite may have edited. *count: partitions patched. On an error the partitions
+ * patched so far stay patched (each patch stands alone). topic_id is NULL before v10. */
+typedef bool (*kc_metadata_pick_fn)(void *ctx, kc_str_t topic, const uint8_t *topic_id,
+                                    int32_t partition);
+int kc_metadata_response_leaderless(kc_pool_t *pool, kc_frame_t *f, int16_t version,
+                                    kc_metadata_pick_fn pick, void *ctx, int *count);
 
 /* A MetadataRequest v1 asking for no topics: brokers and controller only. kchaos sends it at
  * start-up to learn the brokers (v1 is answered by every broker from 0.10 to Kafka 4.x, whose
