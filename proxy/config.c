@@ -156,6 +156,16 @@ static int set_broker_port(kc_config_t *c, const char *v, char *err, size_t n)
     return 0;
 }
 
+static int set_scenario(kc_config_t *c, const char *v, char *err, size_t n)
+{
+    char **p = realloc(c->scenarios, (size_t)(c->nscenarios + 1) * sizeof(*p));
+    if (!p || !(p[c->nscenarios] = strdup(v)))
+        return fail(err, n, "--scenario: out of memory");
+    c->scenarios = p;
+    c->nscenarios++;
+    return 0;
+}
+
 static int set_upstream_bind(kc_config_t *c, const char *v, char *err, size_t n)
 {
     (void)err, (void)n;
@@ -296,6 +306,7 @@ static const opt_t opts[] = {
     {"admin", "[HOST:]PORT", set_admin, "admin HTTP listener: /healthz, /metrics (host default 127.0.0.1; any other than loopback needs --admin-token)"},
     {"admin-token", "FILE", set_admin_token, "file holding the bearer token every admin request must carry (Authorization: Bearer TOKEN)"},
     {"admin-idle-timeout-ms", "MS", set_admin_idle, "close an admin connection idle this long (default 60000)"},
+    {"scenario", "FILE", set_scenario, "fault scenario to run from the start (repeatable; SIGHUP reloads the files)"},
     {"log-level", "LEVEL", set_log_level, "error, warn, info or debug (default info)"},
     {"log-format", "FORMAT", set_log_format, "text or json lines (default text)"},
     {"config", "FILE", NULL, "YAML file with the same settings (keys as above)"},
@@ -357,7 +368,8 @@ static int yaml_apply(yaml_ctx_t *y, kc_config_t *cfg, const opt_t *o, yaml_node
             return yfail(y, v, "%s", err);
         return 0;
     }
-    if (v->type == YAML_SEQUENCE_NODE && (o->set == set_upstream || o->set == set_broker_port)) {
+    if (v->type == YAML_SEQUENCE_NODE && (o->set == set_upstream || o->set == set_broker_port ||
+                                         o->set == set_scenario)) {
         for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
             yaml_node_t *item = yaml_document_get_node(&y->doc, *it);
             if (!item || item->type != YAML_SCALAR_NODE)
@@ -590,5 +602,8 @@ void kc_config_free(kc_config_t *c)
     if (c->admin_token)
         memset(c->admin_token, 0, strlen(c->admin_token));
     free(c->admin_token);
+    for (int i = 0; i < c->nscenarios; i++)
+        free(c->scenarios[i]);
+    free(c->scenarios);
     *c = (kc_config_t){0};
 }

@@ -47,6 +47,8 @@ typedef struct kc_config {
     char *admin_token;          /* the token read from --admin-token FILE, owned; NULL: none.
                                  * Never logged, never quoted in an error. */
     uint32_t admin_idle_ms;     /* an admin connection without progress this long is closed */
+    char **scenarios;           /* --scenario FILE..., owned */
+    int nscenarios;
 } kc_config_t;
 
 enum { KC_CONFIG_OK = 0, KC_CONFIG_EXIT = 1, KC_CONFIG_ERROR = -1 };

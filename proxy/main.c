@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "fault/engine.h"
 #include "net/limits.h"
 #include "proxy.h"
 #include "util/log.h"
@@ -41,11 +42,57 @@ static int run_cli(char **argv)
     return 3;
 }
 
+/* `kchaos check-scenario FILE...`: every problem of every file, FILE:LINE:COLUMN: reason;
+ * exit 0 when all are good, 1 otherwise, 2 for no file. */
+static int check_scenarios(int n, char **files)
+{
+    if (n == 0) {
+        fprintf(stderr, "usage: kchaos check-scenario FILE...\n");
+        return 2;
+    }
+    int bad = 0;
+    for (int i = 0; i < n; i++) {
+        kc_scenario_diags_t d = {0};
+        kc_scenario_t *sc = kc_scenario_load(files[i], &d);
+        for (int k = 0; k < d.n; k++)
+            fprintf(stderr, "%s\n", d.v[k]);
+        if (sc)
+            printf("%s: scenario %s, %d rule%s: ok\n", files[i], sc->name, sc->nrules,
+                   sc->nrules == 1 ? "" : "s");
+        else
+            bad++;
+        kc_scenario_free(sc);
+        kc_scenario_diags_free(&d);
+    }
+    return bad ? 1 : 0;
+}
+
+/* The --scenario files, before anything listens: a bad one stops the start (exit 2). */
+static kc_faults_t *start_faults(const kc_config_t *cfg)
+{
+    kc_faults_t *f = kc_faults_new();
+    if (!f)
+        return NULL;
+    kc_scenario_diags_t d = {0};
+    int rc = kc_faults_load_files(f, cfg->scenarios, cfg->nscenarios, uv_hrtime(), &d);
+    for (int i = 0; i < d.n; i++)
+        fprintf(stderr, "kchaos: %s\n", d.v[i]);
+    kc_scenario_diags_free(&d);
+    if (rc) {
+        kc_faults_free(f);
+        return NULL;
+    }
+    return f;
+}
+
 int main(int argc, char **argv)
 {
-    /* `kchaos top|health ...`: the tools that read a running kchaos's admin API. */
-    if (argc > 1 && (!strcmp(argv[1], "top") || !strcmp(argv[1], "health")))
+    /* `kchaos top|health|scenario ...`: the tools that read a running kchaos's admin API. */
+    if (argc > 1 && (!strcmp(argv[1], "top") || !strcmp(argv[1], "health") ||
+                     !strcmp(argv[1], "scenario")))
         return run_cli(argv);
+    if (argc > 1 && !strcmp(argv[1], "check-scenario"))
+        return check_scenarios(argc - 2, argv + 2);
 
     kc_config_t cfg;
     char err[512];
@@ -68,6 +115,11 @@ int main(int argc, char **argv)
 
     /* Every loop is set up here, before any runs, so that a port that cannot be bound stops
      * the start-up with one error instead of leaving some loops serving. */
+    kc_faults_t *faults = start_faults(&cfg);
+    if (!faults) {
+        kc_config_free(&cfg);
+        return 2;
+    }
     kc_loop_t *loops = calloc(cfg.threads, sizeof(*loops));
     kc_topics_shared_t topics;
     kc_conn_limits_t limits;
@@ -76,7 +128,7 @@ int main(int argc, char **argv)
         return 1;
     for (uint32_t i = 0; i < cfg.threads; i++) {
         if ((rc = uv_loop_init(&loops[i].loop)) == 0)
-            rc = kc_proxy_start(&loops[i].px, &loops[i].loop, &cfg, i, &topics, &limits);
+            rc = kc_proxy_start(&loops[i].px, &loops[i].loop, &cfg, i, &topics, &limits, faults);
         if (rc)
             return 1; /* said why; the process exit frees what start made */
     }
@@ -110,6 +162,7 @@ int main(int argc, char **argv)
     free(all);
     kc_topics_shared_free(&topics);
     kc_limits_free(&limits);
+    kc_faults_free(faults);
     kc_log(KC_LOG_INFO, "kchaos: stopped");
     kc_config_free(&cfg);
     return 0;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "admin/admin.h"
+#include "fault/engine.h"
 #include "net/conn.h"
 #include "net/listener.h"
 #include "util/log.h"
@@ -45,6 +46,23 @@ static void on_signal(uv_signal_t *s, int signum)
         kc_proxy_shutdown(px);
 }
 
+/* SIGHUP: the --scenario files again. All of them parse, or nothing changes. */
+static void on_hup(uv_signal_t *s, int signum)
+{
+    (void)signum;
+    kc_proxy_t *px = s->data;
+    kc_scenario_diags_t d = {0};
+    if (kc_faults_load_files(px->faults, px->cfg->scenarios, px->cfg->nscenarios, uv_hrtime(), &d)) {
+        for (int i = 0; i < d.n; i++)
+            kc_log(KC_LOG_ERROR, "SIGHUP: %s", d.v[i]);
+        kc_log(KC_LOG_ERROR, "SIGHUP: scenario files not reloaded; the running ones stay");
+    } else {
+        kc_log(KC_LOG_INFO, "SIGHUP: %d scenario file%s reloaded", px->cfg->nscenarios,
+               px->cfg->nscenarios == 1 ? "" : "s");
+    }
+    kc_scenario_diags_free(&d);
+}
+
 static void on_sweep(uv_timer_t *t)
 {
     kc_proxy_t *px = t->data;
@@ -78,9 +96,10 @@ static int start_admin(kc_proxy_t *px)
 static uint64_t share(uint64_t limit, uint32_t threads) { return (limit + threads - 1) / threads; }
 
 int kc_proxy_start(kc_proxy_t *px, uv_loop_t *loop, const kc_config_t *cfg, uint32_t index,
-                   kc_topics_shared_t *topics, struct kc_conn_limits *limits)
+                   kc_topics_shared_t *topics, struct kc_conn_limits *limits,
+                   struct kc_faults *faults)
 {
-    *px = (kc_proxy_t){.loop = loop, .cfg = cfg, .index = index};
+    *px = (kc_proxy_t){.loop = loop, .cfg = cfg, .index = index, .faults = faults};
     /* The cache is the process's, split over the loops, so --threads 0 on a big machine
      * does not keep 64 MiB per core. */
     size_t cache = POOL_CACHE / cfg->threads;
@@ -97,7 +116,10 @@ int kc_proxy_start(kc_proxy_t *px, uv_loop_t *loop, const kc_config_t *cfg, uint
     px->env = (kc_pipe_env_t){.pool = &px->pool, .route = &px->route,
                               .client_ids = &px->client_ids, .max_frame = cfg->max_frame,
                               .max_inflight = cfg->max_inflight,
-                              .topics = &px->topics};
+                              .topics = &px->topics,
+                              .decide_request = faults ? kc_fault_decide_request : NULL,
+                              .decide_response = faults ? kc_fault_decide_response : NULL,
+                              .decide_ctx = faults};
     if (kc_topics_init(&px->topics, topics))
         return UV_ENOMEM;
     if (cfg->metrics) {
@@ -122,16 +144,22 @@ int kc_proxy_start(kc_proxy_t *px, uv_loop_t *loop, const kc_config_t *cfg, uint
         return rc;
     uv_signal_init(loop, &px->sig_term);
     uv_signal_init(loop, &px->sig_int);
+    uv_signal_init(loop, &px->sig_hup);
     uv_timer_init(loop, &px->drain_timer);
     uv_timer_init(loop, &px->sweep);
     uv_timer_init(loop, &px->shed_timer);
     px->shed_timer.data = px;
     uv_unref((uv_handle_t *)&px->shed_timer);
-    px->sig_term.data = px->sig_int.data = px->drain_timer.data = px->sweep.data = px;
+    px->sig_term.data = px->sig_int.data = px->sig_hup.data = px->drain_timer.data =
+        px->sweep.data = px;
     uv_timer_start(&px->sweep, on_sweep, 1000, 1000);
     uv_unref((uv_handle_t *)&px->sweep); /* a timer alone does not keep the loop running */
     uv_signal_start(&px->sig_term, on_signal, SIGTERM);
     uv_signal_start(&px->sig_int, on_signal, SIGINT);
+    if (index == 0 && faults) {
+        uv_signal_start(&px->sig_hup, on_hup, SIGHUP);
+        uv_unref((uv_handle_t *)&px->sig_hup);
+    }
     kc_discovery_start(&px->discovery, px);
     return 0;
 }
@@ -156,6 +184,7 @@ void kc_proxy_shutdown(kc_proxy_t *px)
     uv_unref((uv_handle_t *)&px->drain_timer);
     uv_unref((uv_handle_t *)&px->sig_term);
     uv_unref((uv_handle_t *)&px->sig_int);
+    uv_signal_stop(&px->sig_hup);
 }
 
 void kc_proxy_free(kc_proxy_t *px)
@@ -169,6 +198,7 @@ void kc_proxy_free(kc_proxy_t *px)
     uv_close((uv_handle_t *)&px->shed_timer, NULL);
     uv_close((uv_handle_t *)&px->sig_term, NULL);
     uv_close((uv_handle_t *)&px->sig_int, NULL);
+    uv_close((uv_handle_t *)&px->sig_hup, NULL);
     kc_scrape_port_close(&px->scrape);
     uv_run(px->loop, UV_RUN_DEFAULT); /* let the close callbacks run */
     kc_route_free(&px->route);

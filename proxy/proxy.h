@@ -22,6 +22,7 @@
 
 struct kc_admin;
 struct kc_conn;
+struct kc_faults;
 struct kc_listener;
 
 typedef struct kc_proxy {
@@ -36,7 +37,7 @@ typedef struct kc_proxy {
     uint32_t next_upstream;     /* rotates bootstrap connections over cfg->upstreams */
     kc_intern_t client_ids;
     kc_discovery_t discovery;
-    uv_signal_t sig_term, sig_int;
+    uv_signal_t sig_term, sig_int, sig_hup; /* SIGHUP: loop 0 reloads the scenario files */
     uv_timer_t drain_timer;
     bool draining;
     kc_pipe_env_t env;          /* what this loop's sessions share */
@@ -57,6 +58,7 @@ typedef struct kc_proxy {
     uint64_t refused_logged[2]; /* ... when the last line about them was written */
     uint64_t refused_log_at[2]; /* uv_now() of that line */
     uv_timer_t sweep;           /* idle and frame timeouts, once a second */
+    struct kc_faults *faults;   /* the process's fault engine; not owned */
     struct kc_admin *admin;     /* --admin, on loop 0 only (NULL elsewhere); owned until
                                  * shutdown. Other modules add their routes to it. */
 } kc_proxy_t;
@@ -65,7 +67,8 @@ typedef struct kc_proxy {
  * cfg->threads); uv_run() may then run on any one thread. Returns 0 or a negative libuv error
  * (logged). */
 int kc_proxy_start(kc_proxy_t *px, uv_loop_t *loop, const kc_config_t *cfg, uint32_t index,
-                   kc_topics_shared_t *topics, struct kc_conn_limits *limits);
+                   kc_topics_shared_t *topics, struct kc_conn_limits *limits,
+                   struct kc_faults *faults);
 /* Stop accepting, let in-flight requests finish (up to drain_timeout_ms), then close
  * everything; uv_run() returns once all is closed. A second call closes at once. */
 void kc_proxy_shutdown(kc_proxy_t *px);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "admin/admin.h"
+#include "fault/engine.h"
 #include "metrics/expose.h"
 #include "net/conn.h"
 #include "proxy.h"
@@ -53,6 +54,22 @@ static void finish(kc_gather_t *g)
     uint64_t now = uv_hrtime();
     char *body = g->render == RENDER_PROMETHEUS ? kc_expose_prometheus(&g->view, &g->st, now, &len)
                                                 : kc_expose_json(&g->view, &g->st, now, &len);
+    kc_faults_t *faults = g->all[0]->faults;
+    if (body && faults && g->render == RENDER_PROMETHEUS) {
+        /* The fault engine's families follow the produce metrics. */
+        size_t flen = 0;
+        char *fb = kc_faults_prometheus(faults, now, &flen), *both = NULL;
+        if (fb && (both = realloc(body, len + flen + 1))) {
+            memcpy(both + len, fb, flen + 1);
+            body = both;
+            len += flen;
+        }
+        free(fb);
+        if (!both) {
+            free(body);
+            body = NULL;
+        }
+    }
     if (body)
         kc_admin_reply_send(g->reply, 200,
                             g->render == RENDER_PROMETHEUS ? "text/plain; version=0.0.4; charset=utf-8"

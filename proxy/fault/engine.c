@@ -48,6 +48,14 @@ void kc_faults_free(kc_faults_t *f)
 
 bool kc_faults_any(const kc_faults_t *f) { return f && atomic_load(&f->count) > 0; }
 
+void kc_faults_each(kc_faults_t *f, void (*fn)(void *ctx, const kc_scenario_t *sc), void *ctx)
+{
+    uv_rwlock_rdlock(&f->lock);
+    for (int i = 0; i < f->n; i++)
+        fn(ctx, f->v[i]);
+    uv_rwlock_rdunlock(&f->lock);
+}
+
 static int find(const kc_faults_t *f, const char *name)
 {
     for (int i = 0; i < f->n; i++)

@@ -37,6 +37,9 @@ int kc_faults_load_files(kc_faults_t *f, char *const *paths, int n, uint64_t now
 /* Whether any scenario runs (for the fast path and tests). */
 bool kc_faults_any(const kc_faults_t *f);
 
+/* fn for every scenario listed, in start order, under the read lock (fn must not call back). */
+void kc_faults_each(kc_faults_t *f, void (*fn)(void *ctx, const kc_scenario_t *sc), void *ctx);
+
 /* GET /api/v1/scenarios as JSON, and the engine's Prometheus families; malloc'd, *len set. */
 char *kc_faults_json(kc_faults_t *f, uint64_t now, size_t *len);
 char *kc_faults_prometheus(kc_faults_t *f, uint64_t now, size_t *len);

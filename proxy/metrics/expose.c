@@ -9,82 +9,7 @@
 #include <string.h>
 
 #include "../kafka/errors.h"
-
-/* ---- a growing text buffer ---- */
-
-typedef struct sb {
-    char *p;
-    size_t n, cap;
-    int oom;
-} sb_t;
-
-static void sb_need(sb_t *b, size_t more)
-{
-    if (b->oom || b->n + more + 1 <= b->cap)
-        return;
-    size_t cap = b->cap ? b->cap : 16384;
-    while (cap < b->n + more + 1)
-        cap *= 2;
-    char *p = realloc(b->p, cap);
-    if (!p) {
-        b->oom = 1;
-        return;
-    }
-    b->p = p;
-    b->cap = cap;
-}
-
-static void sb_printf(sb_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sb_t *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int k = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (k < 0)
-        return;
-    sb_need(b, (size_t)k);
-    if (b->oom)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
-    va_end(ap);
-    b->n += (size_t)k;
-}
-
-/* A string escaped for a Prometheus label value (json 0) or a JSON string (json 1). */
-static void sb_str(sb_t *b, const char *s, int json)
-{
-    sb_need(b, strlen(s) * 6);
-    if (b->oom)
-        return;
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '\\' || ch == '"')
-            b->p[b->n++] = '\\', b->p[b->n++] = (char)ch;
-        else if (ch == '\n')
-            b->p[b->n++] = '\\', b->p[b->n++] = 'n';
-        else if (json && ch < 0x20)
-            b->n += (size_t)snprintf(b->p + b->n, 7, "\\u%04x", ch);
-        else
-            b->p[b->n++] = (char)ch;
-    }
-    b->p[b->n] = 0;
-}
-
-static char *sb_done(sb_t *b, size_t *len)
-{
-    if (b->oom) {
-        free(b->p);
-        return NULL;
-    }
-    sb_need(b, 0);
-    if (!b->p)
-        return NULL;
-    b->p[b->n] = 0;
-    *len = b->n;
-    return b->p;
-}
+#include "../util/sb.h"
 
 /* ---- risks ---- */
 
@@ -161,21 +86,21 @@ static int bound_index(double s)
     abort(); /* an exported bound that is no bucket edge would make its count wrong */
 }
 
-static void family(sb_t *b, const char *name, const char *type, const char *help)
+static void family(kc_sb_t *b, const char *name, const char *type, const char *help)
 {
-    sb_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+    kc_sb_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static void client_labels(sb_t *b, const kc_mclient_t *c)
+static void client_labels(kc_sb_t *b, const kc_mclient_t *c)
 {
-    sb_printf(b, "client_id=\"");
-    sb_str(b, c->client_id, 0);
-    sb_printf(b, "\",host=\"");
-    sb_str(b, c->host, 0);
-    sb_printf(b, "\"");
+    kc_sb_printf(b, "client_id=\"");
+    kc_sb_str(b, c->client_id, 0);
+    kc_sb_printf(b, "\",host=\"");
+    kc_sb_str(b, c->host, 0);
+    kc_sb_printf(b, "\"");
 }
 
-static void hist(sb_t *b, const char *name, const kc_mclient_t *c, const char *extra,
+static void hist(kc_sb_t *b, const char *name, const kc_mclient_t *c, const char *extra,
                  const kc_hist_t *h)
 {
     uint64_t cum = 0;
@@ -185,19 +110,19 @@ static void hist(sb_t *b, const char *name, const kc_mclient_t *c, const char *e
         for (int k = prev + 1; k <= bi; k++)
             cum += h->bucket[k];
         prev = bi;
-        sb_printf(b, "%s_bucket{", name);
+        kc_sb_printf(b, "%s_bucket{", name);
         client_labels(b, c);
-        sb_printf(b, "%s,le=\"%g\"} %llu\n", extra, le_s[i], (unsigned long long)cum);
+        kc_sb_printf(b, "%s,le=\"%g\"} %llu\n", extra, le_s[i], (unsigned long long)cum);
     }
-    sb_printf(b, "%s_bucket{", name);
+    kc_sb_printf(b, "%s_bucket{", name);
     client_labels(b, c);
-    sb_printf(b, "%s,le=\"+Inf\"} %llu\n", extra, (unsigned long long)h->count);
-    sb_printf(b, "%s_sum{", name);
+    kc_sb_printf(b, "%s,le=\"+Inf\"} %llu\n", extra, (unsigned long long)h->count);
+    kc_sb_printf(b, "%s_sum{", name);
     client_labels(b, c);
-    sb_printf(b, "%s} %.9f\n", extra, (double)h->sum_ns / 1e9);
-    sb_printf(b, "%s_count{", name);
+    kc_sb_printf(b, "%s} %.9f\n", extra, (double)h->sum_ns / 1e9);
+    kc_sb_printf(b, "%s_count{", name);
     client_labels(b, c);
-    sb_printf(b, "%s} %llu\n", extra, (unsigned long long)h->count);
+    kc_sb_printf(b, "%s} %llu\n", extra, (unsigned long long)h->count);
 }
 
 /* Partitions grouped by client and topic: the order render() walks them in. */
@@ -242,7 +167,7 @@ static uint32_t topic_run(const kc_mpart_t **v, uint32_t i, uint32_t n, topic_su
     return j;
 }
 
-static void topic_counters(sb_t *b, const kc_mtable_t *t, const kc_mpart_t **v)
+static void topic_counters(kc_sb_t *b, const kc_mtable_t *t, const kc_mpart_t **v)
 {
     static const struct {
         const char *name, *help;
@@ -262,17 +187,17 @@ static void topic_counters(sb_t *b, const kc_mtable_t *t, const kc_mpart_t **v)
         for (uint32_t i = 0; i < t->nparts;) {
             topic_sum_t s;
             uint32_t j = topic_run(v, i, t->nparts, &s);
-            sb_printf(b, "%s{", fams[f].name);
+            kc_sb_printf(b, "%s{", fams[f].name);
             client_labels(b, &t->clients[v[i]->client]);
-            sb_printf(b, ",topic=\"");
-            sb_str(b, v[i]->topic, 0);
-            sb_printf(b, "\"} %llu\n", (unsigned long long)s.v[f]);
+            kc_sb_printf(b, ",topic=\"");
+            kc_sb_str(b, v[i]->topic, 0);
+            kc_sb_printf(b, "\"} %llu\n", (unsigned long long)s.v[f]);
             i = j;
         }
     }
 }
 
-static void error_counters(sb_t *b, const kc_mtable_t *t, const kc_mpart_t **v)
+static void error_counters(kc_sb_t *b, const kc_mtable_t *t, const kc_mpart_t **v)
 {
     family(b, "kchaos_produce_errors_total", "counter",
            "Partition results carrying an error, by error name.");
@@ -296,11 +221,11 @@ static void error_counters(sb_t *b, const kc_mtable_t *t, const kc_mpart_t **v)
                     n[x] += v[k]->err_n[e];
             }
         for (int x = 0; x < nc; x++) {
-            sb_printf(b, "kchaos_produce_errors_total{");
+            kc_sb_printf(b, "kchaos_produce_errors_total{");
             client_labels(b, &t->clients[v[i]->client]);
-            sb_printf(b, ",topic=\"");
-            sb_str(b, v[i]->topic, 0);
-            sb_printf(b, "\",error=\"%s\",retriable=\"%s\"} %llu\n",
+            kc_sb_printf(b, ",topic=\"");
+            kc_sb_str(b, v[i]->topic, 0);
+            kc_sb_printf(b, "\",error=\"%s\",retriable=\"%s\"} %llu\n",
                       code[x] == KC_MERR_OTHER ? "OTHER" : kc_kafka_error_name(code[x]),
                       kc_kafka_error_retriable(code[x]) ? "true" : "false",
                       (unsigned long long)n[x]);
@@ -311,7 +236,7 @@ static void error_counters(sb_t *b, const kc_mtable_t *t, const kc_mpart_t **v)
 
 /* The leading indicators (trend.h): value over the last 10 s, slope, and runway (absent while
  * there is none: flat or improving, or too few snapshots). */
-static void indicator_gauges(sb_t *b, const kc_mtable_t *t)
+static void indicator_gauges(kc_sb_t *b, const kc_mtable_t *t)
 {
     static const char *const fam[3][2] = {
         {"kchaos_producer_indicator", "Leading indicator over the last 10 s snapshot interval "
@@ -329,25 +254,25 @@ static void indicator_gauges(sb_t *b, const kc_mtable_t *t)
                 kc_trend_indicator(&t->clients[i].trend, k, kc_ind_threshold[k], &ind);
                 if (f == 2 && !ind.has_runway)
                     continue;
-                sb_printf(b, "%s{", fam[f][0]);
+                kc_sb_printf(b, "%s{", fam[f][0]);
                 client_labels(b, &t->clients[i]);
-                sb_printf(b, ",indicator=\"%s\"} %.6g\n", kc_ind_names[k],
+                kc_sb_printf(b, ",indicator=\"%s\"} %.6g\n", kc_ind_names[k],
                           f == 0 ? ind.now : f == 1 ? ind.slope_per_s : ind.runway_s);
             }
     }
 }
 
-static void gauge(sb_t *b, const char *name, const char *help, const char *type, uint64_t v)
+static void gauge(kc_sb_t *b, const char *name, const char *help, const char *type, uint64_t v)
 {
     family(b, name, type, help);
-    sb_printf(b, "%s %llu\n", name, (unsigned long long)v);
+    kc_sb_printf(b, "%s %llu\n", name, (unsigned long long)v);
 }
 
 char *kc_expose_prometheus(const kc_mtable_t *t, const kc_proxy_stats_t *st, uint64_t now,
                            size_t *len)
 {
     (void)now;
-    sb_t b = {0};
+    kc_sb_t b = {0};
     const kc_mpart_t **v = sorted_parts(t);
     if (!v)
         return NULL;
@@ -356,17 +281,17 @@ char *kc_expose_prometheus(const kc_mtable_t *t, const kc_proxy_stats_t *st, uin
            "succeeded; retriable: a retriable error and no fatal one; fatal).");
     for (uint32_t i = 0; i < t->nclients; i++)
         for (int o = 0; o < KC_OUTCOMES; o++) {
-            sb_printf(&b, "kchaos_produce_requests_total{");
+            kc_sb_printf(&b, "kchaos_produce_requests_total{");
             client_labels(&b, &t->clients[i]);
-            sb_printf(&b, ",outcome=\"%s\"} %llu\n", outcome_names[o],
+            kc_sb_printf(&b, ",outcome=\"%s\"} %llu\n", outcome_names[o],
                       (unsigned long long)t->clients[i].requests[o]);
         }
     family(&b, "kchaos_produce_unanswered_requests_total", "counter",
            "Produce requests with acks=0: no response comes.");
     for (uint32_t i = 0; i < t->nclients; i++) {
-        sb_printf(&b, "kchaos_produce_unanswered_requests_total{");
+        kc_sb_printf(&b, "kchaos_produce_unanswered_requests_total{");
         client_labels(&b, &t->clients[i]);
-        sb_printf(&b, "} %llu\n", (unsigned long long)t->clients[i].unanswered);
+        kc_sb_printf(&b, "} %llu\n", (unsigned long long)t->clients[i].unanswered);
     }
     topic_counters(&b, t, v);
     error_counters(&b, t, v);
@@ -390,9 +315,9 @@ char *kc_expose_prometheus(const kc_mtable_t *t, const kc_proxy_stats_t *st, uin
     family(&b, "kchaos_produce_throttled_responses_total", "counter",
            "Produce responses with throttle_time_ms > 0.");
     for (uint32_t i = 0; i < t->nclients; i++) {
-        sb_printf(&b, "kchaos_produce_throttled_responses_total{");
+        kc_sb_printf(&b, "kchaos_produce_throttled_responses_total{");
         client_labels(&b, &t->clients[i]);
-        sb_printf(&b, "} %llu\n", (unsigned long long)t->clients[i].throttled);
+        kc_sb_printf(&b, "} %llu\n", (unsigned long long)t->clients[i].throttled);
     }
     family(&b, "kchaos_producer_risk", "gauge",
            "1 when the wire proves the producer configuration risky (flag; reasons in "
@@ -400,18 +325,18 @@ char *kc_expose_prometheus(const kc_mtable_t *t, const kc_proxy_stats_t *st, uin
     for (uint32_t i = 0; i < t->nclients; i++) {
         uint32_t f = kc_risk_flags(&t->clients[i]);
         for (int k = 0; k < KC_RISK_FLAGS; k++) {
-            sb_printf(&b, "kchaos_producer_risk{");
+            kc_sb_printf(&b, "kchaos_producer_risk{");
             client_labels(&b, &t->clients[i]);
-            sb_printf(&b, ",flag=\"%s\"} %d\n", kc_risks[k].flag, (f >> k) & 1);
+            kc_sb_printf(&b, ",flag=\"%s\"} %d\n", kc_risks[k].flag, (f >> k) & 1);
         }
     }
     family(&b, "kchaos_produce_delivery_failures_total", "counter",
            "Delivery failures: partition results with an error the client does not retry, and "
            "batches given up (a retriable error and no success within 120 s).");
     for (uint32_t i = 0; i < t->nclients; i++) {
-        sb_printf(&b, "kchaos_produce_delivery_failures_total{");
+        kc_sb_printf(&b, "kchaos_produce_delivery_failures_total{");
         client_labels(&b, &t->clients[i]);
-        sb_printf(&b, "} %llu\n", (unsigned long long)t->clients[i].delivery_failures);
+        kc_sb_printf(&b, "} %llu\n", (unsigned long long)t->clients[i].delivery_failures);
     }
     indicator_gauges(&b, t);
     family(&b, "kchaos_producer_info", "gauge",
@@ -419,11 +344,11 @@ char *kc_expose_prometheus(const kc_mtable_t *t, const kc_proxy_stats_t *st, uin
            "transactions, most requests in flight on one connection.");
     for (uint32_t i = 0; i < t->nclients; i++) {
         const kc_mclient_t *c = &t->clients[i];
-        sb_printf(&b, "kchaos_producer_info{");
+        kc_sb_printf(&b, "kchaos_producer_info{");
         client_labels(&b, c);
-        sb_printf(&b, ",software=\"");
-        sb_str(&b, c->software, 0);
-        sb_printf(&b, "\",acks=\"%s%s%s\",idempotent=\"%s\",transactional=\"%s\","
+        kc_sb_printf(&b, ",software=\"");
+        kc_sb_str(&b, c->software, 0);
+        kc_sb_printf(&b, "\",acks=\"%s%s%s\",idempotent=\"%s\",transactional=\"%s\","
                       "max_inflight=\"%u\"} 1\n",
                   c->acks_seen & 1 ? "0" : "", c->acks_seen & 2 ? "1" : "",
                   c->acks_seen & 4 ? "all" : "", c->idempotent ? "true" : "false",
@@ -453,14 +378,14 @@ char *kc_expose_prometheus(const kc_mtable_t *t, const kc_proxy_stats_t *st, uin
     gauge(&b, "kchaos_metrics_expired_series_total", "Series removed for idleness.", "counter",
           t->expired);
     free(v);
-    return sb_done(&b, len);
+    return kc_sb_done(&b, len);
 }
 
 /* ---- JSON ---- */
 
-static void json_hist_ms(sb_t *b, const char *key, const kc_hist_t *h)
+static void json_hist_ms(kc_sb_t *b, const char *key, const kc_hist_t *h)
 {
-    sb_printf(b, "\"%s\":{\"count\":%llu,\"mean\":%.3f,\"p50\":%.3f,\"p95\":%.3f,\"p99\":%.3f,"
+    kc_sb_printf(b, "\"%s\":{\"count\":%llu,\"mean\":%.3f,\"p50\":%.3f,\"p95\":%.3f,\"p99\":%.3f,"
                  "\"max\":%.3f}",
               key, (unsigned long long)h->count,
               h->count ? (double)h->sum_ns / (double)h->count / 1e6 : 0.0,
@@ -468,9 +393,9 @@ static void json_hist_ms(sb_t *b, const char *key, const kc_hist_t *h)
               (double)kc_hist_quantile(h, 0.99) / 1e6, (double)h->max_ns / 1e6);
 }
 
-static void json_counts(sb_t *b, const topic_sum_t *s)
+static void json_counts(kc_sb_t *b, const topic_sum_t *s)
 {
-    sb_printf(b, "\"batches\":%llu,\"bytes\":%llu,\"records\":%llu,\"retries\":%llu,"
+    kc_sb_printf(b, "\"batches\":%llu,\"bytes\":%llu,\"records\":%llu,\"retries\":%llu,"
                  "\"duplicates\":%llu,\"possible_duplicates\":%llu,\"record_errors\":%llu",
               (unsigned long long)s->v[0], (unsigned long long)s->v[1],
               (unsigned long long)s->v[2], (unsigned long long)s->v[3],
@@ -478,9 +403,9 @@ static void json_counts(sb_t *b, const topic_sum_t *s)
               (unsigned long long)s->v[6]);
 }
 
-static void json_errors(sb_t *b, const kc_mpart_t *const *v, uint32_t i, uint32_t j)
+static void json_errors(kc_sb_t *b, const kc_mpart_t *const *v, uint32_t i, uint32_t j)
 {
-    sb_printf(b, "\"errors\":{");
+    kc_sb_printf(b, "\"errors\":{");
     int first = 1;
     for (uint32_t k = i; k < j; k++)
         for (int e = 0; e < KC_MPART_ERRORS; e++) {
@@ -501,55 +426,55 @@ static void json_errors(sb_t *b, const kc_mpart_t *const *v, uint32_t i, uint32_
                     if (v[q]->err_n[x] && v[q]->err_code[x] == v[k]->err_code[e])
                         n += v[q]->err_n[x];
             int16_t c = v[k]->err_code[e];
-            sb_printf(b, "%s\"%s\":%llu", first ? "" : ",",
+            kc_sb_printf(b, "%s\"%s\":%llu", first ? "" : ",",
                       c == KC_MERR_OTHER ? "OTHER" : kc_kafka_error_name(c), (unsigned long long)n);
             first = 0;
         }
-    sb_printf(b, "}");
+    kc_sb_printf(b, "}");
 }
 
-static void json_indicators(sb_t *b, const kc_mclient_t *c)
+static void json_indicators(kc_sb_t *b, const kc_mclient_t *c)
 {
-    sb_printf(b, "\"delivery_failures\":%llu,\"indicators\":{\"interval_s\":%llu,\"samples\":%u",
+    kc_sb_printf(b, "\"delivery_failures\":%llu,\"indicators\":{\"interval_s\":%llu,\"samples\":%u",
               (unsigned long long)c->delivery_failures,
               (unsigned long long)(KC_TREND_INTERVAL_NS / 1000000000ull), c->trend.n);
     for (int k = 0; k < KC_INDS; k++) {
         kc_indicator_t ind;
         kc_trend_indicator(&c->trend, k, kc_ind_threshold[k], &ind);
-        sb_printf(b, ",\"%s\":{\"now\":%.3f,\"slope_per_s\":%.6f,\"runway_s\":", kc_ind_names[k],
+        kc_sb_printf(b, ",\"%s\":{\"now\":%.3f,\"slope_per_s\":%.6f,\"runway_s\":", kc_ind_names[k],
                   ind.now, ind.slope_per_s);
         if (ind.has_runway)
-            sb_printf(b, "%.1f", ind.runway_s);
+            kc_sb_printf(b, "%.1f", ind.runway_s);
         else
-            sb_printf(b, "null");
-        sb_printf(b, ",\"threshold\":%g}", kc_ind_threshold[k]);
+            kc_sb_printf(b, "null");
+        kc_sb_printf(b, ",\"threshold\":%g}", kc_ind_threshold[k]);
     }
-    sb_printf(b, "},");
+    kc_sb_printf(b, "},");
 }
 
-static void json_client(sb_t *b, const kc_mtable_t *t, uint32_t ci, const kc_mpart_t **v,
+static void json_client(kc_sb_t *b, const kc_mtable_t *t, uint32_t ci, const kc_mpart_t **v,
                         uint32_t *pi, uint64_t now)
 {
     const kc_mclient_t *c = &t->clients[ci];
     static const char *const codec[8] = {"none", "gzip", "snappy", "lz4", "zstd", "5", "6", "7"};
-    sb_printf(b, "{\"client_id\":\"");
-    sb_str(b, c->client_id, 1);
-    sb_printf(b, "\",\"host\":\"");
-    sb_str(b, c->host, 1);
-    sb_printf(b, "\",\"software\":\"");
-    sb_str(b, c->software, 1);
-    sb_printf(b, "\",\"age_s\":%.1f,\"idle_s\":%.1f,", (double)(now - c->first_ns) / 1e9,
+    kc_sb_printf(b, "{\"client_id\":\"");
+    kc_sb_str(b, c->client_id, 1);
+    kc_sb_printf(b, "\",\"host\":\"");
+    kc_sb_str(b, c->host, 1);
+    kc_sb_printf(b, "\",\"software\":\"");
+    kc_sb_str(b, c->software, 1);
+    kc_sb_printf(b, "\",\"age_s\":%.1f,\"idle_s\":%.1f,", (double)(now - c->first_ns) / 1e9,
               (double)(now - c->last_ns) / 1e9);
-    sb_printf(b, "\"requests\":{\"ok\":%llu,\"retriable\":%llu,\"fatal\":%llu,\"unanswered\":%llu},",
+    kc_sb_printf(b, "\"requests\":{\"ok\":%llu,\"retriable\":%llu,\"fatal\":%llu,\"unanswered\":%llu},",
               (unsigned long long)c->requests[0], (unsigned long long)c->requests[1],
               (unsigned long long)c->requests[2], (unsigned long long)c->unanswered);
-    sb_printf(b, "\"batches\":%llu,\"bytes\":%llu,\"records\":%llu,\"retries\":%llu,"
+    kc_sb_printf(b, "\"batches\":%llu,\"bytes\":%llu,\"records\":%llu,\"retries\":%llu,"
                  "\"duplicates\":%llu,\"possible_duplicates\":%llu,\"errors\":%llu,",
               (unsigned long long)c->batches, (unsigned long long)c->bytes,
               (unsigned long long)c->records, (unsigned long long)c->retries,
               (unsigned long long)c->duplicates, (unsigned long long)c->possible_duplicates,
               (unsigned long long)c->errors);
-    sb_printf(b, "\"rates\":{\"records_per_s\":%.2f,\"bytes_per_s\":%.1f,\"requests_per_s\":%.2f,"
+    kc_sb_printf(b, "\"rates\":{\"records_per_s\":%.2f,\"bytes_per_s\":%.1f,\"requests_per_s\":%.2f,"
                  "\"errors_per_s\":%.2f,\"retries_per_s\":%.2f},",
               c->rate[0], c->rate[1], c->rate[2], c->rate[3], c->rate[4]);
     json_indicators(b, c);
@@ -557,18 +482,18 @@ static void json_client(sb_t *b, const kc_mtable_t *t, uint32_t ci, const kc_mpa
     for (int l = 0; l < KC_LEGS; l++)
         for (int o = 0; o < KC_OUTCOMES; o++)
             kc_hist_merge(&all[l], &c->latency[l][o]);
-    sb_printf(b, "\"latency_ms\":{");
+    kc_sb_printf(b, "\"latency_ms\":{");
     json_hist_ms(b, "client", &all[KC_LEG_CLIENT]);
-    sb_printf(b, ",");
+    kc_sb_printf(b, ",");
     json_hist_ms(b, "broker", &all[KC_LEG_BROKER]);
-    sb_printf(b, "},\"throttle_ms\":{\"responses\":%llu,\"throttled\":%llu,\"share\":%.4f,"
+    kc_sb_printf(b, "},\"throttle_ms\":{\"responses\":%llu,\"throttled\":%llu,\"share\":%.4f,"
                  "\"mean\":%.3f,\"max\":%.3f},",
               (unsigned long long)c->throttle.count, (unsigned long long)c->throttled,
               c->throttle.count ? (double)c->throttled / (double)c->throttle.count : 0.0,
               c->throttle.count ? (double)c->throttle.sum_ns / (double)c->throttle.count / 1e6 : 0.0,
               (double)c->throttle.max_ns / 1e6);
     uint64_t nb = c->batches ? c->batches : 1;
-    sb_printf(b, "\"profile\":{\"acks\":[%s%s%s%s%s],\"idempotent\":%s,\"transactional\":%s,"
+    kc_sb_printf(b, "\"profile\":{\"acks\":[%s%s%s%s%s],\"idempotent\":%s,\"transactional\":%s,"
                  "\"compression\":[",
               c->acks_seen & 1 ? "0" : "", (c->acks_seen & 1) && (c->acks_seen & 6) ? "," : "",
               c->acks_seen & 2 ? "1" : "", (c->acks_seen & 2) && (c->acks_seen & 4) ? "," : "",
@@ -576,58 +501,58 @@ static void json_client(sb_t *b, const kc_mtable_t *t, uint32_t ci, const kc_mpa
               c->transactional ? "true" : "false");
     for (int k = 0, first = 1; k < 8; k++)
         if (c->codecs & (1u << k)) {
-            sb_printf(b, "%s\"%s\"", first ? "" : ",", codec[k]);
+            kc_sb_printf(b, "%s\"%s\"", first ? "" : ",", codec[k]);
             first = 0;
         }
-    sb_printf(b, "],\"max_inflight\":%u,\"records_per_batch\":%.2f,\"bytes_per_batch\":%.1f},",
+    kc_sb_printf(b, "],\"max_inflight\":%u,\"records_per_batch\":%.2f,\"bytes_per_batch\":%.1f},",
               c->max_inflight, (double)(c->records + c->retries) / (double)nb,
               (double)c->bytes / (double)nb);
-    sb_printf(b, "\"risks\":[");
+    kc_sb_printf(b, "\"risks\":[");
     uint32_t f = kc_risk_flags(c);
     for (int k = 0, first = 1; k < KC_RISK_FLAGS; k++)
         if (f & (1u << k)) {
-            sb_printf(b, "%s{\"flag\":\"%s\",\"reason\":\"", first ? "" : ",", kc_risks[k].flag);
-            sb_str(b, kc_risks[k].reason, 1);
-            sb_printf(b, "\"}");
+            kc_sb_printf(b, "%s{\"flag\":\"%s\",\"reason\":\"", first ? "" : ",", kc_risks[k].flag);
+            kc_sb_str(b, kc_risks[k].reason, 1);
+            kc_sb_printf(b, "\"}");
             first = 0;
         }
-    sb_printf(b, "],\"topics\":[");
+    kc_sb_printf(b, "],\"topics\":[");
     uint32_t i = *pi;
     for (int first = 1; i < t->nparts && v[i]->client == ci; first = 0) {
         topic_sum_t s;
         uint32_t j = topic_run(v, i, t->nparts, &s);
-        sb_printf(b, "%s{\"topic\":\"", first ? "" : ",");
-        sb_str(b, v[i]->topic, 1);
-        sb_printf(b, "\",");
+        kc_sb_printf(b, "%s{\"topic\":\"", first ? "" : ",");
+        kc_sb_str(b, v[i]->topic, 1);
+        kc_sb_printf(b, "\",");
         json_counts(b, &s);
-        sb_printf(b, ",");
+        kc_sb_printf(b, ",");
         json_errors(b, v, i, j);
-        sb_printf(b, ",\"partitions\":[");
+        kc_sb_printf(b, ",\"partitions\":[");
         for (uint32_t k = i; k < j; k++) {
             topic_sum_t one;
             topic_run(v, k, k + 1, &one);
-            sb_printf(b, "%s{\"partition\":%d,", k == i ? "" : ",", v[k]->partition);
+            kc_sb_printf(b, "%s{\"partition\":%d,", k == i ? "" : ",", v[k]->partition);
             json_counts(b, &one);
-            sb_printf(b, ",");
+            kc_sb_printf(b, ",");
             json_errors(b, v, k, k + 1);
-            sb_printf(b, ",\"batch_records_max\":%llu,\"batch_bytes_max\":%llu}",
+            kc_sb_printf(b, ",\"batch_records_max\":%llu,\"batch_bytes_max\":%llu}",
                       (unsigned long long)v[k]->batch_records_max,
                       (unsigned long long)v[k]->batch_bytes_max);
         }
-        sb_printf(b, "]}");
+        kc_sb_printf(b, "]}");
         i = j;
     }
     *pi = i;
-    sb_printf(b, "]}");
+    kc_sb_printf(b, "]}");
 }
 
 char *kc_expose_json(const kc_mtable_t *t, const kc_proxy_stats_t *st, uint64_t now, size_t *len)
 {
-    sb_t b = {0};
+    kc_sb_t b = {0};
     const kc_mpart_t **v = sorted_parts(t);
     if (!v)
         return NULL;
-    sb_printf(&b, "{\"loops\":%u,\"connections\":%llu,\"inflight_requests\":%llu,"
+    kc_sb_printf(&b, "{\"loops\":%u,\"connections\":%llu,\"inflight_requests\":%llu,"
                   "\"buffered_bytes\":%llu,\"folded_series\":%llu,\"expired_series\":%llu,"
                   "\"clients\":[",
               st->loops, (unsigned long long)st->connections, (unsigned long long)st->inflight,
@@ -636,12 +561,12 @@ char *kc_expose_json(const kc_mtable_t *t, const kc_proxy_stats_t *st, uint64_t 
     uint32_t pi = 0;
     for (uint32_t ci = 0; ci < t->nclients; ci++) {
         if (ci)
-            sb_printf(&b, ",");
+            kc_sb_printf(&b, ",");
         while (pi < t->nparts && v[pi]->client < ci)
             pi++;
         json_client(&b, t, ci, v, &pi, now);
     }
-    sb_printf(&b, "]}\n");
+    kc_sb_printf(&b, "]}\n");
     free(v);
-    return sb_done(&b, len);
+    return kc_sb_done(&b, len);
 }

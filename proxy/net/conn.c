@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../fault/engine.h"
 #include "../proxy.h"
 #include "addr.h"
 #include "limits.h"
@@ -520,6 +521,13 @@ void kc_conn_accept(kc_listener_t *l)
               sizeof(c->client_ip));
     kc_session_set_host(&c->session, c->client_ip);
     kc_log_c(KC_LOG_DEBUG, &c->session.log, "accepted");
+    /* A broker that is down, as a scenario says: the client's connection is reset at once,
+     * as a closed port would be. */
+    const char *why = NULL;
+    if (px->faults && kc_fault_refuse(px->faults, c->node_id, c->client_ip, c->t_start, &why)) {
+        kc_conn_close(c, KC_LOG_INFO, true, "refused by a fault: %s", why);
+        return;
+    }
     uint32_t open = 0;
     int admit = kc_limits_admit(px->limits, c->client_ip, &open);
     if (admit == KC_ADMIT_TOTAL) {
