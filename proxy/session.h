@@ -108,7 +108,7 @@ struct kc_session {
     int32_t node_id;           /* the broker this pair goes to; -1: a bootstrap connection */
     uint64_t fault_mute_until; /* KIP-219 throttle enforced: requests wait until then */
     uint64_t fault_bw_up, fault_bw_down; /* bandwidth: when the next frame each way may go */
-    char fault_why[192];       /* a fault's close reason (the decision points at it) */
+    char fault_why[256];       /* a fault's close reason (the decision points at it) */
     uint64_t requests;        /* frames read from the client */
     bool opaque;              /* after a SASL v0 handshake: frames pass without parsing */
     bool sasl_v0;             /* a SaslHandshake v0 is in flight */

@@ -11,6 +11,7 @@
 #include "fault/rule.h"
 #include "kafka/api.h"
 #include "kafka/errors.h"
+#include "kafka/header.h"
 #include "kafka/metadata.h"
 #include "kafka/produce.h"
 #include "kafka/records.h"

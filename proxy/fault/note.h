@@ -37,7 +37,7 @@ typedef struct kc_fault_note {
     uint64_t stall_until;     /* responses too wait for the stall to end */
     int8_t disconnect;        /* -1, or KC_WHEN_AFTER / KC_WHEN_MID */
     bool reset;
-    char label[160];          /* "SCENARIO rule RULE" for a disconnect's log line */
+    char label[128];          /* "SCENARIO rule RULE" for a disconnect's log line */
 } kc_fault_note_t;
 
 kc_fault_note_t *kc_fault_note_new(kc_pool_t *pool);
