@@ -44,7 +44,8 @@ static int run_cli(char **argv)
 int main(int argc, char **argv)
 {
     /* `kchaos top|health ...`: the tools that read a running kchaos's admin API. */
-    if (argc > 1 && (!strcmp(argv[1], "top") || !strcmp(argv[1], "health")))
+    if (argc > 1 && (!strcmp(argv[1], "top") || !strcmp(argv[1], "health") ||
+                     !strcmp(argv[1], "scenario")))
         return run_cli(argv);
 
     kc_config_t cfg;

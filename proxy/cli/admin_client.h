@@ -1,8 +1,8 @@
-/* One GET against kchaos's admin listener for the command-line tools: an address as given to
- * --admin (host:port, [v6]:port, or a full http:// URL), an optional bearer token file, a
- * timeout. */
-#ifndef KC_CLI_ADMIN_GET_H
-#define KC_CLI_ADMIN_GET_H
+/* The command-line tools' requests to kchaos's admin listener: an address as given to --admin
+ * (host:port, [v6]:port, or a full http:// URL), an optional bearer token file, a timeout; a
+ * GET that wants 200, or any method with a body whose answer the caller judges. */
+#ifndef KC_CLI_ADMIN_CLIENT_H
+#define KC_CLI_ADMIN_CLIENT_H
 
 #include <stddef.h>
 
@@ -21,5 +21,23 @@ int kc_admin_target_init(kc_admin_target_t *t, const char *addr, const char *tok
  * cannot connect, timeout, or an HTTP status other than 200. */
 int kc_admin_get(const kc_admin_target_t *t, const char *path, char **body, char *err,
                  size_t errlen);
+
+/* An answer, whatever its status. */
+typedef struct kc_admin_answer {
+    long status;
+    char *body; /* NUL-terminated, owned: free() (never NULL after a 0 from kc_admin_request) */
+    size_t len;
+} kc_admin_answer_t;
+
+/* method ("PUT", "DELETE", ...) on base+path, with len bytes of body sent as content_type (body
+ * NULL: none). 0 once an answer came, any status, or -1 with a reason in err when none did
+ * (cannot connect, timeout, out of memory). */
+int kc_admin_request(const kc_admin_target_t *t, const char *method, const char *path,
+                     const char *content_type, const char *body, size_t len,
+                     kc_admin_answer_t *ans, char *err, size_t errlen);
+
+/* "URL: HTTP 401 (check --admin-token)": a status no caller expected, as a reason. */
+void kc_admin_status_reason(const kc_admin_target_t *t, const char *path, long status, char *err,
+                            size_t errlen);
 
 #endif
