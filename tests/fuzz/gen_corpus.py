@@ -340,6 +340,21 @@ log_format: json
         "upgrade": b"\x06\x1dGET / HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\nxx",
         "garbage": b"\x07\x1fGARBAGE\r\n\r\n",
         "big_header": b"\x08\x25GET / HTTP/1.1\r\nX: " + b"a" * 17000 + b"\r\n\r\n",
+        # The scenario API's requests: YAML bodies on PUT and POST, DELETE without one, and the
+        # refusals a body can earn (411 unframed, 413 declared too large).
+        "put_yaml": b"\x09\x2bPUT /api/v1/scenarios/leader-election HTTP/1.1\r\n"
+                    b"Content-Type: application/yaml\r\nContent-Length: 47\r\n\r\n"
+                    b"name: leader-election\nrules:\n  - action: error\n"
+                    b"DELETE /api/v1/scenarios/leader-election HTTP/1.1\r\n\r\n",
+        "post_chunked": b"\x0a\x31POST /api/v1/scenarios HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
+                        b"Authorization: Bearer t\r\n\r\n"
+                        b"b\r\nname: a\nx: \r\n2\r\n1\n\r\n0\r\n\r\n"
+                        b"DELETE /api/v1/scenarios HTTP/1.1\r\nConnection: close\r\n\r\n",
+        "put_nul_body": b"\x0b\x35PUT /api/v1/scenarios/x HTTP/1.1\r\nContent-Length: 5\r\n\r\n"
+                        b"a\x00b\x00c",
+        "put_unframed": b"\x0c\x3bPUT /api/v1/scenarios/x HTTP/1.1\r\n\r\nname: x\n",
+        "post_too_large": b"\x0d\x3dPOST /api/v1/scenarios HTTP/1.1\r\n"
+                          b"Content-Length: 1048577\r\n\r\nname",
     }
     return out
 
