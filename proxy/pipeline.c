@@ -474,7 +474,13 @@ void kc_pipeline_delivered(kc_session_t *s, kc_inflight_t *e)
         kc_frame_flatten(f, flat->data);
         msg = flat->data;
     }
+    /* A Produce answered here was answered by a fault (the only stage that answers one); a
+     * forwarded one carries the fault's own account in its merge hook, if any. */
+    kc_injected_t inj = {e->merge.injected, e->merge.data};
+    const kc_injected_t *ip = e->state == KC_IF_ANSWERED ? &kc_metrics_all_injected
+                              : inj.fn                   ? &inj
+                                                         : NULL;
     kc_metrics_produce_response(s->env->metrics, e->summary, e->api_version, msg, len, e->t_recv,
-                                e->t_sent, e->t_resp, s->now);
+                                e->t_sent, e->t_resp, s->now, ip);
     kc_buf_unref(s->env->pool, flat);
 }

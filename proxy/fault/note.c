@@ -108,9 +108,18 @@ static int note_apply(void *data, kc_pool_t *pool, kc_inflight_t *e, kc_frame_t 
 
 static void note_free(void *data) { kc_fault_note_free(data); }
 
+/* The results the note's error made: the picked partitions (with no topic matcher, a rule
+ * picks every partition). */
+static bool note_injected(void *data, kc_str_t topic, const uint8_t *topic_id, int32_t partition)
+{
+    const kc_fault_note_t *nt = data;
+    return nt->error && (nt->npicks == 0 || picked(nt, topic, topic_id, partition));
+}
+
 kc_merge_t kc_fault_note_merge(kc_fault_note_t *nt)
 {
-    return (kc_merge_t){.fn = note_apply, .free = note_free, .data = nt};
+    return (kc_merge_t){.fn = note_apply, .free = note_free, .data = nt,
+                        .injected = note_injected};
 }
 
 kc_fault_note_t *kc_fault_note_of(const kc_inflight_t *e)

@@ -109,7 +109,8 @@ static kc_buf_t *request(fx_t *f, const tb_t *body, uint64_t now, uint32_t infli
 
 static void respond(fx_t *f, kc_buf_t *sum, const tb_t *resp, uint64_t t0, uint64_t now)
 {
-    kc_metrics_produce_response(&f->m, sum, 7, resp->b, resp->n, t0, t0 + 1000, now - 1000, now);
+    kc_metrics_produce_response(&f->m, sum, 7, resp->b, resp->n, t0, t0 + 1000, now - 1000, now,
+                                NULL);
     kc_buf_unref(&f->pool, sum);
 }
 
