@@ -271,7 +271,6 @@ typedef struct plan {
     uint64_t hold;             /* 0: none */
     const kc_scenario_t *err_sc;
     const kc_fault_rule_t *err_rule; /* the first error rule that fired (before or after) */
-    uint64_t bytes_per_s;      /* the lowest bandwidth cap that matched; 0: none */
     kc_fault_note_t *note;     /* what the response will need */
     char why[128];             /* for a close */
 } plan_t;
@@ -393,12 +392,17 @@ static void apply(plan_t *pl, kc_session_t *s, const kc_scenario_t *sc, const kc
     }
 }
 
-/* Bandwidth: each frame may leave once the ones before it have had their time at the cap. */
-static uint64_t pace(uint64_t *next, uint64_t now, uint32_t bytes, uint64_t bytes_per_s)
+/* Bandwidth: each frame may leave once the ones before it have had their time at the cap; a
+ * frame that waits for it is counted as injected. */
+static void pace_frame(kc_fault_rule_t *r, uint64_t *next, uint64_t now, uint32_t bytes,
+                       uint64_t *hold)
 {
     uint64_t at = *next > now ? *next : now;
-    *next = at + (uint64_t)((double)bytes * 1e9 / (double)bytes_per_s);
-    return at;
+    *next = at + (uint64_t)((double)bytes * 1e9 / (double)r->action.bytes_per_s);
+    if (at > now)
+        atomic_fetch_add(&r->injected, 1);
+    if (at > *hold)
+        *hold = at;
 }
 
 /* Walk the rules that apply to a request; fill the plan. Under the read lock. */
@@ -406,6 +410,7 @@ static void walk_rules(kc_faults_t *F, kc_session_t *s, kc_inflight_t *e, kc_fra
                        plan_t *pl, view_t *v)
 {
     kc_fault_conn_t c = conn_of(s);
+    kc_fault_rule_t *bw = NULL; /* the tightest bandwidth cap that applies */
     v->q = (kc_fault_req_t){.api_key = e->api_key, .api_version = e->api_version,
                             .acks = KC_ANY, .idempotent = -1, .transactional = -1};
     v->topics = s->env->topics;
@@ -425,8 +430,8 @@ static void walk_rules(kc_faults_t *F, kc_session_t *s, kc_inflight_t *e, kc_fra
                 continue;
             if (k == KC_FAULT_BANDWIDTH) {
                 atomic_fetch_add(&r->matches, 1);
-                if (!sc->dry_run && (!pl->bytes_per_s || r->action.bytes_per_s < pl->bytes_per_s))
-                    pl->bytes_per_s = r->action.bytes_per_s;
+                if (!sc->dry_run && (!bw || r->action.bytes_per_s < bw->action.bytes_per_s))
+                    bw = r;
                 continue;
             }
             uint64_t n;
@@ -437,6 +442,8 @@ static void walk_rules(kc_faults_t *F, kc_session_t *s, kc_inflight_t *e, kc_fra
                 apply(pl, s, sc, r, ri, n, &v->q, closes);
         }
     }
+    if (bw)
+        pace_frame(bw, &s->fault_bw_up, s->now, kc_frame_wire_len(f), &pl->hold);
 }
 
 void kc_fault_decide_request(void *ctx, kc_session_t *s, kc_inflight_t *e, kc_frame_t *f,
@@ -486,11 +493,6 @@ void kc_fault_decide_request(void *ctx, kc_session_t *s, kc_inflight_t *e, kc_fr
         }
     }
     free_view(&v);
-    if (pl.bytes_per_s) {
-        uint64_t at = pace(&s->fault_bw_up, now, kc_frame_wire_len(f), pl.bytes_per_s);
-        if (at > pl.hold)
-            pl.hold = at;
-    }
     if (nt && kc_fault_note_empty(nt)) {
         kc_fault_note_free(nt);
         nt = NULL;
@@ -506,8 +508,9 @@ void kc_fault_decide_request(void *ctx, kc_session_t *s, kc_inflight_t *e, kc_fr
 /* Metadata: leaderless partitions for the leader rules that fire on this response. Stall and
  * bandwidth rules hold the response. Under the read lock. */
 static void walk_response_rules(kc_faults_t *F, kc_session_t *s, kc_inflight_t *e, kc_frame_t *f,
-                                uint64_t *hold, uint64_t *bytes_per_s)
+                                uint64_t *hold)
 {
+    kc_fault_rule_t *bw = NULL;
     kc_fault_conn_t c = conn_of(s);
     kc_fault_req_t q = {.api_key = e->api_key, .api_version = e->api_version, .acks = KC_ANY,
                         .idempotent = -1, .transactional = -1};
@@ -530,8 +533,8 @@ static void walk_response_rules(kc_faults_t *F, kc_session_t *s, kc_inflight_t *
                 if (!sc->dry_run && until > *hold)
                     *hold = until;
             } else if (k == KC_FAULT_BANDWIDTH) {
-                if (!sc->dry_run && (!*bytes_per_s || r->action.bytes_per_s < *bytes_per_s))
-                    *bytes_per_s = r->action.bytes_per_s;
+                if (!sc->dry_run && (!bw || r->action.bytes_per_s < bw->action.bytes_per_s))
+                    bw = r;
             } else if (e->api_key == KC_API_METADATA && kc_fault_trigger(sc, r, ri, &n)) {
                 int count = 0;
                 if (!sc->dry_run)
@@ -544,13 +547,15 @@ static void walk_response_rules(kc_faults_t *F, kc_session_t *s, kc_inflight_t *
             }
         }
     }
+    if (bw)
+        pace_frame(bw, &s->fault_bw_down, s->now, kc_frame_wire_len(f), hold);
 }
 
 void kc_fault_decide_response(void *ctx, kc_session_t *s, kc_inflight_t *e, kc_frame_t *f,
                               kc_decision_t *d)
 {
     kc_faults_t *F = ctx;
-    uint64_t now = s->now, hold = 0, bytes_per_s = 0;
+    uint64_t now = s->now, hold = 0;
     kc_fault_note_t *nt = kc_fault_note_of(e);
     if (nt) {
         if (nt->disconnect >= 0) {
@@ -574,13 +579,8 @@ void kc_fault_decide_response(void *ctx, kc_session_t *s, kc_inflight_t *e, kc_f
     }
     if (atomic_load(&F->count)) {
         uv_rwlock_rdlock(&F->lock);
-        walk_response_rules(F, s, e, f, &hold, &bytes_per_s);
+        walk_response_rules(F, s, e, f, &hold);
         uv_rwlock_rdunlock(&F->lock);
-    }
-    if (bytes_per_s) {
-        uint64_t at = pace(&s->fault_bw_down, now, kc_frame_wire_len(f), bytes_per_s);
-        if (at > hold)
-            hold = at;
     }
     if (hold > now) {
         d->verdict = KC_HOLD;
