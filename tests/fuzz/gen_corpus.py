@@ -104,6 +104,41 @@ def produce_request(v, txn="txn"):
     return out + arr(flex, [topic]) + tags(flex)
 
 
+def split_request(v):
+    """Topics "orders" (partitions 0, 1) and "audit" (partition 2), for the split target."""
+    flex = v >= 9
+    out = (s(flex, "txn") if v >= 3 else b"") + i16(-1) + i32(30000)
+    records = batch(2, b"\x01" * 8) if v >= 3 else legacy(1, b"k", b"v")
+    def topic(name, fill, parts):
+        ps = [i32(p) + byts(flex, records if p != 1 else None) + tags(flex) for p in parts]
+        return (uuid(fill) if v >= 13 else s(flex, name)) + arr(flex, ps) + tags(flex)
+    return out + arr(flex, [topic("orders", 0x10, [0, 1]), topic("audit", 0x20, [2])]) + tags(flex)
+
+
+def split_response(v, kept):
+    """The broker's answer to split_request(v) cut down to the partitions in kept."""
+    flex = v >= 9
+    def part(p):
+        out = i32(p) + i16(0) + i64(40 + p)
+        out += (i64(-1) if v >= 2 else b"") + (i64(0) if v >= 5 else b"")
+        if v >= 8:
+            out += arr(flex, []) + s(flex, None)
+        return out + tags(flex)
+    topics = []
+    for name, fill, parts in (("orders", 0x10, [0, 1]), ("audit", 0x20, [2])):
+        mine = [p for p in parts if p in kept]
+        if mine:
+            key = uuid(fill) if v >= 13 else s(flex, name)
+            topics.append(key + arr(flex, [part(p) for p in mine]) + tags(flex))
+    out = arr(flex, topics) + (i32(0) if v >= 1 else b"")
+    return out + tags(flex, [(0, node_endpoints(1))] if v >= 10 else [])
+
+
+def split_seed(v, mask, kept):
+    req = split_request(v)
+    return bytes([v, mask]) + i16(len(req)) + req + split_response(v, kept)
+
+
 def metadata_response(v):
     flex = v >= 9
     out = i32(0) if v >= 3 else b""
@@ -271,6 +306,15 @@ def seeds():
         # bit 7: a request's topic_data to answer locally (produce_request() without its head)
         head = len(s(v >= 9, "txn") if v >= 3 else b"") + 6
         out["produce_response"]["local_v%d" % v] = bytes([0x80 | v]) + produce_request(v)[head:]
+    # byte 0 version, byte 1 picks (bit k: the k-th partition), INT16 request length, request
+    # body, then the broker's answer to what is left
+    out["produce_split"] = {}
+    for v in (0, 2, 3, 8, 9, 10, 13):
+        out["produce_split"]["one_v%d" % v] = split_seed(v, 0x02, [0, 2])
+        out["produce_split"]["topic_v%d" % v] = split_seed(v, 0x04, [0, 1])
+        out["produce_split"]["all_but_one_v%d" % v] = split_seed(v, 0x03, [2])
+    out["produce_split"]["none_v9"] = split_seed(9, 0x00, [0, 1, 2])
+    out["produce_split"]["all_v9"] = split_seed(9, 0x07, [])
     out["metadata_topics"] = {"v%d" % v: bytes([v]) + metadata_response(v) for v in (0, 1, 7, 9, 10, 12, 13)}
     out["api_versions"] = {
         "request_v0": bytes([0, 0]),
