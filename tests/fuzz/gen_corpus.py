@@ -400,6 +400,67 @@ log_format: json
         "post_too_large": b"\x0d\x3dPOST /api/v1/scenarios HTTP/1.1\r\n"
                           b"Content-Length: 1048577\r\n\r\nname",
     }
+    # The scenario loader: scenario files, good and broken (scenarios/README.md).
+    out["scenario"] = {
+        "full.yaml": b"""name: leader-election
+description: partition 0 loses its leader
+seed: 42
+dry_run: false
+max_duration: 10m
+rules:
+  - name: orders-p0-not-leader
+    match:
+      api: produce
+      versions: 3-13
+      client_id: "orders-*"
+      client_host: "10.0.*"
+      client_software: "librdkafka/*"
+      topic: orders
+      partitions: [0, 1]
+      brokers: [2]
+      acks: all
+      idempotent: true
+      transactional: false
+    at: 5s
+    for: 3s
+    period: 30s
+    probability: 0.5
+    every: 3
+    skip: 10
+    max: 100
+    error: NOT_LEADER_OR_FOLLOWER
+""",
+        "actions.yaml": b"""name: every-action
+rules:
+  - error: {code: NOT_ENOUGH_REPLICAS_AFTER_APPEND, when: after}
+  - latency: {distribution: uniform, min_ms: 10, max_ms: 500, path: response}
+  - latency: {distribution: normal, ms: 100, stddev_ms: 20}
+  - latency: {ms: 200, jitter_ms: 50}
+  - latency: 1.5s
+  - throttle: {ms: 500, enforce: true}
+  - disconnect: {when: mid, reset: true}
+  - stall: true
+  - drop: true
+  - refuse: true
+    match: {brokers: [1, 2], client_host: "10.*"}
+  - bandwidth: 64KiB
+  - leader: none
+    match: {api: metadata, topic: "orders-*"}
+""",
+        "broken.yaml": b"""name: bad name
+seed: -1
+rules:
+  - match: {api: fetch, acks: 1, versions: 19, bogus: 1}
+    error: THROTTLING_QUOTA_EXCEEDED
+    latency: 5
+  - refuse: true
+    every: 3
+---
+x: 1
+""",
+        "anchors.yaml": b"name: a\nrules:\n  - &r {drop: true, match: &m {partitions: [1, 2]}}\n"
+                        b"  - {stall: true, match: *m}\n",
+    }
     return out
 
 
