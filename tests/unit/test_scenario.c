@@ -319,7 +319,7 @@ static void test_produce_errors(void **state)
         "OUT_OF_ORDER_SEQUENCE_NUMBER", "DUPLICATE_SEQUENCE_NUMBER", "INVALID_TIMESTAMP",
         "TRANSACTIONAL_ID_AUTHORIZATION_FAILED", "UNKNOWN_PRODUCER_ID", "KAFKA_STORAGE_ERROR",
         "INVALID_RECORD", "INVALID_TXN_STATE", "PRODUCER_FENCED", "CONCURRENT_TRANSACTIONS",
-        "TRANSACTION_ABORTABLE", "INVALID_PRODUCER_ID_MAPPING"};
+        "TRANSACTION_ABORTABLE", "INVALID_PRODUCER_ID_MAPPING", "UNKNOWN_TOPIC_ID"};
     size_t n, allowed = 0;
     const kc_kafka_error_t *t = kc_kafka_error_table(&n);
     for (size_t i = 0; i < n; i++)
@@ -335,7 +335,7 @@ static void test_produce_errors(void **state)
         assert_int_equal(sc->rules[0].action.error, code);
         kc_scenario_free(sc);
     }
-    static const int16_t no[] = {0, 1, 4, 8, 41, 89, 100};
+    static const int16_t no[] = {0, 1, 4, 8, 41, 89, 101};
     for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
         assert_false(kc_fault_produce_error_ok(no[i]));
 }
