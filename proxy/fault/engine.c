@@ -232,6 +232,15 @@ static void on_part(void *ctx, const kc_produce_part_t *p)
         kc_records_walk(p->records, p->records_len, on_batch, &v->q);
 }
 
+/* Whether a rule must read a Produce request's parts: to match them, or to know which
+ * partitions its error goes to. Others decide on the header alone (the cheap path). */
+static bool needs_view(const kc_fault_rule_t *r)
+{
+    const kc_fault_match_t *m = &r->match;
+    return m->topic || m->partitions || m->acks != KC_ANY || m->idempotent >= 0 ||
+           m->transactional >= 0 || r->action.kind == KC_FAULT_ERROR;
+}
+
 /* Read a Produce request's parts once, for every rule that asks. */
 static void build_view(view_t *v, const kc_frame_t *f, int16_t version)
 {
@@ -424,7 +433,7 @@ static void walk_rules(kc_faults_t *F, kc_session_t *s, kc_inflight_t *e, kc_fra
                 continue;
             if (!kc_fault_window_open(sc, r, s->now, &closes) || !kc_fault_match_conn(&r->match, &c))
                 continue;
-            if (e->api_key == KC_API_PRODUCE && !v->built)
+            if (e->api_key == KC_API_PRODUCE && !v->built && needs_view(r))
                 build_view(v, f, e->api_version);
             if (!kc_fault_match_req(&r->match, &v->q))
                 continue;
