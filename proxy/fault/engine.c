@@ -571,25 +571,38 @@ void kc_fault_decide_response(void *ctx, kc_session_t *s, kc_inflight_t *e, kc_f
             kc_fault_note_disconnect(nt, s, e, f, d);
             return;
         }
+        int rc = kc_fault_note_after(nt, s, e, f);
+        if (rc) {
+            kc_log_c(KC_LOG_ERROR, &s->log, "fault: cannot set errors in %s v%d: %s",
+                     kc_api_name(e->api_key), e->api_version, kc_strerror(rc));
+            d->verdict = KC_CLOSE;
+            d->why = "a fault could not be applied (see the log)";
+            return;
+        }
         hold = nt->delay_ns ? now + nt->delay_ns : 0;
         if (nt->stall_until > hold)
             hold = nt->stall_until;
-        if (nt->throttle_ms && nt->enforce) {
-            uint64_t until = now + (uint64_t)nt->throttle_ms * 1000000;
-            /* KIP-219: from Produce v6 the broker answers at once and then mutes the
-             * connection; before, it held the response. */
-            if (e->api_version >= 6) {
-                if (until > s->fault_mute_until)
-                    s->fault_mute_until = until;
-            } else if (until > hold) {
-                hold = until;
-            }
-        }
     }
+    /* A muted connection (KIP-219, enforced) gets no answer either: a broker would not have
+     * read the request behind the throttled one until the throttle ran out. */
+    if (s->fault_mute_until > hold)
+        hold = s->fault_mute_until;
     if (atomic_load(&F->count)) {
         uv_rwlock_rdlock(&F->lock);
         walk_response_rules(F, s, e, f, &hold);
         uv_rwlock_rdunlock(&F->lock);
+    }
+    if (nt && nt->throttle_ms && nt->enforce) {
+        /* The throttle runs from when the client is told it. From Produce v6 the broker answers
+         * at once and then mutes the connection; before, it held the response. */
+        uint64_t told = hold > now ? hold : now;
+        uint64_t until = told + (uint64_t)nt->throttle_ms * 1000000;
+        if (e->api_version >= 6) {
+            if (until > s->fault_mute_until)
+                s->fault_mute_until = until;
+        } else {
+            hold = until;
+        }
     }
     if (hold > now) {
         d->verdict = KC_HOLD;
