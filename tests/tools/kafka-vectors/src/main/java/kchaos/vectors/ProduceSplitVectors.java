@@ -8,7 +8,10 @@
 //    partitions, the error they get, the request without them (topics left empty removed), a
 //    broker's answer to that reduced request, and the merged answer: topics and partitions in the
 //    original request's order, the picked ones with the error, offsets -1, null message, no record
-//    errors, no leader hint; everything else as the broker said it.
+//    errors, no leader hint; everything else as the broker said it. Variants per version: one
+//    partition, a whole topic, all but one, scattered (also with the broker answering topics in
+//    another order), two whole topics, and a 130-partition topic whose compact count shrinks to one
+//    byte.
 //  - SETERR: a broker's answer to the whole request, picked partitions given an error after the
 //    fact (same result as above, but the partition's unknown tagged fields stay, as kchaos keeps
 //    them) and/or throttle_time_ms set.
@@ -45,8 +48,15 @@ final class ProduceSplitVectors {
     static final ApiKeys API = ApiKeys.PRODUCE;
     static final short TOPIC_ID_VERSION = ProduceCodecVectors.TOPIC_ID_VERSION;
     private static final HexFormat HEX = HexFormat.of();
-    private static final String[] TOPICS = {"orders", "payments", "audit-\u00e9v\u00e9nements"};
-    private static final int[][] PARTS = {{0, 1, 2, 3}, {5, 1}, {0, 7, 2}};
+    /** Topics and their partitions, in request order. */
+    record Layout(String[] topics, int[][] parts) {
+    }
+
+    private static final Layout STANDARD = new Layout(new String[] {"orders", "payments", "audit-\u00e9v\u00e9nements"},
+        new int[][] {{0, 1, 2, 3}, {5, 1}, {0, 7, 2}});
+    /** 130 partitions in one topic: a compact count of 131 takes two bytes, one of 121 one byte. */
+    private static final Layout WIDE = new Layout(new String[] {"solo", "wide"},
+        new int[][] {{4}, java.util.stream.IntStream.range(0, 130).map(i -> 129 - i).toArray()});
 
     private ProduceSplitVectors() {
     }
@@ -72,6 +82,7 @@ final class ProduceSplitVectors {
             split(out, v, p + "_scattered", scattered, nl, false);
             split(out, v, p + "_scattered_reordered", scattered, Errors.KAFKA_STORAGE_ERROR.code(), true);
             split(out, v, p + "_two_topics", (t, q) -> t != 1, nl, false);
+            split(out, v, p + "_wide", WIDE, (t, q) -> t == 1 && q % 13 == 0, timeout, false);
 
             String s = "produce_seterr_v" + v;
             setErrors(out, v, s + "_hinted", (t, q) -> t == 0 && (q == 0 || q == 2), timeout, null);
@@ -88,9 +99,14 @@ final class ProduceSplitVectors {
 
     private static void split(VectorSet out, short v, String name, BiPredicate<Integer, Integer> picked,
                               short error, boolean reverse) {
+        split(out, v, name, STANDARD, picked, error, reverse);
+    }
+
+    private static void split(VectorSet out, short v, String name, Layout layout,
+                              BiPredicate<Integer, Integer> picked, short error, boolean reverse) {
         int corr = out.nextCorrelationId();
-        ProduceRequestData full = request(v, (t, q) -> true);
-        ProduceRequestData reduced = request(v, picked.negate());
+        ProduceRequestData full = request(v, layout, (t, q) -> true);
+        ProduceRequestData reduced = request(v, layout, picked.negate());
         ProduceResponseData broker = answer(v, reduced, reverse);
         // the broker's partitions as Kafka parses them back (copies keep unknown tagged fields)
         ProduceResponseData parsedBroker = (ProduceResponseData) Frames.copyResponse(API, v, broker);
@@ -99,7 +115,7 @@ final class ProduceSplitVectors {
         merged.unknownTaggedFields().addAll(parsedBroker.unknownTaggedFields());
         StringBuilder picks = new StringBuilder();
         List<TopicProduceData> fullTopics = new ArrayList<>(full.topicData());
-        for (int t = 0; t < TOPICS.length; t++) {
+        for (int t = 0; t < layout.topics().length; t++) {
             TopicProduceResponse bt = find(v, parsedBroker, fullTopics.get(t));
             // a new element: a generated collection's element cannot sit in two collections
             TopicProduceResponse mt = keyOf(v, new TopicProduceResponse(), fullTopics.get(t));
@@ -107,7 +123,7 @@ final class ProduceSplitVectors {
                 mt.unknownTaggedFields().addAll(bt.unknownTaggedFields());
             }
             List<PartitionProduceResponse> parts = new ArrayList<>();
-            for (int q : PARTS[t]) {
+            for (int q : layout.parts()[t]) {
                 if (picked.test(t, q)) {
                     parts.add(localResult(q, error));
                     picks.append(picks.length() > 0 ? "," : "").append(t).append(':').append(q);
@@ -124,26 +140,27 @@ final class ProduceSplitVectors {
     }
 
     /** The request with the partitions keep() accepts; topics left without any are left out. */
-    static ProduceRequestData request(short v, BiPredicate<Integer, Integer> keep) {
+    static ProduceRequestData request(short v, Layout layout, BiPredicate<Integer, Integer> keep) {
         ProduceRequestData d = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(30000);
         if (v >= 3) {
             d.setTransactionalId("txn-split-\u00e9");
         }
         boolean flex = Frames.flexible(API, v);
-        for (int t = 0; t < TOPICS.length; t++) {
+        for (int t = 0; t < layout.topics().length; t++) {
             TopicProduceData td = new TopicProduceData();
             if (v >= TOPIC_ID_VERSION) {
                 Reflect.call(td, "setTopicId", Uuid.class, ProduceCodecVectors.uuid(30 + t));
             } else {
-                td.setName(TOPICS[t]);
+                td.setName(layout.topics()[t]);
             }
-            for (int i = 0; i < PARTS[t].length; i++) {
-                int q = PARTS[t][i];
+            for (int i = 0; i < layout.parts()[t].length; i++) {
+                int q = layout.parts()[t][i];
                 if (!keep.test(t, q)) {
                     continue;
                 }
                 PartitionProduceData pd = new PartitionProduceData().setIndex(q);
-                setRecords(pd, (t + i) % 3 == 1 ? null : records(v, TOPICS[t] + "-" + q, 1 + (t + i) % 4));
+                setRecords(pd, (t + i) % 3 == 1 || i > 8 ? null
+                    : records(v, layout.topics()[t] + "-" + q, 1 + (t + i) % 4));
                 if (flex && (t == 0 && q == 1 || t == 2 && q == 7)) {
                     ProduceCodecVectors.tag(pd, ProduceCodecVectors.raw(1, "a5"), ProduceCodecVectors.rawLong(1000));
                 }
@@ -270,12 +287,12 @@ final class ProduceSplitVectors {
     private static void setErrors(VectorSet out, short v, String name, BiPredicate<Integer, Integer> picked,
                                   short error, Integer throttle) {
         int corr = out.nextCorrelationId();
-        ProduceRequestData full = request(v, (t, q) -> true);
+        ProduceRequestData full = request(v, STANDARD, (t, q) -> true);
         ProduceResponseData broker = answer(v, full, false);
         ProduceResponseData expected = (ProduceResponseData) Frames.copyResponse(API, v, broker);
         StringBuilder picks = new StringBuilder();
         List<TopicProduceResponse> topics = new ArrayList<>(expected.responses());
-        for (int t = 0; t < TOPICS.length; t++) {
+        for (int t = 0; t < topics.size(); t++) {
             TopicProduceResponse tr = topics.get(t);
             for (PartitionProduceResponse p : tr.partitionResponses()) {
                 if (picked.test(t, p.index())) {
