@@ -10,7 +10,17 @@
  * the last report after the flush): txmsgs and txmsg_bytes (messages and their bytes sent to
  * brokers), tx (requests sent), and summed over brokers txretries (requests retried), txerrs
  * (transmission errors), plus the most requests any broker had awaiting a response in any
- * report (waitresp_max: the requests in flight the client itself saw). */
+ * report (waitresp_max: the requests in flight the client itself saw).
+ *
+ * TLS and SASL: --ssl-ca FILE (verify the broker against it, host name included), --ssl-cert
+ * FILE and --ssl-key FILE (present a client certificate), --sasl-mechanism PLAIN|SCRAM-SHA-256|
+ * SCRAM-SHA-512 with --sasl-user and --sasl-password. security.protocol follows from them (ssl,
+ * sasl_plaintext or sasl_ssl) unless --security-protocol says otherwise. An authentication or
+ * TLS failure, which librdkafka would retry until message.timeout.ms, ends the run at once:
+ * its error ("_AUTHENTICATION", "_SSL", or "_SSL_ALERT" when the broker refused our
+ * certificate) is in "errors" and nothing more is produced or read.
+ * Note: librdkafka before 2.6.1 (Debian's 2.0.2) fails SCRAM against Kafka 4.x brokers (it
+ * sends a wrong nonce in client-final-message, librdkafka#4895); PLAIN works. */
 #include <errno.h>
 #include <librdkafka/rdkafka.h>
 #include <netinet/in.h>
@@ -26,6 +36,8 @@
 
 static struct {
     const char *bootstrap, *topic, *prefix, *acks, *compression, *group, *allowed, *client_id;
+    const char *ssl_ca, *ssl_cert, *ssl_key, *sasl_mechanism, *sasl_user, *sasl_password;
+    const char *security_protocol;
     int count, max_in_flight, linger_ms, rate, value_size;
     int idempotent, consume, stats;
 } opt = {.count = 100, .max_in_flight = -1, .linger_ms = -1, /* unset: librdkafka's defaults */
@@ -39,6 +51,7 @@ static struct {
 
 static struct {
     int acked, refused;
+    volatile int fatal; /* authentication or TLS refused: stop at once */
     char errors[MAX_ERRORS][160];
     int nerrors;
 } st;
@@ -139,14 +152,18 @@ static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
     return 0; /* librdkafka frees json */
 }
 
-static rd_kafka_conf_t *base_conf(void)
+/* librdkafka retries a refused handshake or login forever; a test wants the refusal. */
+static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
-    char err[256];
-    rd_kafka_conf_t *c = rd_kafka_conf_new();
-    rd_kafka_conf_set(c, "bootstrap.servers", opt.bootstrap, err, sizeof(err));
-    rd_kafka_conf_set(c, "client.id", opt.client_id, err, sizeof(err));
-    rd_kafka_conf_set_connect_cb(c, connect_cb);
-    return c;
+    (void)rk, (void)opaque;
+    fprintf(stderr, "rdkafka_client: %s: %s\n", rd_kafka_err2name(err), reason);
+    /* TLS 1.3: the server checks a client certificate after the client's handshake is done,
+     * so its refusal arrives as an alert on the first read (a _TRANSPORT error). */
+    int tls_alert = err == RD_KAFKA_RESP_ERR__TRANSPORT && strstr(reason, "SSL alert");
+    if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION || err == RD_KAFKA_RESP_ERR__SSL || tls_alert) {
+        add_error(tls_alert ? "_SSL_ALERT" : rd_kafka_err2name(err));
+        st.fatal = 1;
+    }
 }
 
 static void set(rd_kafka_conf_t *c, const char *k, const char *v)
@@ -158,12 +175,46 @@ static void set(rd_kafka_conf_t *c, const char *k, const char *v)
     }
 }
 
+static void set_security(rd_kafka_conf_t *c)
+{
+    int ssl = opt.ssl_ca || opt.ssl_cert || opt.ssl_key, sasl = opt.sasl_mechanism != NULL;
+    const char *proto = opt.security_protocol;
+    if (!proto)
+        proto = sasl ? (ssl ? "sasl_ssl" : "sasl_plaintext") : (ssl ? "ssl" : NULL);
+    if (proto)
+        set(c, "security.protocol", proto);
+    if (opt.ssl_ca)
+        set(c, "ssl.ca.location", opt.ssl_ca);
+    if (opt.ssl_cert)
+        set(c, "ssl.certificate.location", opt.ssl_cert);
+    if (opt.ssl_key)
+        set(c, "ssl.key.location", opt.ssl_key);
+    if (sasl) {
+        set(c, "sasl.mechanisms", opt.sasl_mechanism);
+        if (opt.sasl_user)
+            set(c, "sasl.username", opt.sasl_user);
+        if (opt.sasl_password)
+            set(c, "sasl.password", opt.sasl_password);
+    }
+}
+
+static rd_kafka_conf_t *base_conf(void)
+{
+    rd_kafka_conf_t *c = rd_kafka_conf_new();
+    set(c, "bootstrap.servers", opt.bootstrap);
+    set(c, "client.id", opt.client_id);
+    set_security(c);
+    rd_kafka_conf_set_connect_cb(c, connect_cb);
+    rd_kafka_conf_set_error_cb(c, on_error);
+    return c;
+}
+
 static char brokers_seen[4096] = "";
 
 static void record_brokers(rd_kafka_t *rk)
 {
     const struct rd_kafka_metadata *md;
-    if (rd_kafka_metadata(rk, 0, NULL, &md, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    if (st.fatal || rd_kafka_metadata(rk, 0, NULL, &md, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR)
         return;
     size_t n = strlen(brokers_seen);
     for (int i = 0; i < md->broker_cnt; i++) {
@@ -210,7 +261,7 @@ static int produce(void)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     size_t vcap = opt.value_size > 160 ? (size_t)opt.value_size : 160;
     char *val = malloc(vcap);
-    for (int i = 0; i < opt.count; i++) {
+    for (int i = 0; i < opt.count && !st.fatal; i++) {
         char key[128];
         if (opt.rate > 0) { /* hold record i until i/rate seconds after the start */
             struct timespec now;
@@ -237,7 +288,10 @@ static int produce(void)
         rd_kafka_poll(rk, 0);
     }
     free(val);
-    rd_kafka_flush(rk, 150000);
+    for (time_t end = time(NULL) + 150; !st.fatal && rd_kafka_outq_len(rk) > 0 && time(NULL) < end;)
+        rd_kafka_flush(rk, 100);
+    if (st.fatal) /* what is still queued would only wait out message.timeout.ms */
+        rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     /* A report made after the flush holds the final totals. */
     for (int seen = stats.reports, i = 0; opt.stats && i < 100 && stats.reports < seen + 2; i++)
         rd_kafka_poll(rk, 50);
@@ -271,7 +325,7 @@ static int consume(int *consumed, int *dups, int *missing, int *ooo)
     size_t plen = strlen(opt.prefix);
     int distinct = 0;
     time_t deadline = time(NULL) + 60;
-    while (distinct < opt.count && time(NULL) < deadline) {
+    while (distinct < opt.count && time(NULL) < deadline && !st.fatal) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 200);
         if (!m)
             continue;
@@ -345,6 +399,20 @@ int main(int argc, char **argv)
             opt.allowed = v, i++;
         else if (!strcmp(a, "--client-id"))
             opt.client_id = v, i++;
+        else if (!strcmp(a, "--ssl-ca"))
+            opt.ssl_ca = v, i++;
+        else if (!strcmp(a, "--ssl-cert"))
+            opt.ssl_cert = v, i++;
+        else if (!strcmp(a, "--ssl-key"))
+            opt.ssl_key = v, i++;
+        else if (!strcmp(a, "--sasl-mechanism"))
+            opt.sasl_mechanism = v, i++;
+        else if (!strcmp(a, "--sasl-user"))
+            opt.sasl_user = v, i++;
+        else if (!strcmp(a, "--sasl-password"))
+            opt.sasl_password = v, i++;
+        else if (!strcmp(a, "--security-protocol"))
+            opt.security_protocol = v, i++;
         else
             goto usage;
     }
@@ -353,7 +421,7 @@ int main(int argc, char **argv)
     if (produce() != 0)
         return 1;
     int consumed = 0, dups = 0, missing = 0, ooo = 0;
-    if (opt.consume && consume(&consumed, &dups, &missing, &ooo) != 0)
+    if (opt.consume && !st.fatal && consume(&consumed, &dups, &missing, &ooo) != 0)
         return 1;
     printf("{\"client\":\"librdkafka\",\"version\":\"%s\",\"produced\":%d,\"acked\":%d,"
            "\"consumed\":%d,\"duplicates\":%d,\"missing\":%d,\"out_of_order\":%d,"
@@ -374,6 +442,8 @@ usage:
     fprintf(stderr, "usage: rdkafka_client --bootstrap B --topic T --prefix P [--count N] "
                     "[--acks all|1|0] [--idempotent] [--compression C] [--max-in-flight K] "
                     "[--linger-ms MS] [--rate N] [--value-size BYTES] [--consume] [--group G] [--allowed-ports LIST] "
-                    "[--client-id ID] [--stats]\n");
+                    "[--client-id ID] [--stats] [--security-protocol P] [--ssl-ca FILE] "
+                    "[--ssl-cert FILE] [--ssl-key FILE] [--sasl-mechanism M] [--sasl-user U] "
+                    "[--sasl-password PW]\n");
     return 2;
 }
