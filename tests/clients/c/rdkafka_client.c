@@ -10,7 +10,17 @@
  * the last report after the flush): txmsgs and txmsg_bytes (messages and their bytes sent to
  * brokers), tx (requests sent), and summed over brokers txretries (requests retried), txerrs
  * (transmission errors), plus the most requests any broker had awaiting a response in any
- * report (waitresp_max: the requests in flight the client itself saw).
+ * report (waitresp_max: the requests in flight the client itself saw), and over every report and
+ * broker the highest rtt and throttle averages and maxima (rtt_avg_peak_us, rtt_max_us,
+ * throttle_avg_peak_ms, throttle_max_ms: librdkafka resets these windows each interval, so the
+ * peak over the run is kept). "elapsed_ms" is the produce phase's wall time, first record to the
+ * end of the flush.
+ *
+ * --stats-json FILE writes the last statistics report as it came (per-partition figures such as
+ * topics.T.partitions.P.txmsgs, for the test to read itself).
+ *
+ * --request-timeout-ms MS sets request.timeout.ms and socket.timeout.ms, so a request that gets
+ * no answer (a dropped one) times out and is retried within a test's patience.
  *
  * TLS and SASL: --ssl-ca FILE (verify the broker against it, host name included), --ssl-cert
  * FILE and --ssl-key FILE (present a client certificate), --sasl-mechanism PLAIN|SCRAM-SHA-256|
@@ -35,10 +45,11 @@
 #define MAX_ERRORS 8
 
 static struct {
-    const char *bootstrap, *topic, *prefix, *acks, *compression, *group, *allowed, *client_id;
+    const char *bootstrap, *topic, *prefix, *acks, *compression, *group, *allowed, *client_id,
+        *stats_json;
     const char *ssl_ca, *ssl_cert, *ssl_key, *sasl_mechanism, *sasl_user, *sasl_password;
     const char *security_protocol;
-    int count, max_in_flight, linger_ms, rate, value_size;
+    int count, max_in_flight, linger_ms, rate, value_size, request_timeout_ms;
     int idempotent, consume, stats;
 } opt = {.count = 100, .max_in_flight = -1, .linger_ms = -1, /* unset: librdkafka's defaults */
          .client_id = "kchaos-test-rdkafka"};
@@ -46,8 +57,11 @@ static struct {
 /* The producer's own view, from its statistics callback. */
 static struct {
     long long txmsgs, txmsg_bytes, tx, txretries, txerrs, waitresp_max;
+    long long rtt_avg_peak, rtt_max, throttle_avg_peak, throttle_max;
     int reports;
 } stats;
+
+static long long elapsed_ms;
 
 static struct {
     int acked, refused;
@@ -119,7 +133,7 @@ static long long field(const char *p, const char *key, const char **after)
  * last "tx": is the totals' own. */
 static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
 {
-    (void)rk, (void)len, (void)opaque;
+    (void)rk, (void)opaque;
     const char *brokers = strstr(json, "\"brokers\":"), *totals = NULL;
     for (const char *p = json; (p = strstr(p, "\"tx\":")); p++)
         totals = p;
@@ -148,7 +162,24 @@ static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
     }
     stats.txretries = retries;
     stats.txerrs = errs;
+    /* Each broker's "rtt":{...} and "throttle":{...} windows: min, max, avg, ... */
+    struct { const char *key; long long *avg, *max; } win[] = {
+        {"\"rtt\":", &stats.rtt_avg_peak, &stats.rtt_max},
+        {"\"throttle\":", &stats.throttle_avg_peak, &stats.throttle_max}};
+    for (size_t w = 0; w < sizeof(win) / sizeof(win[0]); w++)
+        for (const char *p = brokers; p && (p = strstr(p, win[w].key)); p++) {
+            long long avg = field(p, "avg", NULL), max = field(p, "max", NULL);
+            if (avg > *win[w].avg)
+                *win[w].avg = avg;
+            if (max > *win[w].max)
+                *win[w].max = max;
+        }
     stats.reports++;
+    FILE *f = opt.stats_json ? fopen(opt.stats_json, "w") : NULL;
+    if (f) {
+        fwrite(json, 1, len, f);
+        fclose(f);
+    }
     return 0; /* librdkafka frees json */
 }
 
@@ -244,6 +275,11 @@ static int produce(void)
         set(c, "linger.ms", num);
     }
     set(c, "message.timeout.ms", "120000");
+    if (opt.request_timeout_ms > 0) {
+        snprintf(num, sizeof(num), "%d", opt.request_timeout_ms);
+        set(c, "request.timeout.ms", num);
+        set(c, "socket.timeout.ms", num);
+    }
     if (opt.idempotent)
         set(c, "enable.idempotence", "true");
     if (opt.stats) {
@@ -292,6 +328,9 @@ static int produce(void)
         rd_kafka_flush(rk, 100);
     if (st.fatal) /* what is still queued would only wait out message.timeout.ms */
         rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    elapsed_ms = (long long)(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
     /* A report made after the flush holds the final totals. */
     for (int seen = stats.reports, i = 0; opt.stats && i < 100 && stats.reports < seen + 2; i++)
         rd_kafka_poll(rk, 50);
@@ -397,6 +436,10 @@ int main(int argc, char **argv)
             opt.group = v, i++;
         else if (!strcmp(a, "--allowed-ports"))
             opt.allowed = v, i++;
+        else if (!strcmp(a, "--stats-json"))
+            opt.stats_json = v, opt.stats = 1, i++;
+        else if (!strcmp(a, "--request-timeout-ms"))
+            opt.request_timeout_ms = atoi(v), i++;
         else if (!strcmp(a, "--client-id"))
             opt.client_id = v, i++;
         else if (!strcmp(a, "--ssl-ca"))
@@ -425,25 +468,28 @@ int main(int argc, char **argv)
         return 1;
     printf("{\"client\":\"librdkafka\",\"version\":\"%s\",\"produced\":%d,\"acked\":%d,"
            "\"consumed\":%d,\"duplicates\":%d,\"missing\":%d,\"out_of_order\":%d,"
-           "\"refused_connects\":%d,\"brokers_seen\":[%s],\"errors\":[",
+           "\"refused_connects\":%d,\"elapsed_ms\":%lld,\"brokers_seen\":[%s],\"errors\":[",
            rd_kafka_version_str(), opt.count, st.acked, consumed, dups, opt.consume ? missing : 0,
-           ooo, st.refused, brokers_seen);
+           ooo, st.refused, elapsed_ms, brokers_seen);
     for (int i = 0; i < st.nerrors; i++)
         printf("%s\"%s\"", i ? "," : "", st.errors[i]);
     printf("]");
     if (opt.stats)
         printf(",\"stats\":{\"txmsgs\":%lld,\"txmsg_bytes\":%lld,\"tx\":%lld,\"txretries\":%lld,"
-               "\"txerrs\":%lld,\"waitresp_max\":%lld,\"reports\":%d}",
+               "\"txerrs\":%lld,\"waitresp_max\":%lld,\"rtt_avg_peak_us\":%lld,"
+               "\"rtt_max_us\":%lld,\"throttle_avg_peak_ms\":%lld,\"throttle_max_ms\":%lld,"
+               "\"reports\":%d}",
                stats.txmsgs, stats.txmsg_bytes, stats.tx, stats.txretries, stats.txerrs,
-               stats.waitresp_max, stats.reports);
+               stats.waitresp_max, stats.rtt_avg_peak, stats.rtt_max, stats.throttle_avg_peak,
+               stats.throttle_max, stats.reports);
     printf("}\n");
     return 0;
 usage:
     fprintf(stderr, "usage: rdkafka_client --bootstrap B --topic T --prefix P [--count N] "
                     "[--acks all|1|0] [--idempotent] [--compression C] [--max-in-flight K] "
                     "[--linger-ms MS] [--rate N] [--value-size BYTES] [--consume] [--group G] [--allowed-ports LIST] "
-                    "[--client-id ID] [--stats] [--security-protocol P] [--ssl-ca FILE] "
-                    "[--ssl-cert FILE] [--ssl-key FILE] [--sasl-mechanism M] [--sasl-user U] "
-                    "[--sasl-password PW]\n");
+                    "[--client-id ID] [--stats] [--stats-json FILE] [--request-timeout-ms MS] "
+                    "[--security-protocol P] [--ssl-ca FILE] [--ssl-cert FILE] [--ssl-key FILE] "
+                    "[--sasl-mechanism M] [--sasl-user U] [--sasl-password PW]\n");
     return 2;
 }
