@@ -347,8 +347,8 @@ static void apply(plan_t *pl, kc_session_t *s, const kc_scenario_t *sc, const kc
     kc_fault_note_t *nt;
     switch (a->kind) {
     case KC_FAULT_ERROR: {
-        if (pl->err_rule || !(nt = note_of(pl, s)))
-            return; /* one error per request: the first rule's */
+        if (!(nt = note_of(pl, s)))
+            return;
         int picked = 0;
         if (pick_parts(nt, r, q, &picked))
             return;
@@ -401,15 +401,16 @@ static void apply(plan_t *pl, kc_session_t *s, const kc_scenario_t *sc, const kc
     }
 }
 
-/* Bandwidth: each frame may leave once the ones before it have had their time at the cap; a
- * frame that waits for it is counted as injected. */
+/* Bandwidth, as a link of that rate would carry it: a frame is through once the frames before
+ * it and its own bytes have had their time at the cap (store and forward), so the bytes passed
+ * never run ahead of rate x time, whatever the frames' sizes. Each frame it holds is counted. */
 static void pace_frame(kc_fault_rule_t *r, uint64_t *next, uint64_t now, uint32_t bytes,
                        uint64_t *hold)
 {
-    uint64_t at = *next > now ? *next : now;
-    *next = at + (uint64_t)((double)bytes * 1e9 / (double)r->action.bytes_per_s);
-    if (at > now)
-        atomic_fetch_add(&r->injected, 1);
+    uint64_t start = *next > now ? *next : now;
+    uint64_t at = start + (uint64_t)((double)bytes * 1e9 / (double)r->action.bytes_per_s);
+    *next = at;
+    atomic_fetch_add(&r->injected, 1);
     if (at > *hold)
         *hold = at;
 }
@@ -430,6 +431,10 @@ static void walk_rules(kc_faults_t *F, kc_session_t *s, kc_inflight_t *e, kc_fra
             kc_fault_kind_t k = r->action.kind;
             uint64_t closes;
             if (k == KC_FAULT_REFUSE || k == KC_FAULT_LEADER)
+                continue;
+            /* One error per request: once a rule has given it one, later error rules do not
+             * see it (nor count it, nor spend their budget on it). */
+            if (k == KC_FAULT_ERROR && pl->err_rule)
                 continue;
             if (!kc_fault_window_open(sc, r, s->now, &closes) || !kc_fault_match_conn(&r->match, &c))
                 continue;

@@ -120,7 +120,7 @@ static void learn_written(kc_session_t *s, kc_inflight_t *e, const kc_frame_t *f
     const uint8_t *msg = kc_frame_read(s->env->pool, f, &flat);
     if (msg)
         kc_metrics_produce_written(s->env->metrics, e->summary, e->api_version, msg,
-                                   kc_frame_wire_len(f) - 4, inj);
+                                   kc_frame_wire_len(f) - 4, inj, s->now);
     kc_buf_unref(s->env->pool, flat);
 }
 

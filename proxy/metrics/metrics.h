@@ -72,7 +72,8 @@ void kc_metrics_produce_response(kc_metrics_t *m, const kc_buf_t *summary, int16
  * is known for the duplicate it writes. Nothing else is counted: the answer the client gets is
  * counted when it goes (kc_metrics_produce_response). */
 void kc_metrics_produce_written(kc_metrics_t *m, const kc_buf_t *summary, int16_t version,
-                                const uint8_t *msg, size_t len, const kc_injected_t *inj);
+                                const uint8_t *msg, size_t len, const kc_injected_t *inj,
+                                uint64_t now);
 
 /* Errors after which a broker may have written the batch all the same (the producer cannot
  * know): a retry of such a batch may duplicate it without idempotence. */

@@ -309,13 +309,16 @@ static int result(kc_metrics_t *m, uint32_t client, const summary_t *s, const ch
 }
 
 void kc_metrics_produce_written(kc_metrics_t *m, const kc_buf_t *summary, int16_t version,
-                                const uint8_t *msg, size_t len, const kc_injected_t *inj)
+                                const uint8_t *msg, size_t len, const kc_injected_t *inj,
+                                uint64_t now)
 {
     const summary_t *s = (const summary_t *)summary->data;
+    kc_mclient_t *c = kc_mtable_client(&m->t, s->client_id, s->host, now);
     int32_t corr;
     uint32_t body;
-    if (kc_resp_header_parse(msg, len, KC_API_PRODUCE, version, &corr, &body))
+    if (!c || kc_resp_header_parse(msg, len, KC_API_PRODUCE, version, &corr, &body))
         return;
+    uint32_t client = kc_mtable_index(&m->t, c);
     kc_rd_t r;
     kc_rd_init(&r, msg + body, len - body, kc_api_flexible(kc_api_get(KC_API_PRODUCE), version));
     kc_arena_t arena;
@@ -333,8 +336,17 @@ void kc_metrics_produce_written(kc_metrics_t *m, const kc_buf_t *summary, int16_
                     continue;
                 const sum_part_t *sp = find_part(s, topic, pr->index);
                 kc_bid_t *id = sp && sp->key ? kc_batches_find(&m->batches, sp->key) : NULL;
-                if (id && id->ok_offset < 0)
+                if (!id)
+                    continue;
+                if (id->ok_offset < 0) {
                     id->ok_offset = pr->base_offset; /* written there: a resend duplicates it */
+                } else if (pr->base_offset != id->ok_offset) {
+                    /* Written again, at another offset: a duplicate the client never hears of. */
+                    kc_mpart_t *mp = kc_mtable_part(&m->t, client, topic, pr->index, now);
+                    m->t.clients[client].duplicates += sp->records;
+                    if (mp)
+                        mp->duplicates += sp->records;
+                }
             }
         }
     }
