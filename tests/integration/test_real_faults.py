@@ -432,15 +432,19 @@ def test_ack_lost_duplicates(kafka, idempotent):
 # 4. Enforced throttling, as the producer sees it.
 
 THROTTLE_MS = 100
+# 10 KB values, one to a batch (batch.size 16 KiB): with the connection muted 100 ms after each
+# response, each broker takes about ten records a second, far below the 300/s offered.
+THR_COUNT, THR_RATE, THR_VALUE = 1500, 300, 10000
 
 
 def test_throttle_enforced(kafka):
     topic = kafka.new_topic("rf-throttle")
     text = ("name: throttle\nseed: 1\nrules:\n  - name: throttle\n    match: {api: produce}\n"
-            "    throttle: {ms: %d, enforce: true}\n" % THROTTLE_MS)
+            "    for: 3s\n    throttle: {ms: %d, enforce: true}\n" % THROTTLE_MS)
     with FaultKchaos(kafka) as kc:
-        cid, run = producer(kc, "java", topic, 6000, 1000, extra=["--linger-ms", 0])
-        wait_progress(kafka, [topic], 500)
+        cid, run = producer(kc, "java", topic, THR_COUNT, THR_RATE,
+                            extra=["--linger-ms", 0, "--value-size", THR_VALUE])
+        wait_progress(kafka, [topic], 200)
         t_a, n_a = time.monotonic(), sum(end_offsets(kafka, topic).values())
         time.sleep(1.5)  # measuring a rate: a fixed span is the measurement
         before = (sum(end_offsets(kafka, topic).values()) - n_a) / (time.monotonic() - t_a)
@@ -450,7 +454,7 @@ def test_throttle_enforced(kafka):
         time.sleep(2.0)
         during = (sum(end_offsets(kafka, topic).values()) - n_b) / (time.monotonic() - t_b)
         s = run.result()
-        js = settle(kc, topic, 6000)
+        js = settle(kc, topic, THR_COUNT)
         injected = kc.injected("throttle")
     c = kcmetrics.client(js, cid)
     jm = s["metrics"]
@@ -460,7 +464,7 @@ def test_throttle_enforced(kafka):
                       "throttled %d" % (before, during, jm["produce-throttle-time-avg"],
                                         jm["produce-throttle-time-max"],
                                         c["throttle_ms"]["throttled"])))
-    check_delivered(kafka, topic, cid, s, 6000)
+    check_delivered(kafka, topic, cid, s, THR_COUNT)
     assert injected > 0 and c["throttle_ms"]["throttled"] > 0, c["throttle_ms"]
     assert abs(jm["produce-throttle-time-max"] - THROTTLE_MS) <= 1, jm["produce-throttle-time-max"]
     # The producer averages over every response it read (Metadata and ApiVersions included):
@@ -469,6 +473,14 @@ def test_throttle_enforced(kafka):
     assert abs(jm["produce-throttle-time-avg"] - want_avg) <= 1, (jm["produce-throttle-time-avg"],
                                                                   want_avg)
     assert during < 0.7 * before, "send rate %.0f/s before, %.0f/s throttled" % (before, during)
+    # A broker muting as KIP-219 says reads a connection's requests one at a time, so it
+    # answers at most one Produce request per throttle time on each connection: over the 3 s
+    # window, ~31 on each of the (at most) three brokers' connections.
+    most = 3 * (3000 // THROTTLE_MS + 1)
+    if c["throttle_ms"]["throttled"] > most:
+        pytest.xfail("engine bug: enforced throttle answered %d throttled Produce requests in "
+                     "3 s; a muting broker answers at most %d (pipelined requests pass the mute)"
+                     % (c["throttle_ms"]["throttled"], most))
 
 
 # ---------------------------------------------------------------------------------------------
