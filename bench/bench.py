@@ -36,10 +36,11 @@ PORTS = {
 }
 # kchaos-2t is kchaos with --threads 2: two event loops sharing every port (SO_REUSEPORT);
 # kchaos-off is kchaos with --metrics off (what the produce metrics cost); kchaos-base is the
-# binary named by KCHAOS_BENCH_BASE (an earlier build, for a before/after comparison).
-KCHAOS_PATHS = ["kchaos", "kchaos-2t", "kchaos-off", "kchaos-base"]
-PATHS = ["direct", "kchaos", "kchaos-2t", "kchaos-off", "haproxy", "socat", "toxiproxy", "kafka-proxy",
-         "kroxylicious"]
+# binary named by KCHAOS_BENCH_BASE (an earlier build, for a before/after comparison);
+# kchaos-faults runs bench/never-matches.yaml, a scenario that matches nothing (the matchers' cost).
+KCHAOS_PATHS = ["kchaos", "kchaos-2t", "kchaos-off", "kchaos-faults", "kchaos-base"]
+PATHS = ["direct", "kchaos", "kchaos-2t", "kchaos-off", "kchaos-faults", "haproxy", "socat", "toxiproxy",
+         "kafka-proxy", "kroxylicious"]
 PRODUCERS = {"mock": ["librdkafka"], "real": ["librdkafka", "java"]}
 
 
@@ -253,6 +254,9 @@ class Path:
                    "--threads", "2" if self.name == "kchaos-2t" else "1"]
             if self.name == "kchaos-off":
                 cmd += ["--metrics", "off"]
+            if self.name == "kchaos-faults":
+                cmd += ["--scenario", os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                   "never-matches.yaml")]
             self.bootstrap = f"127.0.0.1:{ports['kchaos']}"
             probe = [ports["kchaos"]] + [ports["kchaos"] + 1 + i - lo for i in b.brokers]
         elif self.name == "kafka-proxy":
@@ -441,7 +445,7 @@ def report(a, res, skipped, versions, install, backends, started, elapsed):
 
     against([p for p in a.paths if p in KCHAOS_PATHS and p != "kchaos"], "variant",
             "**kchaos against its variants** (kchaos's median ÷ the variant's; kchaos-off has no "
-            "metrics, kchaos-base is KCHAOS_BENCH_BASE)")
+            "metrics, kchaos-faults runs a scenario that matches nothing, kchaos-base is KCHAOS_BENCH_BASE)")
     against([p for p in a.paths if p not in ["direct"] + KCHAOS_PATHS], "peer",
             "**kchaos against each peer** (kchaos's median ÷ the peer's: throughput above 1 and "
             "latency, CPU, memory below 1 favour kchaos)")
@@ -503,7 +507,7 @@ def main():
             for path in a.paths:
                 need = {"haproxy": "haproxy", "socat": "socat", "toxiproxy": "toxiproxy",
                         "kafka-proxy": "kafka-proxy", "kroxylicious": "kroxylicious", "kchaos": "kchaos", "kchaos-2t": "kchaos",
-                        "kchaos-off": "kchaos", "kchaos-base": "kchaos-base"}.get(path)
+                        "kchaos-off": "kchaos", "kchaos-faults": "kchaos", "kchaos-base": "kchaos-base"}.get(path)
                 if need and not tools.get(need):
                     skipped[(b.name, path)] = "not installed (the reason is under Versions and installs)"
         # A fresh broker (a JVM) runs cold: one unmeasured run of each kind, direct, first.

@@ -114,7 +114,7 @@ int main(void)
             uint64_t a = uv_hrtime();
             kc_metrics_produce_request(&m, &who, 7, &r, a, &sum);
             uint64_t b = uv_hrtime();
-            kc_metrics_produce_response(&m, sum, 7, resp, rlen, a, a, b, b);
+            kc_metrics_produce_response(&m, sum, 7, resp, rlen, a, a, b, b, NULL);
             uint64_t c = uv_hrtime();
             rq += (double)(b - a), rs += (double)(c - b);
             kc_buf_unref(&pool, sum);

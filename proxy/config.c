@@ -340,7 +340,7 @@ static void usage(FILE *out)
         fprintf(out, "  %-30s %s\n", left, opts[i].help);
     }
     fprintf(out, "\nwatching a running kchaos (its --admin listener): kchaos top --help, "
-                 "kchaos health --help\n");
+                 "kchaos health --help, kchaos scenario --help\n");
 }
 
 /* ---- YAML: a mapping of option keys to scalars (or, for repeatable ones, sequences or, for

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kafka/wire.h"
 #include "util/frame.h"
 
 typedef enum kc_if_state {
@@ -39,6 +40,9 @@ typedef struct kc_merge {
     int (*fn)(void *data, kc_pool_t *pool, struct kc_inflight *e, kc_frame_t *resp);
     void (*free)(void *data);
     void *data; /* owned by the entry */
+    /* Which partition results fn made (for the metrics to tell them from the broker's); NULL:
+     * none. */
+    bool (*injected)(void *data, kc_str_t topic, const uint8_t *topic_id, int32_t partition);
 } kc_merge_t;
 
 typedef struct kc_inflight {

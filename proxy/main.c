@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "fault/engine.h"
+#include "fault/routes.h"
 #include "net/limits.h"
 #include "proxy.h"
 #include "util/log.h"
@@ -138,7 +139,8 @@ int main(int argc, char **argv)
         return 1;
     for (uint32_t i = 0; i < cfg.threads; i++)
         all[i] = &loops[i].px;
-    if (loops[0].px.admin && kc_scrape_routes(loops[0].px.admin, all, cfg.threads))
+    if (loops[0].px.admin && (kc_scrape_routes(loops[0].px.admin, all, cfg.threads) ||
+                              kc_fault_routes(loops[0].px.admin, faults)))
         return 1;
     kc_log(KC_LOG_INFO,
            "kchaos %s: bootstrap %s:%u, brokers on port %d + node id - %d, advertised as %s, "

@@ -1,7 +1,7 @@
 /* The admin HTTP listener: see admin.h. The listener and its connections; each connection reads
  * through a kc_http_reader (http.c), turns each request into a reply slot queued in request
- * order, routes it (token, path, method), and writes the head of the queue once it is answered,
- * one write at a time. */
+ * order, routes it (routes.c: token, path, method), and writes the head of the queue once it is
+ * answered, one write at a time. */
 #include "admin.h"
 
 #include <stdbool.h>
@@ -12,6 +12,7 @@
 
 #include "../net/addr.h"
 #include "../util/log.h"
+#include "admin_int.h"
 #include "http.h"
 
 #define PIPELINE_MAX 16   /* answers queued on one connection before its reading pauses */
@@ -20,37 +21,11 @@
 #define LINGER_MS 2000    /* after the last answer, unread input is drained this long ... */
 #define LINGER_MAX (256 * 1024) /* ... or up to this many bytes, then the connection closes */
 
-typedef struct conn conn_t;
-
-typedef struct route {
-    char *method; /* owned */
-    char *path;   /* owned */
-    kc_admin_handler_fn fn;
-    void *ctx;
-} route_t;
-
-struct kc_admin {
-    uv_loop_t *loop;
-    uv_tcp_t tcp;
-    char name[64];        /* "127.0.0.1:9000", for logs */
-    char *token;          /* owned; NULL: no authentication */
-    size_t token_len;
-    route_t *routes;      /* owned */
-    int nroutes;
-    conn_t *conns;        /* live connections, owned */
-    uint32_t nconns, max_conns;
-    uint32_t idle_ms;
-    int open;             /* the listener and each connection until it has closed: freed at 0 */
-    bool closing;
-    uint64_t bad, bad_logged; /* bad requests seen, and when the last line was written */
-    uint64_t log_window;      /* uv_now() at which the current second of lines began */
-    int log_lines;            /* lines in that second */
-};
-
 struct kc_admin_reply {
     conn_t *c;              /* NULL once the connection is gone: the answer is then dropped */
     kc_admin_reply_t *next; /* the connection's queue, in request order */
-    kc_admin_req_t req;     /* strings in strs */
+    kc_admin_req_t req;     /* strings in strs, but the body */
+    char *req_body;         /* owned; req.body, freed once answered (NULL: none) */
     bool ready;             /* answered: head and body may be written */
     bool head_only;         /* HEAD: Content-Length of the body, but no body */
     bool close_after;       /* the last answer on its connection */
@@ -125,17 +100,14 @@ static void release(kc_admin_t *a)
 {
     if (--a->open)
         return;
-    for (int i = 0; i < a->nroutes; i++) {
-        free(a->routes[i].method);
-        free(a->routes[i].path);
-    }
-    free(a->routes);
+    kc_admin_routes_free(a);
     free(a->token);
     free(a);
 }
 
 static void free_reply(kc_admin_reply_t *r)
 {
+    free(r->req_body);
     free(r->body);
     free(r);
 }
@@ -146,6 +118,7 @@ static void conn_closed(uv_handle_t *h)
     if (--c->handles)
         return;
     kc_admin_t *a = c->a;
+    kc_http_reader_free(&c->rd);
     free(c);
     release(a);
 }
@@ -280,6 +253,18 @@ static kc_admin_reply_t *new_reply(conn_t *c, const kc_http_request_t *req)
     r->req.path = memcpy(s += lm, req->path, lp);
     r->req.query = memcpy(s += lp, req->query, lq);
     r->req.accept = memcpy(s += lq, req->accept, la);
+    r->req.body = "";
+    if (req->body_len) {
+        /* Apart from the other strings, so that it goes as soon as the handler has answered. */
+        if (!(r->req_body = malloc(req->body_len + 1))) {
+            free(r);
+            return NULL;
+        }
+        memcpy(r->req_body, req->body, req->body_len);
+        r->req_body[req->body_len] = 0;
+        r->req.body = r->req_body;
+        r->req.body_len = req->body_len;
+    }
     r->c = c;
     r->close_after = !req->keep_alive;
     if (c->tail)
@@ -293,56 +278,18 @@ static kc_admin_reply_t *new_reply(conn_t *c, const kc_http_request_t *req)
 
 static void answer(kc_admin_reply_t *r, int status, const char *extra, const char *text);
 
-/* The bearer token, compared in time that depends on what was sent, never on the token. */
-static bool authorized(const kc_admin_t *a, const kc_http_request_t *req)
-{
-    const char *v = req->authorization;
-    if (req->auth_bad || strncasecmp(v, "Bearer ", 7))
-        return false;
-    for (v += 7; *v == ' '; v++)
-        ;
-    size_t n = strlen(v);
-    unsigned diff = n != a->token_len;
-    for (size_t i = 0; i < n; i++)
-        diff |= (unsigned char)v[i] ^ (unsigned char)a->token[i % a->token_len];
-    return diff == 0;
-}
-
-/* Token, then path, then method: a peer without the token learns nothing of the routes. */
+/* Run the route for req, or answer why there is none. */
 static void dispatch(conn_t *c, kc_admin_reply_t *r, const kc_http_request_t *req)
 {
-    kc_admin_t *a = c->a;
-    if (a->token && !authorized(a, req)) {
-        log_bad(c, req->method, req->path, 401,
-                req->authorization[0] ? "wrong bearer token" : "no bearer token");
-        answer(r, 401, "WWW-Authenticate: Bearer\r\n", "unauthorized\n");
+    kc_admin_miss_t miss;
+    const route_t *rt = kc_admin_match(c->a, req, &miss);
+    if (!rt) {
+        log_bad(c, req->method, req->path, miss.status, miss.why);
+        answer(r, miss.status, miss.extra, miss.text);
         return;
     }
-    bool head = !strcmp(req->method, "HEAD");
-    char allow[128] = "";
-    size_t an = 0;
-    for (int i = 0; i < a->nroutes; i++) {
-        route_t *rt = &a->routes[i];
-        if (strcmp(rt->path, req->path))
-            continue;
-        if (!strcmp(rt->method, req->method) || (head && !strcmp(rt->method, "GET"))) {
-            r->head_only = head;
-            rt->fn(rt->ctx, &r->req, r);
-            return;
-        }
-        int k = snprintf(allow + an, sizeof(allow) - an, "%s%s%s", an ? ", " : "", rt->method,
-                         strcmp(rt->method, "GET") ? "" : ", HEAD");
-        an = k < 0 || (size_t)k >= sizeof(allow) - an ? sizeof(allow) - 1 : an + (size_t)k;
-    }
-    if (!an) {
-        log_bad(c, req->method, req->path, 404, "no such route");
-        answer(r, 404, NULL, "not found\n");
-        return;
-    }
-    char extra[160];
-    snprintf(extra, sizeof(extra), "Allow: %s\r\n", allow);
-    log_bad(c, req->method, req->path, 405, "method not allowed");
-    answer(r, 405, extra, "method not allowed\n");
+    r->head_only = !strcmp(req->method, "HEAD");
+    rt->fn(rt->ctx, &r->req, r);
 }
 
 /* From the reader, for each whole request; 1 pauses it. */
@@ -450,6 +397,10 @@ static void send_reply(kc_admin_reply_t *r, int status, const char *content_type
     if (r->ready)
         abort(); /* answered twice: a handler broke the contract */
     r->ready = true;
+    free(r->req_body); /* the handler is done with req */
+    r->req_body = NULL;
+    r->req.body = "";
+    r->req.body_len = 0;
     r->body = body;
     r->len = body ? len : 0;
     conn_t *c = r->c;
@@ -505,32 +456,6 @@ static void answer(kc_admin_reply_t *r, int status, const char *extra, const cha
 void kc_admin_reply_text(kc_admin_reply_t *r, int status, const char *text)
 {
     answer(r, status, NULL, text);
-}
-
-/* ---- built-in routes ---- */
-
-static void route_healthz(void *ctx, const kc_admin_req_t *req, kc_admin_reply_t *r)
-{
-    (void)ctx, (void)req;
-    kc_admin_reply_text(r, 200, "ok\n");
-}
-
-static void route_index(void *ctx, const kc_admin_req_t *req, kc_admin_reply_t *r)
-{
-    (void)req;
-    kc_admin_t *a = ctx;
-    size_t cap = 64, n = 0;
-    for (int i = 0; i < a->nroutes; i++)
-        cap += strlen(a->routes[i].method) + strlen(a->routes[i].path) + 2;
-    char *body = malloc(cap);
-    if (!body) {
-        kc_admin_reply_send(r, 500, NULL, NULL, 0);
-        return;
-    }
-    n += (size_t)snprintf(body, cap, "kchaos admin\n\n");
-    for (int i = 0; i < a->nroutes; i++)
-        n += (size_t)snprintf(body + n, cap - n, "%s %s\n", a->routes[i].method, a->routes[i].path);
-    kc_admin_reply_send(r, 200, NULL, body, n);
 }
 
 /* ---- the listener ---- */
@@ -611,9 +536,7 @@ int kc_admin_start(kc_admin_t **out, uv_loop_t *loop, const kc_admin_opts_t *o)
     if ((rc = uv_tcp_bind(&a->tcp, (struct sockaddr *)&ss, 0)) == 0)
         rc = uv_listen((uv_stream_t *)&a->tcp, 64, on_connection);
     if (rc == 0)
-        rc = kc_admin_route(a, "GET", "/", route_index, a);
-    if (rc == 0)
-        rc = kc_admin_route(a, "GET", "/healthz", route_healthz, a);
+        rc = kc_admin_builtin_routes(a);
     if (rc) {
         a->closing = true;
         uv_close((uv_handle_t *)&a->tcp, listener_closed);
@@ -621,27 +544,6 @@ int kc_admin_start(kc_admin_t **out, uv_loop_t *loop, const kc_admin_opts_t *o)
     }
     kc_addr_format(a->name, sizeof(a->name), o->host, kc_admin_port(a));
     *out = a;
-    return 0;
-}
-
-int kc_admin_route(kc_admin_t *a, const char *method, const char *path, kc_admin_handler_fn fn,
-                   void *ctx)
-{
-    for (int i = 0; i < a->nroutes; i++)
-        if (!strcmp(a->routes[i].method, method) && !strcmp(a->routes[i].path, path))
-            return UV_EEXIST;
-    route_t *rs = realloc(a->routes, (size_t)(a->nroutes + 1) * sizeof(*rs));
-    if (!rs)
-        return UV_ENOMEM;
-    a->routes = rs;
-    route_t *r = &rs[a->nroutes];
-    *r = (route_t){strdup(method), strdup(path), fn, ctx};
-    if (!r->method || !r->path) {
-        free(r->method);
-        free(r->path);
-        return UV_ENOMEM;
-    }
-    a->nroutes++;
     return 0;
 }
 

@@ -4,7 +4,7 @@
  *
  * Robust against its peers, so that nothing on the admin port can harm the Kafka traffic on the
  * same loop: requests are read by libhttp-parser into fixed buffers (header section at most
- * 16 KiB), at most 64 connections, an idle one closes, a connection that sends bad HTTP gets
+ * 16 KiB; a body, framed by Content-Length or chunked, at most 1 MiB), at most 64 connections, an idle one closes, a connection that sends bad HTTP gets
  * its status and is closed alone. Answers go out in request order, whenever each is ready. */
 #ifndef KC_ADMIN_H
 #define KC_ADMIN_H
@@ -16,17 +16,19 @@
 typedef struct kc_admin kc_admin_t;
 
 typedef struct kc_admin_req {
-    const char *method; /* "GET", or "HEAD" on a GET route (the body is then not sent) */
-    const char *path;   /* "/metrics", without the query */
+    const char *method; /* "GET", "PUT", ..., or "HEAD" on a GET route (no body is then sent) */
+    const char *path;   /* "/metrics", without the query; on a prefix route the whole path */
     const char *query;  /* after '?', "" if none */
     const char *accept; /* the Accept header or "" */
+    const char *body;   /* the request body (de-chunked), NUL-terminated; "" if none */
+    size_t body_len;    /* its length (it may hold NULs of its own) */
 } kc_admin_req_t;
 
 /* One pending answer, owned by the admin module; it holds the request's strings. */
 typedef struct kc_admin_reply kc_admin_reply_t;
 
 /* A handler answers now or later (the metrics gather shards from other loops asynchronously),
- * exactly once, with kc_admin_reply_send; req and its strings live until then. The connection
+ * exactly once, with kc_admin_reply_send; req and its strings (the body too) live until then. The connection
  * may close before that (peer gone, idle, shutdown): the reply then still waits for its answer,
  * which is dropped, so a handler never needs to know. */
 typedef void (*kc_admin_handler_fn)(void *ctx, const kc_admin_req_t *req, kc_admin_reply_t *r);
@@ -55,9 +57,20 @@ void kc_admin_reply_text(kc_admin_reply_t *r, int status, const char *text);
  * 0 or a negative libuv error (UV_EINVAL when host is not an IP literal); nothing logged. */
 int kc_admin_start(kc_admin_t **out, uv_loop_t *loop, const kc_admin_opts_t *opts);
 /* Answer method on path (exact match, no query) with fn. HEAD is answered by the GET route.
- * 0, UV_EEXIST when that method and path already have a route, or UV_ENOMEM. */
+ * 0, UV_EEXIST when that method and path already have a route, or UV_ENOMEM.
+ *
+ * A request that reaches no route gets 404 when no route covers its path, or 405 with an Allow
+ * header listing the methods the routes covering it answer. PUT and POST must say their body's
+ * length (Content-Length or chunked; else 411); a body over 1 MiB is refused (413). The bearer
+ * token, when set, is checked first, whatever the method. */
 int kc_admin_route(kc_admin_t *a, const char *method, const char *path, kc_admin_handler_fn fn,
                    void *ctx);
+/* Answer method on every path that starts with prefix ("/api/v1/scenarios/"); the handler reads
+ * the rest from req->path. An exact route for the path and method wins; among prefix routes the
+ * longest prefix does. 0, UV_EEXIST when that method and prefix already have a prefix route, or
+ * UV_ENOMEM. */
+int kc_admin_route_prefix(kc_admin_t *a, const char *method, const char *prefix,
+                          kc_admin_handler_fn fn, void *ctx);
 /* The port listened on, and "HOST:PORT" for log lines. */
 uint16_t kc_admin_port(const kc_admin_t *a);
 const char *kc_admin_name(const kc_admin_t *a);

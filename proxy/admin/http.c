@@ -1,6 +1,7 @@
 /* The admin HTTP request reader: see http.h. */
 #include "http.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <uv.h>
@@ -39,7 +40,10 @@ static bool append(char *buf, size_t *n, size_t cap, const char *at, size_t len)
 static int on_message_begin(http_parser *p)
 {
     kc_http_reader_t *r = reader(p);
-    r->url_len = r->field_len = r->accept_len = r->auth_len = r->body = 0;
+    r->url_len = r->field_len = r->accept_len = r->auth_len = 0;
+    free(r->body);
+    r->body = NULL;
+    r->body_len = r->body_cap = 0;
     r->url[0] = r->accept[0] = r->auth[0] = 0;
     r->in_value = r->auth_bad = r->url_long = false;
     r->header = H_OTHER;
@@ -62,6 +66,19 @@ static int on_headers_complete(http_parser *p)
     kc_http_reader_t *r = reader(p);
     if (r->url_long)
         return refuse(r, 414, "request target too long");
+    bool chunked = p->flags & F_CHUNKED, sized = p->flags & F_CONTENTLENGTH;
+    /* A PUT or POST carries its body framed (RFC 9112 6.3): without Content-Length or chunked
+     * the body would run to the connection's end, which a request cannot do. */
+    if ((p->method == HTTP_PUT || p->method == HTTP_POST) && !chunked && !sized)
+        return refuse(r, 411, "no Content-Length on a PUT or POST");
+    /* Refused before any of it is read: the peer learns at once, and nothing is buffered. */
+    if (sized && p->content_length > KC_HTTP_BODY_MAX)
+        return refuse(r, 413, "request body too large");
+    if (sized && p->content_length) { /* the exact size up front, instead of growing to it */
+        if (!(r->body = malloc(p->content_length + 1)))
+            return refuse(r, 503, "out of memory for a request body");
+        r->body_cap = p->content_length;
+    }
     return 0;
 }
 
@@ -110,13 +127,23 @@ static int on_header_value(http_parser *p, const char *at, size_t len)
 
 static int on_body(http_parser *p, const char *at, size_t len)
 {
-    (void)at;
     kc_http_reader_t *r = reader(p);
-    /* No admin route takes a body: it is read (so the next pipelined request is found where the
-     * framing says) and dropped, up to a bound. */
-    r->body += len;
-    if (r->body > KC_HTTP_BODY_MAX)
+    /* Only a chunked body can grow past the limit here: a Content-Length was checked. */
+    if (len > KC_HTTP_BODY_MAX - r->body_len)
         return refuse(r, 413, "request body too large");
+    if (r->body_len + len > r->body_cap) {
+        size_t cap = r->body_cap ? r->body_cap : 4096;
+        while (cap < r->body_len + len)
+            cap *= 2;
+        cap = cap < KC_HTTP_BODY_MAX ? cap : KC_HTTP_BODY_MAX;
+        char *b = realloc(r->body, cap + 1);
+        if (!b)
+            return refuse(r, 503, "out of memory for a request body");
+        r->body = b;
+        r->body_cap = cap;
+    }
+    memcpy(r->body + r->body_len, at, len);
+    r->body_len += len;
     return 0;
 }
 
@@ -158,12 +185,26 @@ static int on_message_complete(http_parser *p)
         .query = r->query,
         .accept = r->accept,
         .authorization = r->auth,
+        .body = r->body ? r->body : "",
+        .body_len = r->body_len,
         .auth_bad = r->auth_bad,
         .keep_alive = http_should_keep_alive(p) && !p->upgrade,
     };
-    if (r->on_request(r->ctx, &req))
+    if (r->body)
+        r->body[r->body_len] = 0; /* room for it was kept */
+    int pause = r->on_request(r->ctx, &req);
+    free(r->body); /* handed on: the consumer copied what it keeps */
+    r->body = NULL;
+    r->body_len = r->body_cap = 0;
+    if (pause)
         http_parser_pause(p, 1);
     return 0;
+}
+
+void kc_http_reader_free(kc_http_reader_t *r)
+{
+    free(r->body);
+    r->body = NULL;
 }
 
 void kc_http_reader_init(kc_http_reader_t *r, kc_http_request_fn fn, void *ctx)
@@ -234,8 +275,12 @@ const char *kc_http_reason(int status)
     case 200: return "OK";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
+    case 201: return "Created";
+    case 204: return "No Content";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 411: return "Length Required";
     case 413: return "Content Too Large";
     case 414: return "URI Too Long";
     case 431: return "Request Header Fields Too Large";

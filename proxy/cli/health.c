@@ -10,7 +10,7 @@
 
 #include <jansson.h>
 
-#include "admin_get.h"
+#include "admin_client.h"
 #include "cli.h"
 #include "clients.h"
 #include "verdict.h"

@@ -1,5 +1,5 @@
-/* kchaos-cli: `kchaos top` and `kchaos health`. A binary of its own, which kchaos runs for
- * those two words: libcurl, jansson and ncurses (and the forty libraries they bring) are then
+/* kchaos-cli: `kchaos top`, `kchaos health` and `kchaos scenario`. A binary of its own, which
+ * kchaos runs for those words: libcurl, jansson and ncurses (and the forty libraries they bring) are then
  * never mapped into the proxy, whose resident memory stays a third of what it would be. */
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +12,8 @@ int main(int argc, char **argv)
         return kc_cli_top_main(argc - 1, argv + 1);
     if (argc > 1 && !strcmp(argv[1], "health"))
         return kc_cli_health_main(argc - 1, argv + 1);
-    fprintf(stderr, "usage: kchaos top|health --admin ADDR ... (kchaos --help)\n");
+    if (argc > 1 && !strcmp(argv[1], "scenario"))
+        return kc_cli_scenario_main(argc - 1, argv + 1);
+    fprintf(stderr, "usage: kchaos top|health|scenario --admin ADDR ... (kchaos --help)\n");
     return 2;
 }

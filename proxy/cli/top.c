@@ -15,7 +15,7 @@
 
 #include <curses.h>
 
-#include "admin_get.h"
+#include "admin_client.h"
 #include "cli.h"
 #include "clients.h"
 #include "table.h"

@@ -43,6 +43,7 @@ static const char *const produce_errors[] = {
     "CONCURRENT_TRANSACTIONS",
     "TRANSACTION_ABORTABLE",
     "INVALID_PRODUCER_ID_MAPPING",
+    "UNKNOWN_TOPIC_ID", /* Produce v13 names topics by id (KIP-516) */
     NULL,
 };
 

@@ -232,6 +232,15 @@ static void on_part(void *ctx, const kc_produce_part_t *p)
         kc_records_walk(p->records, p->records_len, on_batch, &v->q);
 }
 
+/* Whether a rule must read a Produce request's parts: to match them, or to know which
+ * partitions its error goes to. Others decide on the header alone (the cheap path). */
+static bool needs_view(const kc_fault_rule_t *r)
+{
+    const kc_fault_match_t *m = &r->match;
+    return m->topic || m->partitions || m->acks != KC_ANY || m->idempotent >= 0 ||
+           m->transactional >= 0 || r->action.kind == KC_FAULT_ERROR;
+}
+
 /* Read a Produce request's parts once, for every rule that asks. */
 static void build_view(view_t *v, const kc_frame_t *f, int16_t version)
 {
@@ -271,7 +280,6 @@ typedef struct plan {
     uint64_t hold;             /* 0: none */
     const kc_scenario_t *err_sc;
     const kc_fault_rule_t *err_rule; /* the first error rule that fired (before or after) */
-    uint64_t bytes_per_s;      /* the lowest bandwidth cap that matched; 0: none */
     kc_fault_note_t *note;     /* what the response will need */
     char why[128];             /* for a close */
 } plan_t;
@@ -393,12 +401,17 @@ static void apply(plan_t *pl, kc_session_t *s, const kc_scenario_t *sc, const kc
     }
 }
 
-/* Bandwidth: each frame may leave once the ones before it have had their time at the cap. */
-static uint64_t pace(uint64_t *next, uint64_t now, uint32_t bytes, uint64_t bytes_per_s)
+/* Bandwidth: each frame may leave once the ones before it have had their time at the cap; a
+ * frame that waits for it is counted as injected. */
+static void pace_frame(kc_fault_rule_t *r, uint64_t *next, uint64_t now, uint32_t bytes,
+                       uint64_t *hold)
 {
     uint64_t at = *next > now ? *next : now;
-    *next = at + (uint64_t)((double)bytes * 1e9 / (double)bytes_per_s);
-    return at;
+    *next = at + (uint64_t)((double)bytes * 1e9 / (double)r->action.bytes_per_s);
+    if (at > now)
+        atomic_fetch_add(&r->injected, 1);
+    if (at > *hold)
+        *hold = at;
 }
 
 /* Walk the rules that apply to a request; fill the plan. Under the read lock. */
@@ -406,6 +419,7 @@ static void walk_rules(kc_faults_t *F, kc_session_t *s, kc_inflight_t *e, kc_fra
                        plan_t *pl, view_t *v)
 {
     kc_fault_conn_t c = conn_of(s);
+    kc_fault_rule_t *bw = NULL; /* the tightest bandwidth cap that applies */
     v->q = (kc_fault_req_t){.api_key = e->api_key, .api_version = e->api_version,
                             .acks = KC_ANY, .idempotent = -1, .transactional = -1};
     v->topics = s->env->topics;
@@ -419,14 +433,14 @@ static void walk_rules(kc_faults_t *F, kc_session_t *s, kc_inflight_t *e, kc_fra
                 continue;
             if (!kc_fault_window_open(sc, r, s->now, &closes) || !kc_fault_match_conn(&r->match, &c))
                 continue;
-            if (e->api_key == KC_API_PRODUCE && !v->built)
+            if (e->api_key == KC_API_PRODUCE && !v->built && needs_view(r))
                 build_view(v, f, e->api_version);
             if (!kc_fault_match_req(&r->match, &v->q))
                 continue;
             if (k == KC_FAULT_BANDWIDTH) {
                 atomic_fetch_add(&r->matches, 1);
-                if (!sc->dry_run && (!pl->bytes_per_s || r->action.bytes_per_s < pl->bytes_per_s))
-                    pl->bytes_per_s = r->action.bytes_per_s;
+                if (!sc->dry_run && (!bw || r->action.bytes_per_s < bw->action.bytes_per_s))
+                    bw = r;
                 continue;
             }
             uint64_t n;
@@ -437,6 +451,8 @@ static void walk_rules(kc_faults_t *F, kc_session_t *s, kc_inflight_t *e, kc_fra
                 apply(pl, s, sc, r, ri, n, &v->q, closes);
         }
     }
+    if (bw)
+        pace_frame(bw, &s->fault_bw_up, s->now, kc_frame_wire_len(f), &pl->hold);
 }
 
 void kc_fault_decide_request(void *ctx, kc_session_t *s, kc_inflight_t *e, kc_frame_t *f,
@@ -486,11 +502,6 @@ void kc_fault_decide_request(void *ctx, kc_session_t *s, kc_inflight_t *e, kc_fr
         }
     }
     free_view(&v);
-    if (pl.bytes_per_s) {
-        uint64_t at = pace(&s->fault_bw_up, now, kc_frame_wire_len(f), pl.bytes_per_s);
-        if (at > pl.hold)
-            pl.hold = at;
-    }
     if (nt && kc_fault_note_empty(nt)) {
         kc_fault_note_free(nt);
         nt = NULL;
@@ -506,8 +517,9 @@ void kc_fault_decide_request(void *ctx, kc_session_t *s, kc_inflight_t *e, kc_fr
 /* Metadata: leaderless partitions for the leader rules that fire on this response. Stall and
  * bandwidth rules hold the response. Under the read lock. */
 static void walk_response_rules(kc_faults_t *F, kc_session_t *s, kc_inflight_t *e, kc_frame_t *f,
-                                uint64_t *hold, uint64_t *bytes_per_s)
+                                uint64_t *hold)
 {
+    kc_fault_rule_t *bw = NULL;
     kc_fault_conn_t c = conn_of(s);
     kc_fault_req_t q = {.api_key = e->api_key, .api_version = e->api_version, .acks = KC_ANY,
                         .idempotent = -1, .transactional = -1};
@@ -530,8 +542,8 @@ static void walk_response_rules(kc_faults_t *F, kc_session_t *s, kc_inflight_t *
                 if (!sc->dry_run && until > *hold)
                     *hold = until;
             } else if (k == KC_FAULT_BANDWIDTH) {
-                if (!sc->dry_run && (!*bytes_per_s || r->action.bytes_per_s < *bytes_per_s))
-                    *bytes_per_s = r->action.bytes_per_s;
+                if (!sc->dry_run && (!bw || r->action.bytes_per_s < bw->action.bytes_per_s))
+                    bw = r;
             } else if (e->api_key == KC_API_METADATA && kc_fault_trigger(sc, r, ri, &n)) {
                 int count = 0;
                 if (!sc->dry_run)
@@ -544,43 +556,53 @@ static void walk_response_rules(kc_faults_t *F, kc_session_t *s, kc_inflight_t *
             }
         }
     }
+    if (bw)
+        pace_frame(bw, &s->fault_bw_down, s->now, kc_frame_wire_len(f), hold);
 }
 
 void kc_fault_decide_response(void *ctx, kc_session_t *s, kc_inflight_t *e, kc_frame_t *f,
                               kc_decision_t *d)
 {
     kc_faults_t *F = ctx;
-    uint64_t now = s->now, hold = 0, bytes_per_s = 0;
+    uint64_t now = s->now, hold = 0;
     kc_fault_note_t *nt = kc_fault_note_of(e);
     if (nt) {
         if (nt->disconnect >= 0) {
             kc_fault_note_disconnect(nt, s, e, f, d);
             return;
         }
+        int rc = kc_fault_note_after(nt, s, e, f);
+        if (rc) {
+            kc_log_c(KC_LOG_ERROR, &s->log, "fault: cannot set errors in %s v%d: %s",
+                     kc_api_name(e->api_key), e->api_version, kc_strerror(rc));
+            d->verdict = KC_CLOSE;
+            d->why = "a fault could not be applied (see the log)";
+            return;
+        }
         hold = nt->delay_ns ? now + nt->delay_ns : 0;
         if (nt->stall_until > hold)
             hold = nt->stall_until;
-        if (nt->throttle_ms && nt->enforce) {
-            uint64_t until = now + (uint64_t)nt->throttle_ms * 1000000;
-            /* KIP-219: from Produce v6 the broker answers at once and then mutes the
-             * connection; before, it held the response. */
-            if (e->api_version >= 6) {
-                if (until > s->fault_mute_until)
-                    s->fault_mute_until = until;
-            } else if (until > hold) {
-                hold = until;
-            }
-        }
     }
+    /* A muted connection (KIP-219, enforced) gets no answer either: a broker would not have
+     * read the request behind the throttled one until the throttle ran out. */
+    if (s->fault_mute_until > hold)
+        hold = s->fault_mute_until;
     if (atomic_load(&F->count)) {
         uv_rwlock_rdlock(&F->lock);
-        walk_response_rules(F, s, e, f, &hold, &bytes_per_s);
+        walk_response_rules(F, s, e, f, &hold);
         uv_rwlock_rdunlock(&F->lock);
     }
-    if (bytes_per_s) {
-        uint64_t at = pace(&s->fault_bw_down, now, kc_frame_wire_len(f), bytes_per_s);
-        if (at > hold)
-            hold = at;
+    if (nt && nt->throttle_ms && nt->enforce) {
+        /* The throttle runs from when the client is told it. From Produce v6 the broker answers
+         * at once and then mutes the connection; before, it held the response. */
+        uint64_t told = hold > now ? hold : now;
+        uint64_t until = told + (uint64_t)nt->throttle_ms * 1000000;
+        if (e->api_version >= 6) {
+            if (until > s->fault_mute_until)
+                s->fault_mute_until = until;
+        } else {
+            hold = until;
+        }
     }
     if (hold > now) {
         d->verdict = KC_HOLD;

@@ -182,8 +182,9 @@ static void read_match(kc_yr_t *y, const yaml_node_t *n, kc_fault_match_t *m, kc
         return;
     yaml_node_t **v = f->val;
     bool b;
-    if (v[M_API])
-        read_api(y, v[M_API], &m->api);
+    /* A wrong api is reported once: the checks that read the api then take it as left out. */
+    if (v[M_API] && read_api(y, v[M_API], &m->api))
+        f->key[M_API] = f->val[M_API] = NULL;
     if (v[M_VERSIONS])
         read_versions(y, v[M_VERSIONS], m);
     char **globs[] = {[M_CLIENT_ID] = &m->client_id, [M_HOST] = &m->host,
@@ -266,7 +267,7 @@ static void need_api(kc_yr_t *y, const kc_yr_fields_t *mf, kc_fault_rule_t *r, i
         char name[64];
         snake(kc_api_name(api), name, sizeof(name));
         kc_yr_diag(y, mf->val[M_API], "%s acts on %s responses: match.api must be %s (or left "
-                   "out)", kind, kc_api_name(api), name);
+                   "out), not %s", kind, kc_api_name(api), name, kc_yr_text(mf->val[M_API]));
     }
 }
 
@@ -283,8 +284,8 @@ static void check_match(kc_yr_t *y, const kc_yr_fields_t *mf, kc_fault_rule_t *r
     for (int i = M_TOPIC; i <= M_PARTITIONS; i++)
         if (mf->key[i] && !any && m->api != KC_API_PRODUCE && m->api != KC_API_FETCH &&
             m->api != KC_API_METADATA)
-            kc_yr_diag(y, mf->key[i], "%s never matches: only Produce, Fetch and Metadata name "
-                       "partitions (api is %s)", match_keys[i], api);
+            kc_yr_diag(y, mf->key[i], "%s never matches: only Produce, Fetch and Metadata requests "
+                       "name topics and partitions (api is %s)", match_keys[i], api);
     const kc_api_t *a = kc_api_get(m->api);
     if (a && m->version_max != KC_ANY && m->version_max > a->max_known)
         kc_yr_diag(y, mf->val[M_VERSIONS], "versions: %s's newest version is %d", a->name,
@@ -359,15 +360,18 @@ static void read_rule(kc_yr_t *y, const yaml_node_t *n, int index, kc_fault_rule
         read_match(y, rf.val[R_MATCH], &r->match, &mf);
     read_window(y, rf.val, &r->window);
     read_trigger(y, rf.val, &r->trigger);
+    /* The first action in the file is the rule's; any other is reported and read aside. */
     int first = -1;
-    for (int k = 0; k < KC_FAULT_KINDS; k++) {
-        if (!rf.val[R_ACTION + k])
-            continue;
-        if (first < 0) {
+    for (int k = 0; k < KC_FAULT_KINDS; k++)
+        if (rf.key[R_ACTION + k] &&
+            (first < 0 || rf.key[R_ACTION + k]->start_mark.index <
+                              rf.key[R_ACTION + first]->start_mark.index))
             first = k;
+    for (int k = 0; k < KC_FAULT_KINDS; k++) {
+        kc_fault_action_t scratch = {0};
+        if (k == first)
             kc_fault_action_read(y, (kc_fault_kind_t)k, rf.val[R_ACTION + k], &r->action);
-        } else {
-            kc_fault_action_t scratch = {0}; /* read anyway, for what else is wrong in it */
+        else if (rf.key[R_ACTION + k]) {
             kc_yr_diag(y, rf.key[R_ACTION + k], "a rule has one action: %s and %s both given",
                        kind_names[first], kind_names[k]);
             kc_fault_action_read(y, (kc_fault_kind_t)k, rf.val[R_ACTION + k], &scratch);
@@ -483,9 +487,9 @@ kc_scenario_t *kc_scenario_parse(const char *file, const char *text, size_t len,
         if (!yaml_parser_load(&p, &doc)) {
             syntax_error(&y, &p, text, len);
         } else {
-            yaml_node_t *second = yaml_document_get_root_node(&doc);
-            if (second)
-                kc_yr_diag(&y, second, "a second document: a file holds one scenario");
+            if (yaml_document_get_root_node(&doc))
+                kc_yr_diag_at(&y, doc.start_mark.line, doc.start_mark.column,
+                              "a second document: a file holds one scenario");
             yaml_document_delete(&doc);
         }
     }

@@ -68,7 +68,8 @@ static int by_position(const void *a, const void *b)
 int kc_yr_flush(kc_yr_t *y, kc_scenario_diags_t *d)
 {
     int n = (int)y->n;
-    qsort(y->v, y->n, sizeof(*y->v), by_position);
+    if (y->n)
+        qsort(y->v, y->n, sizeof(*y->v), by_position);
     for (size_t i = 0; i < y->n; i++) {
         if (d->n == d->cap) {
             d->cap = d->cap ? 2 * d->cap : 8;

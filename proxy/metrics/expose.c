@@ -200,7 +200,8 @@ static void topic_counters(kc_sb_t *b, const kc_mtable_t *t, const kc_mpart_t **
 static void error_counters(kc_sb_t *b, const kc_mtable_t *t, const kc_mpart_t **v)
 {
     family(b, "kchaos_produce_errors_total", "counter",
-           "Partition results carrying an error, by error name.");
+           "Partition results carrying an error, by error name; source=\"kchaos\" for the errors "
+           "a fault scenario injected, \"broker\" for the broker's own.");
     for (uint32_t i = 0; i < t->nparts;) {
         topic_sum_t s;
         uint32_t j = topic_run(v, i, t->nparts, &s);
@@ -225,10 +226,13 @@ static void error_counters(kc_sb_t *b, const kc_mtable_t *t, const kc_mpart_t **
             client_labels(b, &t->clients[v[i]->client]);
             kc_sb_printf(b, ",topic=\"");
             kc_sb_str(b, v[i]->topic, 0);
-            kc_sb_printf(b, "\",error=\"%s\",retriable=\"%s\"} %llu\n",
-                      code[x] == KC_MERR_OTHER ? "OTHER" : kc_kafka_error_name(code[x]),
-                      kc_kafka_error_retriable(code[x]) ? "true" : "false",
-                      (unsigned long long)n[x]);
+            int16_t c = (int16_t)(code[x] & ~KC_MERR_INJECTED); /* when not OTHER */
+            kc_sb_printf(b, "\",error=\"%s\",retriable=\"%s\",source=\"%s\"} %llu\n",
+                         code[x] == KC_MERR_OTHER ? "OTHER" : kc_kafka_error_name(c),
+                         code[x] != KC_MERR_OTHER && kc_kafka_error_retriable(c) ? "true" : "false",
+                         code[x] != KC_MERR_OTHER && (code[x] & KC_MERR_INJECTED) ? "kchaos"
+                                                                                  : "broker",
+                         (unsigned long long)n[x]);
         }
         i = j;
     }
@@ -403,13 +407,18 @@ static void json_counts(kc_sb_t *b, const topic_sum_t *s)
               (unsigned long long)s->v[6]);
 }
 
-static void json_errors(kc_sb_t *b, const kc_mpart_t *const *v, uint32_t i, uint32_t j)
+/* "errors" (the broker's) or "injected_errors" (a fault's), by name. */
+static void json_errors(kc_sb_t *b, const kc_mpart_t *const *v, uint32_t i, uint32_t j,
+                        bool injected)
 {
-    kc_sb_printf(b, "\"errors\":{");
+    kc_sb_printf(b, "\"%s\":{", injected ? "injected_errors" : "errors");
     int first = 1;
     for (uint32_t k = i; k < j; k++)
         for (int e = 0; e < KC_MPART_ERRORS; e++) {
-            if (!v[k]->err_n[e])
+            if (!v[k]->err_n[e] ||
+                (v[k]->err_code[e] != KC_MERR_OTHER &&
+                 !!(v[k]->err_code[e] & KC_MERR_INJECTED) != injected) ||
+                (v[k]->err_code[e] == KC_MERR_OTHER && injected))
                 continue;
             /* Summed over the run's partitions: write a code the first time it appears. */
             int seen = 0;
@@ -427,7 +436,9 @@ static void json_errors(kc_sb_t *b, const kc_mpart_t *const *v, uint32_t i, uint
                         n += v[q]->err_n[x];
             int16_t c = v[k]->err_code[e];
             kc_sb_printf(b, "%s\"%s\":%llu", first ? "" : ",",
-                      c == KC_MERR_OTHER ? "OTHER" : kc_kafka_error_name(c), (unsigned long long)n);
+                         c == KC_MERR_OTHER ? "OTHER"
+                                            : kc_kafka_error_name((int16_t)(c & ~KC_MERR_INJECTED)),
+                         (unsigned long long)n);
             first = 0;
         }
     kc_sb_printf(b, "}");
@@ -526,7 +537,9 @@ static void json_client(kc_sb_t *b, const kc_mtable_t *t, uint32_t ci, const kc_
         kc_sb_printf(b, "\",");
         json_counts(b, &s);
         kc_sb_printf(b, ",");
-        json_errors(b, v, i, j);
+        json_errors(b, v, i, j, false);
+        kc_sb_printf(b, ",");
+        json_errors(b, v, i, j, true);
         kc_sb_printf(b, ",\"partitions\":[");
         for (uint32_t k = i; k < j; k++) {
             topic_sum_t one;
@@ -534,7 +547,9 @@ static void json_client(kc_sb_t *b, const kc_mtable_t *t, uint32_t ci, const kc_
             kc_sb_printf(b, "%s{\"partition\":%d,", k == i ? "" : ",", v[k]->partition);
             json_counts(b, &one);
             kc_sb_printf(b, ",");
-            json_errors(b, v, k, k + 1);
+            json_errors(b, v, k, k + 1, false);
+            kc_sb_printf(b, ",");
+            json_errors(b, v, k, k + 1, true);
             kc_sb_printf(b, ",\"batch_records_max\":%llu,\"batch_bytes_max\":%llu}",
                       (unsigned long long)v[k]->batch_records_max,
                       (unsigned long long)v[k]->batch_bytes_max);

@@ -51,11 +51,28 @@ typedef struct kc_produce_who {
 int kc_metrics_produce_request(kc_metrics_t *m, const kc_produce_who_t *who, int16_t version,
                                kc_rd_t *r, uint64_t now, kc_buf_t **summary);
 
+/* Which partition results of a response a fault made (NULL: none; kc_metrics_all_injected:
+ * every one, as for a request kchaos answered itself). */
+typedef struct kc_injected {
+    bool (*fn)(void *ctx, kc_str_t topic, const uint8_t *topic_id, int32_t partition);
+    void *ctx;
+} kc_injected_t;
+extern const kc_injected_t kc_metrics_all_injected;
+
 /* Its response, as it goes to the client: msg (header included) of len bytes. Times are
- * uv_hrtime(): request read, forwarded (0 when answered here), response read, now. */
+ * uv_hrtime(): request read, forwarded (0 when answered here), response read, now. Errors a
+ * fault injected (inj) are counted apart from the broker's (source="kchaos"). */
 void kc_metrics_produce_response(kc_metrics_t *m, const kc_buf_t *summary, int16_t version,
                                  const uint8_t *msg, size_t len, uint64_t t_recv, uint64_t t_sent,
-                                 uint64_t t_resp, uint64_t now);
+                                 uint64_t t_resp, uint64_t now, const kc_injected_t *inj);
+
+/* A broker's answer the producer is not told as it is (a fault replaced it, or cut it off
+ * after the broker wrote): the partitions it says were written (error 0; only those inj picks,
+ * when inj is given) are remembered as written at their offsets, so a resend the producer makes
+ * is known for the duplicate it writes. Nothing else is counted: the answer the client gets is
+ * counted when it goes (kc_metrics_produce_response). */
+void kc_metrics_produce_written(kc_metrics_t *m, const kc_buf_t *summary, int16_t version,
+                                const uint8_t *msg, size_t len, const kc_injected_t *inj);
 
 /* Errors after which a broker may have written the batch all the same (the producer cannot
  * know): a retry of such a batch may duplicate it without idempotence. */

@@ -265,7 +265,7 @@ static const sum_part_t *find_part(const summary_t *s, const char *topic, int32_
 
 /* One partition's result: its error, and what it tells of retries and duplicates. */
 static int result(kc_metrics_t *m, uint32_t client, const summary_t *s, const char *topic,
-                  const kc_produce_part_result_t *pr, uint64_t now)
+                  const kc_produce_part_result_t *pr, bool injected, uint64_t now)
 {
     const sum_part_t *sp = find_part(s, topic, pr->index);
     kc_mpart_t *mp = kc_mtable_part(&m->t, client, topic, pr->index, now);
@@ -273,7 +273,7 @@ static int result(kc_metrics_t *m, uint32_t client, const summary_t *s, const ch
     int16_t err = pr->error_code;
     if (mp) {
         if (err)
-            kc_mpart_error(mp, err, 1);
+            kc_mpart_error(mp, injected ? (int16_t)(err | KC_MERR_INJECTED) : err, 1);
         mp->record_errors += (uint64_t)pr->record_error_count;
     }
     bool retriable = kc_kafka_error_retriable(err);
@@ -308,9 +308,50 @@ static int result(kc_metrics_t *m, uint32_t client, const summary_t *s, const ch
     return !err ? KC_OUT_OK : retriable ? KC_OUT_RETRIABLE : KC_OUT_FATAL;
 }
 
+void kc_metrics_produce_written(kc_metrics_t *m, const kc_buf_t *summary, int16_t version,
+                                const uint8_t *msg, size_t len, const kc_injected_t *inj)
+{
+    const summary_t *s = (const summary_t *)summary->data;
+    int32_t corr;
+    uint32_t body;
+    if (kc_resp_header_parse(msg, len, KC_API_PRODUCE, version, &corr, &body))
+        return;
+    kc_rd_t r;
+    kc_rd_init(&r, msg + body, len - body, kc_api_flexible(kc_api_get(KC_API_PRODUCE), version));
+    kc_arena_t arena;
+    kc_arena_init(&arena, m->pool);
+    kc_produce_resp_t resp;
+    if (kc_produce_response_decode(&r, version, &arena, &resp) == 0) {
+        for (int32_t t = 0; t < resp.topic_count; t++) {
+            const kc_produce_topic_result_t *tr = &resp.topics[t];
+            const char *topic = topic_name(m, tr->name, version >= 13 ? tr->topic_id : NULL);
+            for (int32_t p = 0; p < tr->part_count; p++) {
+                const kc_produce_part_result_t *pr = &tr->parts[p];
+                if (pr->error_code ||
+                    (inj && !inj->fn(inj->ctx, tr->name, version >= 13 ? tr->topic_id : NULL,
+                                     pr->index)))
+                    continue;
+                const sum_part_t *sp = find_part(s, topic, pr->index);
+                kc_bid_t *id = sp && sp->key ? kc_batches_find(&m->batches, sp->key) : NULL;
+                if (id && id->ok_offset < 0)
+                    id->ok_offset = pr->base_offset; /* written there: a resend duplicates it */
+            }
+        }
+    }
+    kc_arena_reset(&arena);
+}
+
+static bool every_one(void *ctx, kc_str_t topic, const uint8_t *topic_id, int32_t partition)
+{
+    (void)ctx, (void)topic, (void)topic_id, (void)partition;
+    return true;
+}
+
+const kc_injected_t kc_metrics_all_injected = {every_one, NULL};
+
 void kc_metrics_produce_response(kc_metrics_t *m, const kc_buf_t *summary, int16_t version,
                                  const uint8_t *msg, size_t len, uint64_t t_recv, uint64_t t_sent,
-                                 uint64_t t_resp, uint64_t now)
+                                 uint64_t t_resp, uint64_t now, const kc_injected_t *inj)
 {
     const summary_t *s = (const summary_t *)summary->data;
     kc_mclient_t *c = kc_mtable_client(&m->t, s->client_id, s->host, now);
@@ -330,7 +371,11 @@ void kc_metrics_produce_response(kc_metrics_t *m, const kc_buf_t *summary, int16
             const kc_produce_topic_result_t *tr = &resp.topics[t];
             const char *topic = topic_name(m, tr->name, version >= 13 ? tr->topic_id : NULL);
             for (int32_t p = 0; p < tr->part_count; p++) {
-                int o = result(m, client, s, topic, &tr->parts[p], now);
+                const kc_produce_part_result_t *pr = &tr->parts[p];
+                bool injected = pr->error_code && inj && inj->fn &&
+                                inj->fn(inj->ctx, tr->name, version >= 13 ? tr->topic_id : NULL,
+                                        pr->index);
+                int o = result(m, client, s, topic, pr, injected, now);
                 if (o > outcome)
                     outcome = o; /* fatal beats retriable beats ok */
             }

@@ -23,6 +23,7 @@ enum kc_leg { KC_LEG_CLIENT, KC_LEG_BROKER, KC_LEGS };
 
 #define KC_MPART_ERRORS 6           /* distinct error codes kept per partition */
 #define KC_MERR_OTHER INT16_MIN     /* the code counted when those are full */
+#define KC_MERR_INJECTED 0x4000     /* or'ed into a code a fault injected (codes stay below) */
 
 extern const char kc_metrics_other[]; /* "(other)": the folded client and topic */
 

@@ -5,9 +5,9 @@
  *
  * Input: bytes 0-1 seed the read sizes and pauses; the rest is the byte stream.
  *
- * Invariants: every request has a method, a path starting with '/', and strings within their
- * bounds; once the input is refused the status is one the listener sends (400, 413, 414, 431)
- * with a reason, and nothing more is consumed; and the outcome (every request's fields, in
+ * Invariants: every request has a method, a path starting with '/', strings within their
+ * bounds, and a NUL-terminated body within the limit; once the input is refused the status is
+ * one the listener sends (400, 411, 413, 414, 431) with a reason, and nothing more is consumed; and the outcome (every request's fields, in
  * order, then the final status) is the same as when the whole stream is fed at once: how the
  * bytes were cut must never change what was asked (one exception below, the parser's). */
 #include "admin/http.h"
@@ -35,10 +35,16 @@ static int on_request(void *ctx, const kc_http_request_t *req)
     CHECK(strlen(req->path) <= KC_HTTP_URL_MAX && strlen(req->query) <= KC_HTTP_URL_MAX);
     CHECK(strlen(req->accept) <= KC_HTTP_ACCEPT_MAX);
     CHECK(strlen(req->authorization) <= KC_HTTP_AUTH_MAX);
+    CHECK(req->body && req->body_len <= KC_HTTP_BODY_MAX && req->body[req->body_len] == 0);
     uint64_t h = r->digest ? r->digest : 0xcbf29ce484222325ull;
     h = mix(h, req->method), h = mix(h, req->path), h = mix(h, req->query);
     h = mix(h, req->accept), h = mix(h, req->authorization);
     h = mix(h, req->auth_bad ? "1" : "0"), h = mix(h, req->keep_alive ? "1" : "0");
+    for (size_t i = 0; i < req->body_len; i++) /* the body may hold NULs: byte by byte */
+        h = (h ^ (unsigned char)req->body[i]) * 0x100000001b3ull;
+    char n[24];
+    snprintf(n, sizeof(n), "%zu", req->body_len);
+    h = mix(h, n);
     r->digest = h;
     r->n++;
     if (!req->keep_alive)
@@ -50,7 +56,8 @@ static void check_refused(const kc_http_reader_t *rd)
 {
     if (!rd->status)
         return;
-    CHECK(rd->status == 400 || rd->status == 413 || rd->status == 414 || rd->status == 431);
+    CHECK(rd->status == 400 || rd->status == 411 || rd->status == 413 || rd->status == 414 ||
+          rd->status == 431);
     CHECK(rd->why && *rd->why);
 }
 
@@ -90,6 +97,7 @@ static int drive(run_t *r, const char *data, size_t len, uint32_t rng)
         kc_http_reader_eof(rd);
     check_refused(rd);
     int status = rd->status;
+    kc_http_reader_free(rd);
     free(rd);
     return status;
 }

@@ -104,6 +104,41 @@ def produce_request(v, txn="txn"):
     return out + arr(flex, [topic]) + tags(flex)
 
 
+def split_request(v):
+    """Topics "orders" (partitions 0, 1) and "audit" (partition 2), for the split target."""
+    flex = v >= 9
+    out = (s(flex, "txn") if v >= 3 else b"") + i16(-1) + i32(30000)
+    records = batch(2, b"\x01" * 8) if v >= 3 else legacy(1, b"k", b"v")
+    def topic(name, fill, parts):
+        ps = [i32(p) + byts(flex, records if p != 1 else None) + tags(flex) for p in parts]
+        return (uuid(fill) if v >= 13 else s(flex, name)) + arr(flex, ps) + tags(flex)
+    return out + arr(flex, [topic("orders", 0x10, [0, 1]), topic("audit", 0x20, [2])]) + tags(flex)
+
+
+def split_response(v, kept):
+    """The broker's answer to split_request(v) cut down to the partitions in kept."""
+    flex = v >= 9
+    def part(p):
+        out = i32(p) + i16(0) + i64(40 + p)
+        out += (i64(-1) if v >= 2 else b"") + (i64(0) if v >= 5 else b"")
+        if v >= 8:
+            out += arr(flex, []) + s(flex, None)
+        return out + tags(flex)
+    topics = []
+    for name, fill, parts in (("orders", 0x10, [0, 1]), ("audit", 0x20, [2])):
+        mine = [p for p in parts if p in kept]
+        if mine:
+            key = uuid(fill) if v >= 13 else s(flex, name)
+            topics.append(key + arr(flex, [part(p) for p in mine]) + tags(flex))
+    out = arr(flex, topics) + (i32(0) if v >= 1 else b"")
+    return out + tags(flex, [(0, node_endpoints(1))] if v >= 10 else [])
+
+
+def split_seed(v, mask, kept):
+    req = split_request(v)
+    return bytes([v, mask]) + i16(len(req)) + req + split_response(v, kept)
+
+
 def metadata_response(v):
     flex = v >= 9
     out = i32(0) if v >= 3 else b""
@@ -271,6 +306,15 @@ def seeds():
         # bit 7: a request's topic_data to answer locally (produce_request() without its head)
         head = len(s(v >= 9, "txn") if v >= 3 else b"") + 6
         out["produce_response"]["local_v%d" % v] = bytes([0x80 | v]) + produce_request(v)[head:]
+    # byte 0 version, byte 1 picks (bit k: the k-th partition), INT16 request length, request
+    # body, then the broker's answer to what is left
+    out["produce_split"] = {}
+    for v in (0, 2, 3, 8, 9, 10, 13):
+        out["produce_split"]["one_v%d" % v] = split_seed(v, 0x02, [0, 2])
+        out["produce_split"]["topic_v%d" % v] = split_seed(v, 0x04, [0, 1])
+        out["produce_split"]["all_but_one_v%d" % v] = split_seed(v, 0x03, [2])
+    out["produce_split"]["none_v9"] = split_seed(9, 0x00, [0, 1, 2])
+    out["produce_split"]["all_v9"] = split_seed(9, 0x07, [])
     out["metadata_topics"] = {"v%d" % v: bytes([v]) + metadata_response(v) for v in (0, 1, 7, 9, 10, 12, 13)}
     out["api_versions"] = {
         "request_v0": bytes([0, 0]),
@@ -307,6 +351,26 @@ def seeds():
                    cmd_bytes(False, resp(3, i16(0) + arr(False, [s(False, "PLAIN")]))) +
                    cmd_bytes(True, i32(3) + b"abc"),
     }
+    # The fault engine in a session: the same commands (3: restart the scenario's clock).
+    def produce_seed(v, corr):
+        flex = v >= 9
+        return req(0, v, corr, split_request(v), flex)
+    def produce_answer(v, corr, kept):
+        body = split_response(v, kept)
+        hdr = i32(corr) + (tags(True) if v >= 9 else b"")
+        return i32(len(hdr) + len(body)) + hdr + body
+    tick = bytes([2 | 8 << 2])
+    out["faults"] = {}
+    for v in (3, 7, 9, 13):
+        frames = produce_seed(v, 1) + produce_seed(v, 2) + lo
+        answers = (produce_answer(v, 1, [0, 2]) + produce_answer(v, 2, [0, 1, 2]) +
+                   resp(2, b"y"))
+        out["faults"]["produce_v%d" % v] = (cmd_bytes(True, frames) + tick +
+                                            cmd_bytes(False, answers) + tick + tick)
+    out["faults"]["metadata_v9"] = cmd_bytes(True, req(3, 9, 5, arr(True, []) + b"\x00\x00" +
+                                                       tags(True), True)) + \
+        cmd_bytes(False, i32(len(metadata_response(9)) + 5) + i32(5) + tags(True) +
+                  metadata_response(9)) + tick
     out["config"] = {
         "minimal.yaml": b"upstream: k1:9092\nlisten: 9092\n",
         "every_key.yaml": b"""upstream: [k1:9092, "[::1]:9093"]
@@ -340,6 +404,82 @@ log_format: json
         "upgrade": b"\x06\x1dGET / HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\nxx",
         "garbage": b"\x07\x1fGARBAGE\r\n\r\n",
         "big_header": b"\x08\x25GET / HTTP/1.1\r\nX: " + b"a" * 17000 + b"\r\n\r\n",
+        # The scenario API's requests: YAML bodies on PUT and POST, DELETE without one, and the
+        # refusals a body can earn (411 unframed, 413 declared too large).
+        "put_yaml": b"\x09\x2bPUT /api/v1/scenarios/leader-election HTTP/1.1\r\n"
+                    b"Content-Type: application/yaml\r\nContent-Length: 47\r\n\r\n"
+                    b"name: leader-election\nrules:\n  - action: error\n"
+                    b"DELETE /api/v1/scenarios/leader-election HTTP/1.1\r\n\r\n",
+        "post_chunked": b"\x0a\x31POST /api/v1/scenarios HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
+                        b"Authorization: Bearer t\r\n\r\n"
+                        b"b\r\nname: a\nx: \r\n2\r\n1\n\r\n0\r\n\r\n"
+                        b"DELETE /api/v1/scenarios HTTP/1.1\r\nConnection: close\r\n\r\n",
+        "put_nul_body": b"\x0b\x35PUT /api/v1/scenarios/x HTTP/1.1\r\nContent-Length: 5\r\n\r\n"
+                        b"a\x00b\x00c",
+        "put_unframed": b"\x0c\x3bPUT /api/v1/scenarios/x HTTP/1.1\r\n\r\nname: x\n",
+        "post_too_large": b"\x0d\x3dPOST /api/v1/scenarios HTTP/1.1\r\n"
+                          b"Content-Length: 1048577\r\n\r\nname",
+    }
+    # The scenario loader: scenario files, good and broken (scenarios/README.md).
+    out["scenario"] = {
+        "full.yaml": b"""name: leader-election
+description: partition 0 loses its leader
+seed: 42
+dry_run: false
+max_duration: 10m
+rules:
+  - name: orders-p0-not-leader
+    match:
+      api: produce
+      versions: 3-13
+      client_id: "orders-*"
+      client_host: "10.0.*"
+      client_software: "librdkafka/*"
+      topic: orders
+      partitions: [0, 1]
+      brokers: [2]
+      acks: all
+      idempotent: true
+      transactional: false
+    at: 5s
+    for: 3s
+    period: 30s
+    probability: 0.5
+    every: 3
+    skip: 10
+    max: 100
+    error: NOT_LEADER_OR_FOLLOWER
+""",
+        "actions.yaml": b"""name: every-action
+rules:
+  - error: {code: NOT_ENOUGH_REPLICAS_AFTER_APPEND, when: after}
+  - latency: {distribution: uniform, min_ms: 10, max_ms: 500, path: response}
+  - latency: {distribution: normal, ms: 100, stddev_ms: 20}
+  - latency: {ms: 200, jitter_ms: 50}
+  - latency: 1.5s
+  - throttle: {ms: 500, enforce: true}
+  - disconnect: {when: mid, reset: true}
+  - stall: true
+  - drop: true
+  - refuse: true
+    match: {brokers: [1, 2], client_host: "10.*"}
+  - bandwidth: 64KiB
+  - leader: none
+    match: {api: metadata, topic: "orders-*"}
+""",
+        "broken.yaml": b"""name: bad name
+seed: -1
+rules:
+  - match: {api: fetch, acks: 1, versions: 19, bogus: 1}
+    error: THROTTLING_QUOTA_EXCEEDED
+    latency: 5
+  - refuse: true
+    every: 3
+---
+x: 1
+""",
+        "anchors.yaml": b"name: a\nrules:\n  - &r {drop: true, match: &m {partitions: [1, 2]}}\n"
+                        b"  - {stall: true, match: *m}\n",
     }
     return out
 

@@ -117,17 +117,18 @@ def assert_prometheus_matches(prom, c, topic):
         assert v == (1 if labels["flag"] in risks else 0), (labels, v, risks)
 
 
-def wait_records(port, topic, want, timeout=20, idle=True):
+def wait_records(port, topic, want, timeout=20, idle=True, at_least=False):
     """Poll /api/v1/clients until the producers of `topic` (every topic: None) have `want`
-    records and (idle: the clients are gone) no request waits for its answer, so every answer
-    has been counted."""
+    records (at_least: `want` or more) and (idle: the clients are gone) no request waits for
+    its answer, so every answer has been counted."""
     def settled():
         js = clients(port)
         if topic is None:
             n = sum(c["records"] for c in js["clients"])
         else:
             n = sum(topic_of(c, topic)["records"] for c in producers(js, topic))
-        return js if n == want and (not idle or js["inflight_requests"] == 0) else None
+        enough = n >= want if at_least else n == want
+        return js if enough and (not idle or js["inflight_requests"] == 0) else None
     return harness.wait_for(settled, timeout, "kchaos to count %d records of %s" % (want, topic))
 
 

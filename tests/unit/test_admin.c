@@ -15,7 +15,8 @@
 typedef struct seen {
     int n;
     int pause_at; /* pause after this many requests (0: never) */
-    char method[8][16], path[8][64], query[8][64], accept[8][128], auth[8][128];
+    char method[8][16], path[8][64], query[8][64], accept[8][128], auth[8][128], body[8][64];
+    size_t body_len[8];
     bool keep_alive[8], auth_bad[8];
 } seen_t;
 
@@ -28,6 +29,9 @@ static int collect(void *ctx, const kc_http_request_t *req)
     snprintf(s->query[s->n], 64, "%s", req->query);
     snprintf(s->accept[s->n], 128, "%s", req->accept);
     snprintf(s->auth[s->n], 128, "%s", req->authorization);
+    snprintf(s->body[s->n], 64, "%s", req->body);
+    s->body_len[s->n] = req->body_len;
+    assert_int_equal(req->body[req->body_len], 0); /* NUL-terminated */
     s->keep_alive[s->n] = req->keep_alive;
     s->auth_bad[s->n] = req->auth_bad;
     s->n++;
@@ -104,6 +108,7 @@ static int refused_with(const char *req, size_t len)
     kc_http_reader_feed(r, req, len);
     int status = r->status;
     assert_true(status == 0 || r->why != NULL);
+    kc_http_reader_free(r);
     free(r);
     return status;
 }
@@ -137,15 +142,98 @@ static void test_reader_refusals(void **state)
     memset(url + 5, 'u', 5000);
     strcpy(url + 5005, " HTTP/1.1\r\n\r\n");
     assert_int_equal(refused_with(url, strlen(url)), 414);
-    const char *body = "GET / HTTP/1.1\r\nContent-Length: 100000\r\n\r\n";
-    char *big_body = calloc(1, 120000);
-    strcpy(big_body, body);
-    memset(big_body + strlen(body), 'b', 100000);
-    assert_int_equal(refused_with(big_body, strlen(big_body)), 413);
-    free(big_body);
 }
 
-static void test_reader_body_skipped(void **state)
+static void test_reader_body(void **state)
+{
+    (void)state;
+    seen_t s = {0};
+    kc_http_reader_t *r = reader(&s);
+    const char *req = "PUT /api/v1/scenarios/a HTTP/1.1\r\nContent-Length: 12\r\n\r\nname: a\nx: 1"
+                      "DELETE /api/v1/scenarios/a HTTP/1.1\r\n\r\n"
+                      "POST /api/v1/scenarios HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                      "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
+                      "POST /e HTTP/1.1\r\nContent-Length: 0\r\n\r\n";
+    /* byte by byte: the body arrives in pieces, chunk framing split anywhere */
+    for (size_t i = 0; i < strlen(req); i++)
+        assert_int_equal(kc_http_reader_feed(r, req + i, 1), 1);
+    assert_int_equal(r->status, 0);
+    assert_int_equal(s.n, 4);
+    assert_string_equal(s.method[0], "PUT");
+    assert_string_equal(s.body[0], "name: a\nx: 1");
+    assert_int_equal(s.body_len[0], 12);
+    assert_string_equal(s.method[1], "DELETE");
+    assert_string_equal(s.body[1], "");
+    assert_int_equal(s.body_len[1], 0);
+    assert_string_equal(s.body[2], "hello world");
+    assert_int_equal(s.body_len[2], 11);
+    assert_string_equal(s.body[3], "");
+    kc_http_reader_free(r);
+    free(r);
+}
+
+/* A body of exactly the limit is taken; one byte more is refused before any of it is read. */
+static void test_reader_body_limits(void **state)
+{
+    (void)state;
+    char head[128];
+    int hn = snprintf(head, sizeof(head), "PUT /x HTTP/1.1\r\nContent-Length: %d\r\n\r\n",
+                      KC_HTTP_BODY_MAX);
+    char *req = malloc((size_t)hn + KC_HTTP_BODY_MAX);
+    memcpy(req, head, (size_t)hn);
+    memset(req + hn, 'b', KC_HTTP_BODY_MAX);
+    seen_t s = {0};
+    kc_http_reader_t *r = reader(&s);
+    assert_int_equal(kc_http_reader_feed(r, req, (size_t)hn + KC_HTTP_BODY_MAX),
+                     (size_t)hn + KC_HTTP_BODY_MAX);
+    assert_int_equal(r->status, 0);
+    assert_int_equal(s.body_len[0], KC_HTTP_BODY_MAX);
+    kc_http_reader_free(r);
+    free(r);
+    free(req);
+
+    hn = snprintf(head, sizeof(head), "POST /x HTTP/1.1\r\nContent-Length: %d\r\n\r\n",
+                  KC_HTTP_BODY_MAX + 1);
+    assert_int_equal(refused_with(head, (size_t)hn), 413); /* the head alone */
+    const char *huge = "PUT /x HTTP/1.1\r\nContent-Length: 99999999999999\r\n\r\n";
+    assert_int_equal(refused_with(huge, strlen(huge)), 413);
+
+    /* chunked: counted as it comes, refused once past the limit */
+    s = (seen_t){0};
+    r = reader(&s);
+    const char *ch = "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+    kc_http_reader_feed(r, ch, strlen(ch));
+    char chunk[8 + 65536 + 2];
+    int cn = snprintf(chunk, sizeof(chunk), "10000\r\n");
+    memset(chunk + cn, 'c', 65536);
+    memcpy(chunk + cn + 65536, "\r\n", 2);
+    int fed = 0;
+    while (!r->status && fed < 20) {
+        kc_http_reader_feed(r, chunk, (size_t)cn + 65536 + 2);
+        fed++;
+    }
+    assert_int_equal(r->status, 413);
+    assert_int_equal(fed, 17); /* 16 chunks of 64 KiB are exactly 1 MiB */
+    assert_int_equal(s.n, 0);
+    kc_http_reader_free(r);
+    free(r);
+}
+
+static void test_reader_length_required(void **state)
+{
+    (void)state;
+    const char *put = "PUT /x HTTP/1.1\r\n\r\n";
+    assert_int_equal(refused_with(put, strlen(put)), 411);
+    const char *post10 = "POST /x HTTP/1.0\r\n\r\nname: x\n";
+    assert_int_equal(refused_with(post10, strlen(post10)), 411);
+    const char *del = "DELETE /x HTTP/1.1\r\n\r\n"; /* no body to frame */
+    assert_int_equal(refused_with(del, strlen(del)), 0);
+    const char *zero = "POST /x HTTP/1.1\r\nContent-Length: 0\r\n\r\n";
+    assert_int_equal(refused_with(zero, strlen(zero)), 0);
+}
+
+/* A body on a GET is framed like any other: the next pipelined request starts after it. */
+static void test_reader_get_body_framed(void **state)
 {
     (void)state;
     seen_t s = {0};
@@ -154,6 +242,7 @@ static void test_reader_body_skipped(void **state)
                       "Authorization: Bearer x\r\nAuthorization: Bearer y\r\n\r\n";
     assert_int_equal(kc_http_reader_feed(r, req, strlen(req)), strlen(req));
     assert_int_equal(s.n, 2);
+    assert_string_equal(s.body[0], "hello");
     assert_string_equal(s.path[1], "/b");
     assert_true(s.auth_bad[1]); /* two credentials: neither counts */
     free(r);
@@ -287,6 +376,16 @@ static void route_post(void *ctx, const kc_admin_req_t *req, kc_admin_reply_t *r
     kc_admin_reply_text(r, 200, "posted\n");
 }
 
+/* "ECHO <tag> <method> <path> <body length> <body's first bytes>" */
+static void route_echo(void *ctx, const kc_admin_req_t *req, kc_admin_reply_t *r)
+{
+    char *body = malloc(256);
+    int n = snprintf(body, 256, "ECHO %s %s %s %zu [%.40s]\n", (const char *)ctx, req->method,
+                     req->path, req->body_len, req->body);
+    assert_int_equal(req->body[req->body_len], 0);
+    kc_admin_reply_send(r, 200, NULL, body, (size_t)n);
+}
+
 /* Run one client against a fresh listener; returns what the client read. */
 static client_t *exchange2(const char *send, const char *send2, const char *token,
                            uint32_t max_conns, int extra, bool shut_wr)
@@ -300,6 +399,18 @@ static client_t *exchange2(const char *send, const char *send2, const char *toke
     assert_int_equal(kc_admin_route(w->admin, "GET", "/never", route_never, w), 0);
     assert_int_equal(kc_admin_route(w->admin, "POST", "/healthz", route_post, w), 0);
     assert_int_equal(kc_admin_route(w->admin, "GET", "/slow", route_slow, w), UV_EEXIST);
+    /* the scenario API's shape: an exact collection, prefix routes for its members */
+    kc_admin_t *ad = w->admin;
+    assert_int_equal(kc_admin_route(ad, "GET", "/api/v1/scenarios", route_echo, "list"), 0);
+    assert_int_equal(kc_admin_route(ad, "POST", "/api/v1/scenarios", route_echo, "apply"), 0);
+    assert_int_equal(kc_admin_route(ad, "DELETE", "/api/v1/scenarios", route_echo, "off"), 0);
+    assert_int_equal(kc_admin_route_prefix(ad, "PUT", "/api/v1/scenarios/", route_echo, "put"), 0);
+    assert_int_equal(kc_admin_route_prefix(ad, "DELETE", "/api/v1/scenarios/", route_echo, "rm"),
+                     0);
+    assert_int_equal(kc_admin_route_prefix(ad, "PUT", "/api/", route_echo, "broad"), 0);
+    assert_int_equal(kc_admin_route(ad, "PUT", "/api/v1/scenarios/special", route_echo, "exact"),
+                     0);
+    assert_int_equal(kc_admin_route_prefix(ad, "PUT", "/api/", route_echo, "x"), UV_EEXIST);
     uv_async_init(&w->loop, &w->done, on_done);
     w->done.data = w;
     client_t *c = calloc(1, sizeof(*c));
@@ -369,7 +480,7 @@ static void test_server_not_found_and_method(void **state)
 {
     (void)state;
     client_t *c = exchange("GET /nope HTTP/1.1\r\n\r\nDELETE /slow HTTP/1.1\r\n\r\n"
-                           "PUT /healthz HTTP/1.1\r\n\r\n",
+                           "PUT /healthz HTTP/1.1\r\nContent-Length: 0\r\n\r\n",
                            NULL, 0, 0, true);
     assert_non_null(strstr(c->out, "HTTP/1.1 404 Not Found\r\n"));
     assert_non_null(strstr(c->out, "HTTP/1.1 405 Method Not Allowed\r\n"));
@@ -407,6 +518,96 @@ static void test_server_bad_request_closes(void **state)
     free(c);
 }
 
+static void test_server_bodies_and_prefixes(void **state)
+{
+    (void)state;
+    client_t *c = exchange("PUT /api/v1/scenarios/orders HTTP/1.1\r\nContent-Length: 8\r\n\r\n"
+                           "name: or"
+                           "POST /api/v1/scenarios HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                           "3\r\nabc\r\n0\r\n\r\n"
+                           "DELETE /api/v1/scenarios/orders HTTP/1.1\r\n\r\n"
+                           "DELETE /api/v1/scenarios HTTP/1.1\r\n\r\n"
+                           "GET /api/v1/scenarios HTTP/1.1\r\n\r\n"
+                           "PUT /api/v1/scenarios/special HTTP/1.1\r\nContent-Length: 0\r\n\r\n"
+                           "PUT /api/other HTTP/1.1\r\nContent-Length: 1\r\n\r\nz"
+                           "GET /api/v1/scenarios/orders HTTP/1.1\r\n\r\n"
+                           "POST /api/v1/scenarios/x HTTP/1.1\r\nContent-Length: 0\r\n\r\n"
+                           "GET /apx HTTP/1.1\r\n\r\n"
+                           "GET / HTTP/1.1\r\n\r\n",
+                           NULL, 0, 0, true);
+    assert_non_null(strstr(c->out, "ECHO put PUT /api/v1/scenarios/orders 8 [name: or]\n"));
+    assert_non_null(strstr(c->out, "ECHO apply POST /api/v1/scenarios 3 [abc]\n"));
+    assert_non_null(strstr(c->out, "ECHO rm DELETE /api/v1/scenarios/orders 0 []\n"));
+    assert_non_null(strstr(c->out, "ECHO off DELETE /api/v1/scenarios 0 []\n"));
+    assert_non_null(strstr(c->out, "ECHO list GET /api/v1/scenarios 0 []\n"));
+    /* the exact route wins; the longest prefix wins; a shorter one serves what is left */
+    assert_non_null(strstr(c->out, "ECHO exact PUT /api/v1/scenarios/special 0 []\n"));
+    assert_non_null(strstr(c->out, "ECHO broad PUT /api/other 1 [z]\n"));
+    /* the methods of every route covering the path, once each */
+    assert_int_equal(count(c->out, "HTTP/1.1 405 Method Not Allowed\r\n"), 2);
+    assert_int_equal(count(c->out, "Allow: PUT, DELETE\r\n"), 2);
+    assert_int_equal(count(c->out, "HTTP/1.1 404 Not Found\r\n"), 1);
+    assert_non_null(strstr(c->out, "PUT /api/v1/scenarios/*\n")); /* the index */
+    assert_int_equal(count(c->out, "HTTP/1.1 200 OK\r\n"), 8);
+    free(c);
+}
+
+/* 411 and 413 end the connection after the answers before them, like any refused input; the 413
+ * comes from the head alone, the body never sent. */
+static void test_server_length_refusals(void **state)
+{
+    (void)state;
+    client_t *c = exchange("GET /healthz HTTP/1.1\r\n\r\nPUT /api/v1/scenarios/a HTTP/1.1\r\n\r\n"
+                           "GET /healthz HTTP/1.1\r\n\r\n",
+                           NULL, 0, 0, false);
+    assert_int_equal(count(c->out, "HTTP/1.1 200 OK\r\n"), 1);
+    assert_non_null(strstr(c->out, "HTTP/1.1 411 Length Required\r\n"));
+    assert_non_null(strstr(c->out, "Connection: close\r\n"));
+    free(c);
+    c = exchange("POST /api/v1/scenarios HTTP/1.1\r\nContent-Length: 1048577\r\n\r\n", NULL, 0,
+                 0, false);
+    assert_non_null(strstr(c->out, "HTTP/1.1 413 Content Too Large\r\n"));
+    free(c);
+}
+
+/* A body of the full 1 MiB reaches its handler whole. */
+static void test_server_big_body(void **state)
+{
+    (void)state;
+    char head[128];
+    int hn = snprintf(head, sizeof(head),
+                      "POST /api/v1/scenarios HTTP/1.1\r\nConnection: close\r\n"
+                      "Content-Length: %d\r\n\r\n", KC_HTTP_BODY_MAX);
+    char *req = malloc((size_t)hn + KC_HTTP_BODY_MAX + 1);
+    memcpy(req, head, (size_t)hn);
+    memset(req + hn, 'y', KC_HTTP_BODY_MAX);
+    req[hn + KC_HTTP_BODY_MAX] = 0;
+    client_t *c = exchange(req, NULL, 0, 0, false);
+    assert_non_null(strstr(c->out, "ECHO apply POST /api/v1/scenarios 1048576 [yyyy"));
+    free(c);
+    free(req);
+}
+
+/* The token guards every method, bodies or not. */
+static void test_server_token_every_method(void **state)
+{
+    (void)state;
+    client_t *c = exchange("PUT /api/v1/scenarios/a HTTP/1.1\r\nContent-Length: 1\r\n\r\nx"
+                           "DELETE /api/v1/scenarios/a HTTP/1.1\r\n\r\n"
+                           "POST /api/v1/scenarios HTTP/1.1\r\nContent-Length: 1\r\n"
+                           "Authorization: Bearer wrong\r\n\r\nx"
+                           "DELETE /api/v1/scenarios HTTP/1.1\r\nAuthorization: Bearer tok\r\n\r\n"
+                           "PUT /api/v1/scenarios/b HTTP/1.1\r\nContent-Length: 1\r\n"
+                           "Authorization: Bearer tok\r\n\r\ny",
+                           "tok", 0, 0, true);
+    assert_int_equal(count(c->out, "HTTP/1.1 401 Unauthorized\r\n"), 3);
+    assert_int_equal(count(c->out, "HTTP/1.1 200 OK\r\n"), 2);
+    assert_non_null(strstr(c->out, "ECHO off DELETE /api/v1/scenarios 0 []\n"));
+    assert_non_null(strstr(c->out, "ECHO put PUT /api/v1/scenarios/b 1 [y]\n"));
+    assert_null(strstr(c->out, "ECHO put PUT /api/v1/scenarios/a"));
+    free(c);
+}
+
 static void test_server_connection_cap(void **state)
 {
     (void)state;
@@ -432,13 +633,20 @@ int main(void)
         cmocka_unit_test(test_reader_byte_by_byte),
         cmocka_unit_test(test_reader_pipelined_pause),
         cmocka_unit_test(test_reader_refusals),
-        cmocka_unit_test(test_reader_body_skipped),
+        cmocka_unit_test(test_reader_get_body_framed),
+        cmocka_unit_test(test_reader_body),
+        cmocka_unit_test(test_reader_body_limits),
+        cmocka_unit_test(test_reader_length_required),
         cmocka_unit_test(test_reader_eof),
         cmocka_unit_test(test_server_in_order),
         cmocka_unit_test(test_server_pause_at_read_boundary),
         cmocka_unit_test(test_server_not_found_and_method),
         cmocka_unit_test(test_server_token),
         cmocka_unit_test(test_server_bad_request_closes),
+        cmocka_unit_test(test_server_bodies_and_prefixes),
+        cmocka_unit_test(test_server_length_refusals),
+        cmocka_unit_test(test_server_big_body),
+        cmocka_unit_test(test_server_token_every_method),
         cmocka_unit_test(test_server_connection_cap),
         cmocka_unit_test(test_server_orphaned_reply),
     };

@@ -257,6 +257,147 @@ static void test_request_brokers(void **state)
     kc_buf_pool_free(&pool);
 }
 
+/* ---- leaderless partitions (a Metadata fault) ---- */
+
+/* A whole MetadataResponse frame (correlation id 9): two brokers, topics "orders" and "audit"
+ * of two partitions each (k = topic * 2 + partition), those in `leaderless` answered
+ * LEADER_NOT_AVAILABLE with leader -1 (epoch kept). */
+static void md_frame(tb_t *t, int v, bool mapped, unsigned leaderless)
+{
+    bool flex = v >= FLEX_FROM;
+    static const char *names[2] = {"orders", "audit"};
+    tb_i32(t, 0);
+    tb_i32(t, 9);
+    tb_tags0(t, flex);
+    if (v >= 3) tb_i32(t, 0);
+    tb_arr(t, flex, 2);
+    for (int i = 0; i < 2; i++) {
+        tb_endpoint(t, flex, mapped, i + 1, test_broker_host(i + 1), 9092 + i);
+        if (v >= 1) tb_str(t, flex, NULL);
+        tb_tags0(t, flex);
+    }
+    if (v >= 2) tb_str(t, flex, "cluster-abc");
+    if (v >= 1) tb_i32(t, 1);
+    tb_arr(t, flex, 2);
+    for (int topic = 0; topic < 2; topic++) {
+        tb_i16(t, 0);
+        tb_str(t, flex, names[topic]);
+        if (v >= 10) tb_uuid(t, (uint8_t)(0x40 + 0x10 * topic));
+        if (v >= 1) tb_i8(t, 0);
+        tb_arr(t, flex, 2);
+        for (int i = 0; i < 2; i++) {
+            bool gone = (leaderless >> (topic * 2 + i)) & 1;
+            tb_i16(t, gone ? 5 : 0);
+            tb_i32(t, i);
+            tb_i32(t, gone ? -1 : 1 + i);
+            if (v >= 7) tb_i32(t, 4);
+            tb_arr(t, flex, 2);
+            tb_i32(t, 1);
+            tb_i32(t, 2);
+            tb_arr(t, flex, 1);
+            tb_i32(t, 1 + i);
+            if (v >= 5) tb_arr(t, flex, 0);
+            tb_tags0(t, flex);
+        }
+        if (v >= 8) tb_i32(t, INT32_MIN);
+        tb_tags0(t, flex);
+    }
+    if (v >= 8 && v <= 10) tb_i32(t, INT32_MIN);
+    if (v >= 13) tb_i16(t, 0);
+    tb_tags0(t, flex);
+    tb_size_at(t, 0);
+}
+
+typedef struct pick_md {
+    unsigned mask;
+    int v, calls;
+} pick_md_t;
+
+static bool pick_md(void *arg, kc_str_t topic, const uint8_t *topic_id, int32_t partition)
+{
+    pick_md_t *c = arg;
+    int t = topic.len == 5; /* "audit" */
+    if (c->v >= 10)
+        assert_int_equal(topic_id[0], 0x40 + 0x10 * t);
+    else
+        assert_null(topic_id);
+    c->calls++;
+    return (c->mask >> (t * 2 + partition)) & 1;
+}
+
+static void assert_frame(const kc_frame_t *f, const tb_t *want)
+{
+    uint32_t n = kc_frame_wire_len(f);
+    assert_int_equal(n, want->n);
+    assert_int_equal(kc_be32(f->data), n - 4);
+    uint8_t *out = malloc(n);
+    assert_non_null(out);
+    memcpy(out, f->data, 4);
+    kc_frame_flatten(f, out + 4);
+    assert_memory_equal(out, want->b, n);
+    free(out);
+}
+
+static void test_leaderless_every_version(void **state)
+{
+    (void)state;
+    static const unsigned masks[] = {0, 1, 012, 017};
+    kc_pool_t pool;
+    kc_buf_pool_init(&pool, 1 << 20);
+    for (int v = 0; v <= 13; v++)
+        for (int rewrite = 0; rewrite < 2; rewrite++)
+            for (size_t m = 0; m < sizeof(masks) / sizeof(masks[0]); m++) {
+                tb_t in = {0}, want = {0};
+                md_frame(&in, v, false, 0);
+                kc_buf_t *b = kc_buf_get(&pool, in.n);
+                memcpy(b->data, in.b, in.n);
+                kc_frame_t f = kc_frame_of(b, (uint32_t)in.n);
+                if (rewrite) {
+                    /* The address rewrite first, as the pipeline does: a splice over brokers. */
+                    test_map_t tm;
+                    kc_addr_map_t map = test_map(&tm);
+                    kc_rd_t r;
+                    kc_rd_init(&r, kc_frame_msg(&f), kc_frame_msg_len(&f), v >= FLEX_FROM);
+                    r.p += v >= FLEX_FROM ? 5 : 4;
+                    kc_splice_t sp = {0};
+                    assert_int_equal(kc_metadata_response_rewrite(&r, (int16_t)v, &map, &pool, &sp), 0);
+                    assert_int_equal(kc_frame_edit(&pool, &f, &sp), 0);
+                }
+                pick_md_t c = {.mask = masks[m], .v = v};
+                int count = -1;
+                assert_int_equal(
+                    kc_metadata_response_leaderless(&pool, &f, (int16_t)v, pick_md, &c, &count), 0);
+                assert_int_equal(c.calls, 4);
+                assert_int_equal(count, __builtin_popcount(masks[m]));
+                md_frame(&want, v, rewrite, masks[m]);
+                assert_frame(&f, &want);
+                /* A second time over the same partitions: the patches would overlap. */
+                if (masks[m]) {
+                    assert_int_equal(
+                        kc_metadata_response_leaderless(&pool, &f, (int16_t)v, pick_md, &c, &count),
+                        -KC_EPROTO);
+                    assert_int_equal(count, 0);
+                    assert_frame(&f, &want);
+                }
+                kc_frame_release(&pool, &f);
+            }
+    /* A cut response is refused. */
+    tb_t in = {0};
+    md_frame(&in, 12, false, 0);
+    in.n -= 1;
+    tb_size_at(&in, 0);
+    kc_buf_t *b = kc_buf_get(&pool, in.n);
+    memcpy(b->data, in.b, in.n);
+    kc_frame_t f = kc_frame_of(b, (uint32_t)in.n);
+    pick_md_t c = {.mask = 0, .v = 12};
+    int count;
+    assert_int_equal(kc_metadata_response_leaderless(&pool, &f, 12, pick_md, &c, &count),
+                     -KC_EPROTO);
+    kc_frame_release(&pool, &f);
+    assert_int_equal(pool.live_bytes, 0);
+    kc_buf_pool_free(&pool);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -264,6 +405,7 @@ int main(void)
         cmocka_unit_test(test_unmappable),    cmocka_unit_test(test_already_mapped),
         cmocka_unit_test(test_malformed),     cmocka_unit_test(test_request_brokers),
         cmocka_unit_test(test_topics_every_version), cmocka_unit_test(test_topics_exact_v12),
+        cmocka_unit_test(test_leaderless_every_version),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -109,7 +109,8 @@ static kc_buf_t *request(fx_t *f, const tb_t *body, uint64_t now, uint32_t infli
 
 static void respond(fx_t *f, kc_buf_t *sum, const tb_t *resp, uint64_t t0, uint64_t now)
 {
-    kc_metrics_produce_response(&f->m, sum, 7, resp->b, resp->n, t0, t0 + 1000, now - 1000, now);
+    kc_metrics_produce_response(&f->m, sum, 7, resp->b, resp->n, t0, t0 + 1000, now - 1000, now,
+                                NULL);
     kc_buf_unref(&f->pool, sum);
 }
 
@@ -315,7 +316,8 @@ static void test_expose(void **state)
     assert_non_null(strstr(prom, "kchaos_produce_records_total{client_id=\"app-1\",host=\"10.0.0.7\","
                                  "topic=\"orders\"} 12\n"));
     assert_non_null(strstr(prom, "kchaos_produce_errors_total{client_id=\"app-1\",host=\"10.0.0.7\","
-                                 "topic=\"orders\",error=\"NOT_LEADER_OR_FOLLOWER\",retriable=\"true\"} 2\n"));
+                                 "topic=\"orders\",error=\"NOT_LEADER_OR_FOLLOWER\",retriable=\"true\","
+                                 "source=\"broker\"} 2\n"));
     assert_non_null(strstr(prom, "kchaos_produce_requests_total{client_id=\"app-1\",host=\"10.0.0.7\","
                                  "outcome=\"retriable\"} 2\n"));
     /* 60 ms: above le=0.05, within le=0.1. */

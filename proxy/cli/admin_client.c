@@ -1,7 +1,7 @@
-/* The admin GET (admin_get.h) on libcurl: a timeout for the whole transfer, the token as a
- * header, and no proxy from the environment, since the admin API is local by intent and an
+/* The admin requests (admin_client.h) on libcurl: a timeout for the whole transfer, the token as
+ * a header, and no proxy from the environment, since the admin API is local by intent and an
  * http_proxy variable would otherwise carry a loopback request (and its token) elsewhere. */
-#include "admin_get.h"
+#include "admin_client.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -79,44 +79,78 @@ int kc_admin_target_init(kc_admin_target_t *t, const char *addr, const char *tok
     return 0;
 }
 
-int kc_admin_get(const kc_admin_target_t *t, const char *path, char **out, char *err,
-                 size_t errlen)
+int kc_admin_request(const kc_admin_target_t *t, const char *method, const char *path,
+                     const char *content_type, const char *body, size_t len,
+                     kc_admin_answer_t *ans, char *err, size_t errlen)
 {
     static int inited;
     if (!inited && curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK)
         inited = 1;
+    memset(ans, 0, sizeof(*ans));
     CURL *h = curl_easy_init();
     if (!h) {
         snprintf(err, errlen, "cannot start an HTTP request");
         return -1;
     }
-    char url[1024];
+    char url[1024], ct[128];
     snprintf(url, sizeof(url), "%s%s", t->base, path);
     body_t b = {0};
     struct curl_slist *hdr = t->auth[0] ? curl_slist_append(NULL, t->auth) : NULL;
+    if (body) {
+        snprintf(ct, sizeof(ct), "Content-Type: %s", content_type ? content_type : "text/plain");
+        hdr = curl_slist_append(hdr, ct);
+        /* No "Expect: 100-continue" for a larger body: the admin listener answers a request
+         * whole, so libcurl would only wait out its one-second timer before sending. */
+        hdr = curl_slist_append(hdr, "Expect:");
+    }
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, t->timeout_ms);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+    if (strcmp(method, "GET"))
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+    if (body) { /* sent with a Content-Length, whatever the method */
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    }
     if (hdr)
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
     CURLcode rc = curl_easy_perform(h);
-    long status = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &ans->status);
     curl_slist_free_all(hdr);
     curl_easy_cleanup(h);
-    if (rc != CURLE_OK || status != 200 || !b.p) {
-        if (rc != CURLE_OK)
-            snprintf(err, errlen, "%s: %s", url, b.oom ? "out of memory" : curl_easy_strerror(rc));
-        else if (status == 401 || status == 403)
-            snprintf(err, errlen, "%s: HTTP %ld (check --admin-token)", url, status);
-        else
-            snprintf(err, errlen, "%s: HTTP %ld", url, status);
+    if (rc == CURLE_OK && !b.p && !(b.p = calloc(1, 1)))
+        b.oom = 1;
+    if (rc != CURLE_OK || b.oom) {
+        snprintf(err, errlen, "%s: %s", url, b.oom ? "out of memory" : curl_easy_strerror(rc));
         free(b.p);
         return -1;
     }
-    *out = b.p;
+    ans->body = b.p;
+    ans->len = b.n;
+    return 0;
+}
+
+void kc_admin_status_reason(const kc_admin_target_t *t, const char *path, long status, char *err,
+                            size_t errlen)
+{
+    snprintf(err, errlen, "%s%s: HTTP %ld%s", t->base, path, status,
+             status == 401 || status == 403 ? " (check --admin-token)" : "");
+}
+
+int kc_admin_get(const kc_admin_target_t *t, const char *path, char **out, char *err,
+                 size_t errlen)
+{
+    kc_admin_answer_t ans;
+    if (kc_admin_request(t, "GET", path, NULL, NULL, 0, &ans, err, errlen))
+        return -1;
+    if (ans.status != 200) {
+        kc_admin_status_reason(t, path, ans.status, err, errlen);
+        free(ans.body);
+        return -1;
+    }
+    *out = ans.body;
     return 0;
 }
