@@ -223,7 +223,9 @@ def settle(kc, topic, want, timeout=20):
 
 
 def errors_of(js, cid, topic):
-    return kcmetrics.topic_of(kcmetrics.client(js, cid), topic)["errors"]
+    """(injected, broker's own) partition errors of a client's topic, by name."""
+    t = kcmetrics.topic_of(kcmetrics.client(js, cid), topic)
+    return t.get("injected_errors", {}), t["errors"]
 
 
 def check_delivered(kafka, topic, cid, s, count):
@@ -263,18 +265,20 @@ def test_idempotent_exactly_once(kafka, name):
     bugs = []
     for p, (cid, s) in sorted(out.items()):
         c = kcmetrics.client(js, cid)
-        errs = errors_of(js, cid, topics[p])
+        errs, broker = errors_of(js, cid, topics[p])
         for err in seen:
             seen[err] += errs.get(err, 0)
         TABLE.append(dict(scenario=name, client=p, records=c["records"],
-                          injected="-", errors=sum(errs.values()), retries=c["retries"],
-                          dups=c["duplicates"], note=json.dumps(errs, sort_keys=True)))
+                          injected=sum(errs.values()), errors=sum(broker.values()),
+                          retries=c["retries"], dups=c["duplicates"],
+                          note="injected %s broker %s" % (json.dumps(errs, sort_keys=True),
+                                                          json.dumps(broker, sort_keys=True))))
         check_delivered(kafka, topics[p], cid, s, IDEM_COUNT)
         # A request failed before the broker leaves a gap in the producer's sequence: the
         # requests behind it (max.in.flight > 1) get OUT_OF_ORDER_SEQUENCE_NUMBER from the real
         # broker, as they would behind a real NOT_ENOUGH_REPLICAS.
-        assert set(errs) <= set(seen) | {"OUT_OF_ORDER_SEQUENCE_NUMBER"}, \
-            "errors no rule injected: %s" % errs
+        assert set(errs) <= set(seen), "injected errors no rule names: %s" % errs
+        assert set(broker) <= {"OUT_OF_ORDER_SEQUENCE_NUMBER"}, "broker errors: %s" % broker
         assert sum(errs.get(e, 0) for e in seen) > 0, \
             "%s met no injected error: the run proves nothing" % p
         assert c["retries"] > 0, "%s: errors but no retry counted: %s" % (p, c)
@@ -355,7 +359,9 @@ def elect(kafka, fake):
     ev = java_events(s["_stderr"], topic)
     first = next((i for i, (_, k) in enumerate(ev) if k.startswith("E:")), None)
     seq = kinds(ev[first:]) if first is not None else []
-    return dict(topic=topic, client=c, part0_errors=parts.get(0, {}).get("errors", {}),
+    p0 = parts.get(0, {})
+    return dict(topic=topic, client=c, part0_injected=p0.get("injected_errors", {}),
+                part0_errors=p0.get("errors", {}),
                 seq=seq, gap=gap, java=s["metrics"])
 
 
@@ -363,14 +369,20 @@ def test_leader_election_fake_against_real(kafka):
     fake, real = elect(kafka, True), elect(kafka, False)
     for what, r in (("fake", fake), ("real", real)):
         TABLE.append(dict(scenario="leader-%s" % what, client="java",
-                          records=r["client"]["records"], errors=json.dumps(r["part0_errors"]),
+                          records=r["client"]["records"],
+                          injected=json.dumps(r["part0_injected"]),
+                          errors=json.dumps(r["part0_errors"]),
                           retries=r["client"]["retries"], dups=r["client"]["duplicates"],
                           recovery_s="%.2f" % r["gap"], note=" ".join(r["seq"][:6])))
-        print("\n%s: partition 0 errors %s, retries %d (java %d), partition 0 stood still %.2f s, "
-              "answers %s" % (what, r["part0_errors"], r["client"]["retries"],
+        print("\n%s: partition 0 injected %s, broker errors %s, retries %d (java %d), partition 0 "
+              "stood still %.2f s, answers %s" % (what, r["part0_injected"], r["part0_errors"],
+                                                  r["client"]["retries"],
                               r["java"]["record-retry-total"], r["gap"], r["seq"][:12]))
+    assert set(fake["part0_injected"]) == {"NOT_LEADER_OR_FOLLOWER"} and \
+        not fake["part0_errors"], fake
+    assert set(real["part0_errors"]) == {"NOT_LEADER_OR_FOLLOWER"} and \
+        not real["part0_injected"], real
     for what, r in (("fake", fake), ("real", real)):
-        assert set(r["part0_errors"]) == {"NOT_LEADER_OR_FOLLOWER"}, (what, r["part0_errors"])
         assert r["client"]["retries"] == r["java"]["record-retry-total"], what
         # NOT_LEADER_OR_FOLLOWER first, then a metadata update; after the last error the
         # producer got through (every record delivered, checked above).
@@ -476,8 +488,9 @@ def test_throttle_enforced(kafka):
     assert during < 0.7 * before, "send rate %.0f/s before, %.0f/s throttled" % (before, during)
     # A broker muting as KIP-219 says reads a connection's requests one at a time, so it
     # answers at most one Produce request per throttle time on each connection: over the 3 s
-    # window, ~31 on each of the (at most) three brokers' connections.
-    most = 3 * (3000 // THROTTLE_MS + 1)
+    # window, ~31 on each of the (at most) three brokers' connections; 20% slack for the
+    # window's edges (a request decided inside it is answered after it).
+    most = int(1.2 * 3 * (3000 // THROTTLE_MS + 1))
     if c["throttle_ms"]["throttled"] > most:
         pytest.xfail("engine bug: enforced throttle answered %d throttled Produce requests in "
                      "3 s; a muting broker answers at most %d (pipelined requests pass the mute)"
