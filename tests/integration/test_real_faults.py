@@ -437,8 +437,10 @@ def test_ack_lost_duplicates(kafka, idempotent):
     if c["duplicates"] != held["duplicates"]:
         # kchaos itself replaced those answers: it knows the first send was written.
         pytest.xfail("engine bug: kchaos counted %d duplicates (+%d possible) for answers its "
-                     "own scenario replaced or cut after the broker wrote; the brokers hold %d"
-                     % (c["duplicates"], c["possible_duplicates"], held["duplicates"]))
+                     "own scenario replaced or cut after the broker wrote; the brokers hold %d "
+                     "(%d short; rules %s)" % (c["duplicates"], c["possible_duplicates"],
+                                               held["duplicates"],
+                                               held["duplicates"] - c["duplicates"], by_rule))
 
 
 # ---------------------------------------------------------------------------------------------
