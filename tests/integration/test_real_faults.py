@@ -262,7 +262,6 @@ def test_idempotent_exactly_once(kafka, name):
         injected = {rule: kc.injected(sc, rule) for rule in ERRORS[name]}
         lines = kc.fault_lines(sc)
     seen = {err: 0 for err in ERRORS[name].values()}
-    bugs = []
     for p, (cid, s) in sorted(out.items()):
         c = kcmetrics.client(js, cid)
         errs, broker = errors_of(js, cid, topics[p])
@@ -283,11 +282,15 @@ def test_idempotent_exactly_once(kafka, name):
             "%s met no injected error: the run proves nothing" % p
         assert c["retries"] > 0, "%s: errors but no retry counted: %s" % (p, c)
         assert c["duplicates"] == 0 and c["possible_duplicates"] == 0, c
-        if c["records"] != IDEM_COUNT:
-            # librdkafka answers OUT_OF_ORDER_SEQUENCE_NUMBER by bumping its epoch (KIP-360)
-            # and resending under new sequence numbers: kchaos takes those for new records.
-            bugs.append("%s: kchaos counted %d records, %d sent (%d retries; errors %s)"
-                        % (p, c["records"], IDEM_COUNT, c["retries"], errs))
+        if p == "confluent":
+            # librdkafka's idempotent producer meets some errors (OUT_OF_ORDER_SEQUENCE_NUMBER,
+            # a timed-out request) by bumping its epoch (KIP-360) and resending under new
+            # sequence numbers: kchaos cannot tell those batches from new ones and counts them as
+            # records (a known limit, README "Metrics"). The brokers still hold exactly what was
+            # sent (check_delivered above); the excess is the resent batches.
+            assert IDEM_COUNT <= c["records"] <= IDEM_COUNT * 1.2, (p, c["records"], errs)
+        else:
+            assert c["records"] == IDEM_COUNT, (p, c["records"], c["retries"], errs)
         if p == "java":
             jm = s["metrics"]
             assert jm["record-error-total"] == 0, jm
@@ -300,11 +303,8 @@ def test_idempotent_exactly_once(kafka, name):
         assert injected[rule] > 0, "rule %s injected nothing" % rule
         # Every injection is one partition's error in one Produce response (one topic a
         # producer), counted against the client that received it.
-        if injected[rule] != seen[err]:
-            bugs.append("rule %s counts %d injections, the clients received %d %s"
-                        % (rule, injected[rule], seen[err], err))
-    if bugs:
-        pytest.xfail("engine bug: " + "; ".join(bugs))
+        assert injected[rule] == seen[err], "rule %s counts %d injections, the clients " \
+            "received %d %s" % (rule, injected[rule], seen[err], err)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -434,13 +434,9 @@ def test_ack_lost_duplicates(kafka, idempotent):
     # One request in flight: every resend follows a request the broker wrote (the scenario
     # replaced or cut its answer after the broker), so every retried record is a duplicate.
     assert c["retries"] == held["duplicates"], (c, held)
-    if c["duplicates"] != held["duplicates"]:
-        # kchaos itself replaced those answers: it knows the first send was written.
-        pytest.xfail("engine bug: kchaos counted %d duplicates (+%d possible) for answers its "
-                     "own scenario replaced or cut after the broker wrote; the brokers hold %d "
-                     "(%d short; rules %s)" % (c["duplicates"], c["possible_duplicates"],
-                                               held["duplicates"],
-                                               held["duplicates"] - c["duplicates"], by_rule))
+    # kchaos itself replaced or cut those answers: it knows each send the broker wrote, so its
+    # duplicate count is the brokers' exactly.
+    assert c["duplicates"] == held["duplicates"] and c["possible_duplicates"] == 0, (c, held)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -493,10 +489,9 @@ def test_throttle_enforced(kafka):
     # window, ~31 on each of the (at most) three brokers' connections; 20% slack for the
     # window's edges (a request decided inside it is answered after it).
     most = int(1.2 * 3 * (3000 // THROTTLE_MS + 1))
-    if c["throttle_ms"]["throttled"] > most:
-        pytest.xfail("engine bug: enforced throttle answered %d throttled Produce requests in "
-                     "3 s; a muting broker answers at most %d (pipelined requests pass the mute)"
-                     % (c["throttle_ms"]["throttled"], most))
+    assert c["throttle_ms"]["throttled"] <= most, "enforced throttle answered %d throttled " \
+        "Produce requests in 3 s; a muting broker answers at most %d" % (
+            c["throttle_ms"]["throttled"], most)
 
 
 # ---------------------------------------------------------------------------------------------
