@@ -299,8 +299,7 @@ static void io_close(void *ctx, kc_log_level_t level, bool reset, const char *wh
         snprintf(c->reason, sizeof(c->reason), "%s", why);
         c->half_closed = true;
         release_unwritten(c, &c->upstream);
-        kc_conn_flow(c);
-        maybe_finish(c);
+        settle(c); /* the reader stops at the closed session: the flush is ours */
         return;
     }
     kc_conn_close(c, level, reset, "%s", why);
