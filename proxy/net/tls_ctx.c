@@ -63,7 +63,8 @@ static int load_pair(SSL_CTX *c, const char *cflag, const char *cert, const char
     if (SSL_CTX_use_certificate_chain_file(c, cert) != 1)
         return fail(err, n, "%s %s: not a PEM certificate: %s", cflag, cert, reason());
     if (SSL_CTX_use_PrivateKey_file(c, key, SSL_FILETYPE_PEM) != 1)
-        return fail(err, n, "%s %s: not a PEM private key: %s", kflag, key, reason());
+        return fail(err, n, "%s %s: not a PEM private key matching %s %s: %s", kflag, key, cflag,
+                    cert, reason());
     if (SSL_CTX_check_private_key(c) != 1)
         return fail(err, n, "%s %s does not match %s %s: %s", kflag, key, cflag, cert, reason());
     return 0;
