@@ -26,6 +26,7 @@
 
 static struct {
     const char *bootstrap, *topic, *prefix, *acks, *compression, *group, *allowed, *client_id;
+    const char *ssl_ca, *ssl_cert, *ssl_key; /* security.protocol=ssl when ssl_ca is given */
     int count, max_in_flight, linger_ms, rate, value_size;
     int idempotent, consume, stats;
 } opt = {.count = 100, .max_in_flight = -1, .linger_ms = -1, /* unset: librdkafka's defaults */
@@ -146,6 +147,15 @@ static rd_kafka_conf_t *base_conf(void)
     rd_kafka_conf_set(c, "bootstrap.servers", opt.bootstrap, err, sizeof(err));
     rd_kafka_conf_set(c, "client.id", opt.client_id, err, sizeof(err));
     rd_kafka_conf_set_connect_cb(c, connect_cb);
+    const char *tls[][2] = {{"security.protocol", opt.ssl_ca ? "ssl" : NULL},
+                            {"ssl.ca.location", opt.ssl_ca},
+                            {"ssl.certificate.location", opt.ssl_cert},
+                            {"ssl.key.location", opt.ssl_key}};
+    for (size_t i = 0; i < sizeof(tls) / sizeof(tls[0]); i++)
+        if (tls[i][1] && rd_kafka_conf_set(c, tls[i][0], tls[i][1], err, sizeof(err))) {
+            fprintf(stderr, "rdkafka_client: %s=%s: %s\n", tls[i][0], tls[i][1], err);
+            exit(2);
+        }
     return c;
 }
 
@@ -345,6 +355,12 @@ int main(int argc, char **argv)
             opt.allowed = v, i++;
         else if (!strcmp(a, "--client-id"))
             opt.client_id = v, i++;
+        else if (!strcmp(a, "--ssl-ca"))
+            opt.ssl_ca = v, i++;
+        else if (!strcmp(a, "--ssl-cert"))
+            opt.ssl_cert = v, i++;
+        else if (!strcmp(a, "--ssl-key"))
+            opt.ssl_key = v, i++;
         else
             goto usage;
     }
@@ -374,6 +390,6 @@ usage:
     fprintf(stderr, "usage: rdkafka_client --bootstrap B --topic T --prefix P [--count N] "
                     "[--acks all|1|0] [--idempotent] [--compression C] [--max-in-flight K] "
                     "[--linger-ms MS] [--rate N] [--value-size BYTES] [--consume] [--group G] [--allowed-ports LIST] "
-                    "[--client-id ID] [--stats]\n");
+                    "[--client-id ID] [--stats] [--ssl-ca FILE [--ssl-cert FILE --ssl-key FILE]]\n");
     return 2;
 }
