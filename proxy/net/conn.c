@@ -386,8 +386,10 @@ static void on_read(kc_transport_t *t, ssize_t n)
 {
     kc_conn_t *c = t->owner;
     kc_side_t *s = side_of(t);
-    if (n == -KC_ETLS) { /* told even before the pair is open: a client's handshake runs early */
-        kc_conn_close(c, KC_LOG_WARN, false, "%s TLS %s", who(c, s), t->ops->why(t));
+    /* Told even before the pair is open: a client's handshake runs while the broker is
+     * dialed. A broker's failure reaches the client as a refused connection would (reset). */
+    if (n == -KC_ETLS) {
+        kc_conn_close(c, KC_LOG_WARN, s == &c->upstream, "%s TLS %s", who(c, s), t->ops->why(t));
         return;
     }
     if (c->state != KC_CONN_OPEN)
