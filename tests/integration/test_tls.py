@@ -133,3 +133,80 @@ def test_bad_clients_close_only_their_own(mock, certs):
         # The good client carries on, on the same connection.
         api_versions_ok(good, 2)
         good.close()
+
+
+class ThroughKchaos(harness.Cluster):
+    """Another kchaos seen as a cluster: its bootstrap and its broker ports."""
+
+    node_id_base = 1
+
+    def __init__(self, kc):
+        self.bootstrap = kc.bootstrap
+        self.brokers = {n: ("127.0.0.1", kc.port_of(n)) for n in kc.cluster.brokers}
+
+
+def test_upstream_tls_through_a_tls_kchaos(mock, certs):
+    """kchaos A (plaintext to clients, --upstream-tls) in front of kchaos B (TLS to clients) in
+    front of the mock: discovery and every pair speak TLS to B, verified against 127.0.0.1
+    (B's IP SAN). A's wrong CA fails discovery with the reason, counted as upstream."""
+    with harness.Kchaos(mock, extra=tls_args(certs)) as b:
+        up = ThroughKchaos(b)
+        with harness.Kchaos(up, extra=["--upstream-tls", "--upstream-ca", certs.path("ca.crt")],
+                            upstream_bind=None) as a:
+            s = harness.run_client([harness.rdkafka_client(), "--bootstrap", a.bootstrap,
+                                    "--topic", "t2", "--prefix", "chain", "--count", "500",
+                                    "--acks", "all", "--consume",
+                                    "--allowed-ports", a.allowed_ports_arg()])
+            harness.assert_delivered(s, 500)
+            assert "broker TLS: TLSv1.3" in a.log_text()
+        assert harness.mock_end_offsets(mock, "t2", [0]) == {0: 500}
+        used = [e for e in b.conn_summaries() if e["bytes_from_client"] > 0]
+        assert used and all(e.get("tls", {}).get("version") == "TLSv1.3" for e in used)
+        admin, args = kcmetrics.admin_args()
+        bad = subprocess.Popen([harness.KCHAOS_BIN, "--upstream", b.bootstrap, "--listen",
+                                "127.0.0.1:%d" % harness.free_port_block(9), "--upstream-tls",
+                                "--upstream-ca", certs.path("rogue-ca.crt")] + args,
+                               stderr=subprocess.PIPE, text=True)
+        try:
+            line = harness.wait_for(lambda: bad.stderr.readline() if bad.poll() is None else "x",
+                                    10, "a discovery line")
+            while "discovery" not in line and bad.poll() is None:
+                line = bad.stderr.readline()
+            assert "TLS handshake failed: certificate verify failed" in line, line
+            prom = kcmetrics.prometheus(admin)
+            assert prom.value("kchaos_tls_handshake_failures_total", side="upstream",
+                              reason="certificate") >= 1
+        finally:
+            bad.terminate()
+            bad.wait(10)
+
+
+def test_sighup_reloads_the_certificate(mock, certs):
+    """New connections get the new certificate; an open one carries on; a broken file on the
+    next SIGHUP leaves the running certificate in place."""
+    import os
+    import shutil
+    import signal
+    live = tlscerts.Certs()
+    for f in ("server.crt", "server.key"):
+        shutil.copy(certs.path(f), live.path(f))
+    certs.leaf("server2", "/CN=kchaos-reloaded", "ca", san="DNS:localhost,IP:127.0.0.1")
+    with harness.Kchaos(mock, extra=["--tls-cert", live.path("server.crt"),
+                                     "--tls-key", live.path("server.key")]) as kc:
+        old = tls_client(certs, kc.port)
+        api_versions_ok(old, 1)
+        shutil.copy(certs.path("server2.crt"), live.path("server.crt"))
+        shutil.copy(certs.path("server2.key"), live.path("server.key"))
+        kc.proc.send_signal(signal.SIGHUP)
+        harness.wait_for(lambda: "TLS certificates and keys reloaded" in kc.log_text(), 10,
+                         "the reload")
+        cn = lambda: dict(x[0] for x in tls_client(certs, kc.port).getpeercert()["subject"])
+        assert cn()["commonName"] == "kchaos-reloaded"
+        api_versions_ok(old, 2)  # the open connection keeps its session
+        with open(live.path("server.crt"), "w") as f:
+            f.write("not a certificate\n")
+        kc.proc.send_signal(signal.SIGHUP)
+        harness.wait_for(lambda: "TLS not reloaded" in kc.log_text(), 10, "the refused reload")
+        assert cn()["commonName"] == "kchaos-reloaded"
+        old.close()
+        os.remove(live.path("server.crt"))
