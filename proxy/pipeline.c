@@ -395,8 +395,10 @@ static int decide_response(kc_session_t *s, kc_inflight_t *e)
 {
     kc_pipe_env_t *env = s->env;
     kc_decision_t d = {.verdict = KC_PASS};
+    uint32_t before = kc_frame_wire_len(&e->frame);
     if (env->decide_response)
         env->decide_response(env->decide_ctx, s, e, &e->frame, &d);
+    s->held_resp_bytes += (size_t)kc_frame_wire_len(&e->frame) - before; /* a fault's edits */
     switch (d.verdict) {
     case KC_HOLD:
         e->state = KC_IF_RESP_HELD;
@@ -465,15 +467,10 @@ void kc_pipeline_delivered(kc_session_t *s, kc_inflight_t *e)
         return;
     const kc_frame_t *f = &e->frame;
     uint32_t len = kc_frame_wire_len(f) - 4;
-    const uint8_t *msg = kc_frame_msg(f);
-    kc_buf_t *flat = NULL;
-    if (f->edits) {
-        /* What the client is told, after every edit (a fault's errors included). */
-        if (!(flat = kc_buf_get(s->env->pool, len)))
-            return;
-        kc_frame_flatten(f, flat->data);
-        msg = flat->data;
-    }
+    kc_buf_t *flat;
+    const uint8_t *msg = kc_frame_read(s->env->pool, f, &flat); /* what the client is told */
+    if (!msg)
+        return;
     /* A Produce answered here was answered by a fault (the only stage that answers one); a
      * forwarded one carries the fault's own account in its merge hook, if any. */
     kc_injected_t inj = {e->merge.injected, e->merge.data};

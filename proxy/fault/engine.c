@@ -232,6 +232,15 @@ static void on_part(void *ctx, const kc_produce_part_t *p)
         kc_records_walk(p->records, p->records_len, on_batch, &v->q);
 }
 
+/* Whether a rule must read a Produce request's parts: to match them, or to know which
+ * partitions its error goes to. Others decide on the header alone (the cheap path). */
+static bool needs_view(const kc_fault_rule_t *r)
+{
+    const kc_fault_match_t *m = &r->match;
+    return m->topic || m->partitions || m->acks != KC_ANY || m->idempotent >= 0 ||
+           m->transactional >= 0 || r->action.kind == KC_FAULT_ERROR;
+}
+
 /* Read a Produce request's parts once, for every rule that asks. */
 static void build_view(view_t *v, const kc_frame_t *f, int16_t version)
 {
@@ -338,8 +347,8 @@ static void apply(plan_t *pl, kc_session_t *s, const kc_scenario_t *sc, const kc
     kc_fault_note_t *nt;
     switch (a->kind) {
     case KC_FAULT_ERROR: {
-        if (pl->err_rule || !(nt = note_of(pl, s)))
-            return; /* one error per request: the first rule's */
+        if (!(nt = note_of(pl, s)))
+            return;
         int picked = 0;
         if (pick_parts(nt, r, q, &picked))
             return;
@@ -392,15 +401,16 @@ static void apply(plan_t *pl, kc_session_t *s, const kc_scenario_t *sc, const kc
     }
 }
 
-/* Bandwidth: each frame may leave once the ones before it have had their time at the cap; a
- * frame that waits for it is counted as injected. */
+/* Bandwidth, as a link of that rate would carry it: a frame is through once the frames before
+ * it and its own bytes have had their time at the cap (store and forward), so the bytes passed
+ * never run ahead of rate x time, whatever the frames' sizes. Each frame it holds is counted. */
 static void pace_frame(kc_fault_rule_t *r, uint64_t *next, uint64_t now, uint32_t bytes,
                        uint64_t *hold)
 {
-    uint64_t at = *next > now ? *next : now;
-    *next = at + (uint64_t)((double)bytes * 1e9 / (double)r->action.bytes_per_s);
-    if (at > now)
-        atomic_fetch_add(&r->injected, 1);
+    uint64_t start = *next > now ? *next : now;
+    uint64_t at = start + (uint64_t)((double)bytes * 1e9 / (double)r->action.bytes_per_s);
+    *next = at;
+    atomic_fetch_add(&r->injected, 1);
     if (at > *hold)
         *hold = at;
 }
@@ -422,9 +432,13 @@ static void walk_rules(kc_faults_t *F, kc_session_t *s, kc_inflight_t *e, kc_fra
             uint64_t closes;
             if (k == KC_FAULT_REFUSE || k == KC_FAULT_LEADER)
                 continue;
+            /* One error per request: once a rule has given it one, later error rules do not
+             * see it (nor count it, nor spend their budget on it). */
+            if (k == KC_FAULT_ERROR && pl->err_rule)
+                continue;
             if (!kc_fault_window_open(sc, r, s->now, &closes) || !kc_fault_match_conn(&r->match, &c))
                 continue;
-            if (e->api_key == KC_API_PRODUCE && !v->built)
+            if (e->api_key == KC_API_PRODUCE && !v->built && needs_view(r))
                 build_view(v, f, e->api_version);
             if (!kc_fault_match_req(&r->match, &v->q))
                 continue;
@@ -562,25 +576,38 @@ void kc_fault_decide_response(void *ctx, kc_session_t *s, kc_inflight_t *e, kc_f
             kc_fault_note_disconnect(nt, s, e, f, d);
             return;
         }
+        int rc = kc_fault_note_after(nt, s, e, f);
+        if (rc) {
+            kc_log_c(KC_LOG_ERROR, &s->log, "fault: cannot set errors in %s v%d: %s",
+                     kc_api_name(e->api_key), e->api_version, kc_strerror(rc));
+            d->verdict = KC_CLOSE;
+            d->why = "a fault could not be applied (see the log)";
+            return;
+        }
         hold = nt->delay_ns ? now + nt->delay_ns : 0;
         if (nt->stall_until > hold)
             hold = nt->stall_until;
-        if (nt->throttle_ms && nt->enforce) {
-            uint64_t until = now + (uint64_t)nt->throttle_ms * 1000000;
-            /* KIP-219: from Produce v6 the broker answers at once and then mutes the
-             * connection; before, it held the response. */
-            if (e->api_version >= 6) {
-                if (until > s->fault_mute_until)
-                    s->fault_mute_until = until;
-            } else if (until > hold) {
-                hold = until;
-            }
-        }
     }
+    /* A muted connection (KIP-219, enforced) gets no answer either: a broker would not have
+     * read the request behind the throttled one until the throttle ran out. */
+    if (s->fault_mute_until > hold)
+        hold = s->fault_mute_until;
     if (atomic_load(&F->count)) {
         uv_rwlock_rdlock(&F->lock);
         walk_response_rules(F, s, e, f, &hold);
         uv_rwlock_rdunlock(&F->lock);
+    }
+    if (nt && nt->throttle_ms && nt->enforce) {
+        /* The throttle runs from when the client is told it. From Produce v6 the broker answers
+         * at once and then mutes the connection; before, it held the response. */
+        uint64_t told = hold > now ? hold : now;
+        uint64_t until = told + (uint64_t)nt->throttle_ms * 1000000;
+        if (e->api_version >= 6) {
+            if (until > s->fault_mute_until)
+                s->fault_mute_until = until;
+        } else {
+            hold = until;
+        }
     }
     if (hold > now) {
         d->verdict = KC_HOLD;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "kafka/api.h"
+#include "metrics/metrics.h"
 #include "kafka/metadata.h"
 #include "kafka/wire.h"
 #include "pipeline.h"
@@ -94,12 +95,12 @@ static int note_apply(void *data, kc_pool_t *pool, kc_inflight_t *e, kc_frame_t 
     int rc = 0, count = 0;
     if (e->api_key != KC_API_PRODUCE)
         return 0;
+    (void)count;
     if (nt->split)
         rc = kc_produce_response_merge(pool, resp, e->api_version, &nt->sp, nt->error);
-    else if (nt->error && nt->error_after)
-        rc = kc_produce_response_set_errors(pool, resp, e->api_version, pick_result, nt,
-                                            nt->error, &count);
-    /* Produce v0 has no throttle field: nothing to tell, the hold alone (enforce) stays. */
+    /* An error after the broker is applied by the response decision (kc_fault_note_after),
+     * which can first tell the metrics what the broker wrote. Produce v0 has no throttle field:
+     * nothing to tell, the hold alone (enforce) stays. */
     if (!rc && nt->throttle_ms && e->api_version >= 1)
         rc = kc_produce_response_set_throttle(pool, resp, e->api_version,
                                               (int32_t)nt->throttle_ms);
@@ -107,6 +108,34 @@ static int note_apply(void *data, kc_pool_t *pool, kc_inflight_t *e, kc_frame_t 
 }
 
 static void note_free(void *data) { kc_fault_note_free(data); }
+
+/* What the broker wrote, before the client is told otherwise: a resend is then known for the
+ * duplicate it writes (inj: only those partitions; NULL: all). */
+static void learn_written(kc_session_t *s, kc_inflight_t *e, const kc_frame_t *f,
+                          const kc_injected_t *inj)
+{
+    if (!s->env->metrics || !e->summary || e->api_key != KC_API_PRODUCE)
+        return;
+    kc_buf_t *flat;
+    const uint8_t *msg = kc_frame_read(s->env->pool, f, &flat);
+    if (msg)
+        kc_metrics_produce_written(s->env->metrics, e->summary, e->api_version, msg,
+                                   kc_frame_wire_len(f) - 4, inj, s->now);
+    kc_buf_unref(s->env->pool, flat);
+}
+
+static bool note_injected(void *data, kc_str_t topic, const uint8_t *topic_id, int32_t partition);
+
+int kc_fault_note_after(kc_fault_note_t *nt, kc_session_t *s, kc_inflight_t *e, kc_frame_t *f)
+{
+    if (!nt->error || !nt->error_after || e->api_key != KC_API_PRODUCE)
+        return 0;
+    kc_injected_t inj = {note_injected, nt};
+    learn_written(s, e, f, &inj);
+    int count = 0;
+    return kc_produce_response_set_errors(s->env->pool, f, e->api_version, pick_result, nt,
+                                          nt->error, &count);
+}
 
 /* The results the note's error made: the picked partitions (with no topic matcher, a rule
  * picks every partition). */
@@ -172,6 +201,7 @@ void kc_fault_note_disconnect(kc_fault_note_t *nt, kc_session_t *s, kc_inflight_
     } else {
         mid = false;
     }
+    learn_written(s, e, f, NULL);
     snprintf(s->fault_why, sizeof(s->fault_why), "scenario %s: disconnect %s (%s v%d answered "
              "by the broker, %s)", nt->label, mid ? "mid-response" : "after the broker",
              kc_api_name(e->api_key), e->api_version,

@@ -56,6 +56,9 @@ kc_fault_note_t *kc_fault_note_of(const kc_inflight_t *e);
 #define KC_FAULT_ANSWERED 1
 int kc_fault_note_split(kc_fault_note_t *nt, kc_session_t *s, kc_inflight_t *e,
                         const kc_fault_req_t *q);
+/* An error after the broker, on the response f of e: the broker wrote the picked partitions;
+ * the metrics learn where, then their results become the error. 0 or a negative error. */
+int kc_fault_note_after(kc_fault_note_t *nt, kc_session_t *s, kc_inflight_t *e, kc_frame_t *f);
 /* A disconnect after the broker (the answer is lost) or in the middle of the answer. */
 void kc_fault_note_disconnect(kc_fault_note_t *nt, kc_session_t *s, kc_inflight_t *e,
                               kc_frame_t *f, kc_decision_t *d);

@@ -272,13 +272,9 @@ typedef struct view {
 
 static int view_open(kc_pool_t *pool, const kc_frame_t *f, int16_t v, view_t *vw)
 {
-    *vw = (view_t){.msg = kc_frame_msg(f), .len = kc_frame_wire_len(f) - 4};
-    if (f->edits) {
-        if (!(vw->flat = kc_buf_get(pool, vw->len)))
-            return -KC_ENOMEM;
-        kc_frame_flatten(f, vw->flat->data);
-        vw->msg = vw->flat->data;
-    }
+    *vw = (view_t){.len = kc_frame_wire_len(f) - 4};
+    if (!(vw->msg = kc_frame_read(pool, f, &vw->flat)))
+        return -KC_ENOMEM;
     int32_t corr;
     return kc_resp_header_parse(vw->msg, vw->len, KC_API_PRODUCE, v, &corr, &vw->body_off);
 }

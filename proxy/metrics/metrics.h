@@ -66,6 +66,15 @@ void kc_metrics_produce_response(kc_metrics_t *m, const kc_buf_t *summary, int16
                                  const uint8_t *msg, size_t len, uint64_t t_recv, uint64_t t_sent,
                                  uint64_t t_resp, uint64_t now, const kc_injected_t *inj);
 
+/* A broker's answer the producer is not told as it is (a fault replaced it, or cut it off
+ * after the broker wrote): the partitions it says were written (error 0; only those inj picks,
+ * when inj is given) are remembered as written at their offsets, so a resend the producer makes
+ * is known for the duplicate it writes. Nothing else is counted: the answer the client gets is
+ * counted when it goes (kc_metrics_produce_response). */
+void kc_metrics_produce_written(kc_metrics_t *m, const kc_buf_t *summary, int16_t version,
+                                const uint8_t *msg, size_t len, const kc_injected_t *inj,
+                                uint64_t now);
+
 /* Errors after which a broker may have written the batch all the same (the producer cannot
  * know): a retry of such a batch may duplicate it without idempotence. */
 bool kc_metrics_may_have_written(int16_t error);

@@ -308,6 +308,51 @@ static int result(kc_metrics_t *m, uint32_t client, const summary_t *s, const ch
     return !err ? KC_OUT_OK : retriable ? KC_OUT_RETRIABLE : KC_OUT_FATAL;
 }
 
+void kc_metrics_produce_written(kc_metrics_t *m, const kc_buf_t *summary, int16_t version,
+                                const uint8_t *msg, size_t len, const kc_injected_t *inj,
+                                uint64_t now)
+{
+    const summary_t *s = (const summary_t *)summary->data;
+    kc_mclient_t *c = kc_mtable_client(&m->t, s->client_id, s->host, now);
+    int32_t corr;
+    uint32_t body;
+    if (!c || kc_resp_header_parse(msg, len, KC_API_PRODUCE, version, &corr, &body))
+        return;
+    uint32_t client = kc_mtable_index(&m->t, c);
+    kc_rd_t r;
+    kc_rd_init(&r, msg + body, len - body, kc_api_flexible(kc_api_get(KC_API_PRODUCE), version));
+    kc_arena_t arena;
+    kc_arena_init(&arena, m->pool);
+    kc_produce_resp_t resp;
+    if (kc_produce_response_decode(&r, version, &arena, &resp) == 0) {
+        for (int32_t t = 0; t < resp.topic_count; t++) {
+            const kc_produce_topic_result_t *tr = &resp.topics[t];
+            const char *topic = topic_name(m, tr->name, version >= 13 ? tr->topic_id : NULL);
+            for (int32_t p = 0; p < tr->part_count; p++) {
+                const kc_produce_part_result_t *pr = &tr->parts[p];
+                if (pr->error_code ||
+                    (inj && !inj->fn(inj->ctx, tr->name, version >= 13 ? tr->topic_id : NULL,
+                                     pr->index)))
+                    continue;
+                const sum_part_t *sp = find_part(s, topic, pr->index);
+                kc_bid_t *id = sp && sp->key ? kc_batches_find(&m->batches, sp->key) : NULL;
+                if (!id)
+                    continue;
+                if (id->ok_offset < 0) {
+                    id->ok_offset = pr->base_offset; /* written there: a resend duplicates it */
+                } else if (pr->base_offset != id->ok_offset) {
+                    /* Written again, at another offset: a duplicate the client never hears of. */
+                    kc_mpart_t *mp = kc_mtable_part(&m->t, client, topic, pr->index, now);
+                    m->t.clients[client].duplicates += sp->records;
+                    if (mp)
+                        mp->duplicates += sp->records;
+                }
+            }
+        }
+    }
+    kc_arena_reset(&arena);
+}
+
 static bool every_one(void *ctx, kc_str_t topic, const uint8_t *topic_id, int32_t partition)
 {
     (void)ctx, (void)topic, (void)topic_id, (void)partition;

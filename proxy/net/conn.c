@@ -308,7 +308,18 @@ static int io_send(void *ctx, kc_dir_t to, kc_frame_t *f)
 
 static void io_close(void *ctx, kc_log_level_t level, bool reset, const char *why)
 {
-    kc_conn_close(ctx, level, reset, "%s", why);
+    kc_conn_t *c = ctx;
+    /* A clean close waits for what is queued for the client: the half frame a fault cuts
+     * mid-response must reach it before the FIN. Nothing more goes to the broker. */
+    if (!reset && c->state == KC_CONN_OPEN && !kc_outq_idle(&c->client.out)) {
+        snprintf(c->reason, sizeof(c->reason), "%s", why);
+        c->half_closed = true;
+        release_unwritten(c, &c->upstream);
+        kc_conn_flow(c);
+        maybe_finish(c);
+        return;
+    }
+    kc_conn_close(c, level, reset, "%s", why);
 }
 
 static void on_wake(uv_timer_t *t)

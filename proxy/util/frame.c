@@ -119,3 +119,14 @@ void kc_frame_release(kc_pool_t *pool, kc_frame_t *f)
     kc_buf_unref(pool, f->buf);
     f->buf = f->edits = NULL;
 }
+
+const uint8_t *kc_frame_read(kc_pool_t *pool, const kc_frame_t *f, kc_buf_t **tmp)
+{
+    *tmp = NULL;
+    if (!f->edits)
+        return kc_frame_msg(f);
+    if (!(*tmp = kc_buf_get(pool, kc_frame_wire_len(f) - 4)))
+        return NULL;
+    kc_frame_flatten(f, (*tmp)->data);
+    return (*tmp)->data;
+}

@@ -74,6 +74,10 @@ unsigned kc_frame_iov(const kc_frame_t *f, uv_buf_t *iov);
 /* The message as it will go out, copied to out (cap bytes at least kc_frame_wire_len - 4):
  * for tests and for decoding an edited frame again. */
 void kc_frame_flatten(const kc_frame_t *f, uint8_t *out);
+/* The message as it will go out, for reading: the frame's own bytes when it has no edit, else
+ * a flattened copy in *tmp (a pooled buffer the caller releases; NULL when none was needed).
+ * NULL when memory ran out. */
+const uint8_t *kc_frame_read(kc_pool_t *pool, const kc_frame_t *f, kc_buf_t **tmp);
 void kc_frame_release(kc_pool_t *pool, kc_frame_t *f);
 
 #endif

@@ -351,6 +351,26 @@ def seeds():
                    cmd_bytes(False, resp(3, i16(0) + arr(False, [s(False, "PLAIN")]))) +
                    cmd_bytes(True, i32(3) + b"abc"),
     }
+    # The fault engine in a session: the same commands (3: restart the scenario's clock).
+    def produce_seed(v, corr):
+        flex = v >= 9
+        return req(0, v, corr, split_request(v), flex)
+    def produce_answer(v, corr, kept):
+        body = split_response(v, kept)
+        hdr = i32(corr) + (tags(True) if v >= 9 else b"")
+        return i32(len(hdr) + len(body)) + hdr + body
+    tick = bytes([2 | 8 << 2])
+    out["faults"] = {}
+    for v in (3, 7, 9, 13):
+        frames = produce_seed(v, 1) + produce_seed(v, 2) + lo
+        answers = (produce_answer(v, 1, [0, 2]) + produce_answer(v, 2, [0, 1, 2]) +
+                   resp(2, b"y"))
+        out["faults"]["produce_v%d" % v] = (cmd_bytes(True, frames) + tick +
+                                            cmd_bytes(False, answers) + tick + tick)
+    out["faults"]["metadata_v9"] = cmd_bytes(True, req(3, 9, 5, arr(True, []) + b"\x00\x00" +
+                                                       tags(True), True)) + \
+        cmd_bytes(False, i32(len(metadata_response(9)) + 5) + i32(5) + tags(True) +
+                  metadata_response(9)) + tick
     out["config"] = {
         "minimal.yaml": b"upstream: k1:9092\nlisten: 9092\n",
         "every_key.yaml": b"""upstream: [k1:9092, "[::1]:9093"]

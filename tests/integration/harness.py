@@ -8,7 +8,8 @@ how to read kchaos's JSON log, and how to prove that no client went around kchao
 Environment (set by CTest, see tests/integration/CMakeLists.txt):
   KCHAOS_BIN       the kchaos binary under test (the sanitizer build sets its own)
   KCHAOS_BUILD     the build directory holding mock_cluster and rdkafka_client
-  KCHAOS_KAFKA     state directory of a running real-Kafka cluster (real-kafka tests)
+  KCHAOS_KAFKA     state directory of a running real-Kafka cluster (real-kafka tests); one
+                   started with --secure also has SSL and SASL listeners (KafkaCluster.listener)
   KCHAOS_ARGS      extra flags for every kchaos started here (./dev.sh test runs the sanitizer
                    pass with "--threads 2", so every mock test also crosses two event loops)
 """
@@ -192,12 +193,85 @@ class KafkaCluster(Cluster):
         self.control_port = int(env["KAFKA_CONTROL_PORT"])
         self.brokers = parse_brokers(env["KAFKA_BROKERS"].replace(" ", ","))
         self.version = env.get("KAFKA_VERSION", "")
+        # kafka-cluster.sh start --secure CERTS_DIR: the SSL and SASL listeners beside CLIENT.
+        self.secure = "KAFKA_BOOTSTRAP_SSL" in env
+        self.certs = env.get("KAFKA_CERTS", "")
 
     def new_topic(self, what, spec="3 3 min.insync.replicas=2"):
         """A fresh topic named after `what` (PARTITIONS RF [config...], the launcher's form)."""
         topic = "%s-%d" % (what, random.randint(0, 1 << 30))
         self.ctl("create-topic %s %s" % (topic, spec))
         return topic
+
+    SECURE_LISTENERS = ("ssl", "sasl_plaintext", "sasl_ssl")
+
+    def listener(self, name):
+        """One of the cluster's client listeners as a cluster of its own (KafkaListener):
+        "plaintext" (the CLIENT listener, the same as this object's bootstrap and brokers), or,
+        on a cluster started with --secure, "ssl", "sasl_plaintext" or "sasl_ssl"."""
+        name = name.lower()
+        if name in ("plaintext", "client"):
+            return KafkaListener(self, "plaintext", self.bootstrap, self.brokers)
+        if name not in self.SECURE_LISTENERS:
+            raise ValueError("no listener %r (plaintext, %s)" % (name, ", ".join(self.SECURE_LISTENERS)))
+        if not self.secure:
+            raise AssertionError("the cluster in %s was started without --secure: no %s listener"
+                                 % (self.state_dir, name))
+        key = name.upper()
+        return KafkaListener(self, name, self.env["KAFKA_BOOTSTRAP_" + key],
+                             parse_brokers(self.env["KAFKA_BROKERS_" + key].replace(" ", ",")))
+
+    def _sasl_file(self):
+        if not self.secure:
+            raise AssertionError("the cluster in %s was started without --secure: no SASL users"
+                                 % self.state_dir)
+        with open(self.env["KAFKA_SASL_USERS"]) as f:
+            return json.load(f)
+
+    @property
+    def sasl_users(self):
+        """{"alice": "alice-secret", ...}: every user can log in with every sasl_mechanisms one."""
+        return dict(self._sasl_file()["users"])
+
+    @property
+    def sasl_mechanisms(self):
+        return list(self._sasl_file()["mechanisms"])
+
+    def cert(self, name):
+        """A file of the cluster's certificate directory (certs/README.md): cert("ca.crt")."""
+        if not self.certs:
+            raise AssertionError("the cluster in %s was started without --secure: no certificates"
+                                 % self.state_dir)
+        path = os.path.join(self.certs, name)
+        if not os.path.exists(path):
+            raise AssertionError("no %s in %s (certs/make-certs.sh makes it)" % (name, self.certs))
+        return path
+
+    def store_password(self):
+        """The password of the PKCS#12 stores in the certificate directory."""
+        with open(self.cert("password")) as f:
+            return f.read().strip()
+
+
+class KafkaListener(Cluster):
+    """One client listener of a real cluster: its own bootstrap and broker addresses, the same
+    brokers, control port and topics. Anything else (sasl_users, cert, new_topic...) is the
+    cluster's."""
+
+    node_id_base = 1
+    real = True
+
+    def __init__(self, cluster, name, bootstrap, brokers):
+        self.cluster = cluster
+        self.name = name
+        self.bootstrap = bootstrap
+        self.brokers = brokers
+        self.control_port = cluster.control_port
+
+    def __getattr__(self, attr):
+        if attr == "cluster":  # not set yet: no recursion
+            raise AttributeError(attr)
+        return getattr(self.cluster, attr)
 
 
 class GuardUnavailable(AssertionError):

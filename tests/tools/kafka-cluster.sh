@@ -4,6 +4,7 @@
 #
 #   kafka-cluster.sh build
 #   kafka-cluster.sh start STATE_DIR [--brokers N] [--base-port P] [--config k=v ...]
+#                          [--secure CERTS_DIR]
 #   kafka-cluster.sh ctl   STATE_DIR COMMAND...     (prints the reply; exit 1 on ERR)
 #   kafka-cluster.sh stop  STATE_DIR
 #
@@ -11,6 +12,14 @@
 # STATE_DIR/cluster.env (KAFKA_BOOTSTRAP, KAFKA_CONTROL_PORT, KAFKA_BROKERS,
 # KAFKA_PEERS, KAFKA_PEER_BACKENDS, KAFKA_VERSION, KAFKA_CLUSTER_ID, KAFKA_PID). Files in STATE_DIR:
 # launcher.out (stdout: the READY line), launcher.err, kafka.log, pid.
+#
+# --secure CERTS_DIR (made by certs/make-certs.sh) adds, beside the plaintext listeners that
+# stay as they are, an SSL (P+50+i), a SASL_PLAINTEXT (P+60+i) and a SASL_SSL (P+70+i) listener
+# per broker, with SASL users alice and bob (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512). cluster.env
+# then also holds KAFKA_BOOTSTRAP_SSL, KAFKA_BOOTSTRAP_SASL_PLAINTEXT, KAFKA_BOOTSTRAP_SASL_SSL,
+# KAFKA_BROKERS_SSL, KAFKA_BROKERS_SASL_PLAINTEXT, KAFKA_BROKERS_SASL_SSL (the KAFKA_BROKERS
+# form), KAFKA_CERTS (CERTS_DIR) and KAFKA_SASL_USERS (STATE_DIR/sasl-users.json:
+# {"mechanisms":[...],"users":{"alice":"alice-secret",...}}).
 # Control commands: see tests/tools/kafka-launcher/src/main/java/kchaos/launcher/KafkaLauncher.java.
 set -euo pipefail
 
@@ -100,25 +109,30 @@ stop() {
 
 start() {
     local dir="$1"; shift
-    local brokers=1 port=19090 a
+    local brokers=1 port=19090 certs="" a
     local -a args=("$@")
     for ((a = 0; a < ${#args[@]}; a++)); do
         case "${args[a]}" in
             --brokers) brokers="${args[a + 1]:-}" ;;
             --base-port) port="${args[a + 1]:-}" ;;
+            --secure)
+                [[ -d "${args[a + 1]:-}" ]] || die "--secure ${args[a + 1]:-}: no such directory (certs/make-certs.sh makes it)"
+                certs="$(cd "${args[a + 1]}" && pwd)"
+                args[a + 1]="$certs" ;;
         esac
     done
     mkdir -p "$dir"
     dir="$(cd "$dir" && pwd)"
+    [[ -n "$certs" ]] && args+=(--users-file "$dir/sasl-users.json")
     stop "$dir"
     build
-    rm -f "$dir/cluster.env" "$dir/launcher.out" "$dir/launcher.err" "$dir/kafka.log"
+    rm -f "$dir/cluster.env" "$dir/launcher.out" "$dir/launcher.err" "$dir/kafka.log" "$dir/sasl-users.json"
     local heap=-Xmx512m
     ((brokers > 1)) && heap=-Xmx1g
     setsid nohup java "$heap" -Xss512k -XX:+UseSerialGC \
         -XX:MaxMetaspaceSize=256m -Djava.awt.headless=true \
         -cp "$TARGET/classes:$TARGET/lib/*" "$MAIN_CLASS" \
-        --log-file "$dir/kafka.log" "$@" \
+        --log-file "$dir/kafka.log" "${args[@]}" \
         </dev/null >"$dir/launcher.out" 2>"$dir/launcher.err" &
     local pid=$!
     echo "$pid" >"$dir/pid"
@@ -160,6 +174,20 @@ KAFKA_VERSION=$version
 KAFKA_CLUSTER_ID=$cluster
 KAFKA_PID=$pid
 EOF
+    if [[ -n "$certs" ]]; then
+        # READY ... ssl=1@A,... sasl_plaintext=1@B,... sasl_ssl=1@C,...
+        local l list
+        for l in ssl sasl_plaintext sasl_ssl; do
+            list="$(sed -n "s/.* $l=\([^ ]*\).*/\1/p" <<<"$ready")"
+            [[ -n "$list" ]] || die "the launcher reported no $l listener"
+            echo "KAFKA_BOOTSTRAP_${l^^}=$(sed 's/[0-9]*@//g' <<<"$list")"
+            echo "KAFKA_BROKERS_${l^^}=\"${list//,/ }\""
+        done >>"$dir/cluster.env"
+        cat >>"$dir/cluster.env" <<EOF
+KAFKA_CERTS=$certs
+KAFKA_SASL_USERS=$dir/sasl-users.json
+EOF
+    fi
     echo "$ready"
 }
 
@@ -167,7 +195,7 @@ cmd="${1:-}"
 case "$cmd" in
     build) build ;;
     start)
-        [[ $# -ge 2 ]] || die "usage: $0 start STATE_DIR [--brokers N] [--base-port P] [--config k=v ...]"
+        [[ $# -ge 2 ]] || die "usage: $0 start STATE_DIR [--brokers N] [--base-port P] [--config k=v ...] [--secure CERTS_DIR]"
         shift; start "$@" ;;
     ctl)
         [[ $# -ge 3 ]] || die "usage: $0 ctl STATE_DIR COMMAND..."

@@ -10,7 +10,27 @@
  * the last report after the flush): txmsgs and txmsg_bytes (messages and their bytes sent to
  * brokers), tx (requests sent), and summed over brokers txretries (requests retried), txerrs
  * (transmission errors), plus the most requests any broker had awaiting a response in any
- * report (waitresp_max: the requests in flight the client itself saw). */
+ * report (waitresp_max: the requests in flight the client itself saw), and over every report and
+ * broker the highest rtt and throttle averages and maxima (rtt_avg_peak_us, rtt_max_us,
+ * throttle_avg_peak_ms, throttle_max_ms: librdkafka resets these windows each interval, so the
+ * peak over the run is kept). "elapsed_ms" is the produce phase's wall time, first record to the
+ * end of the flush.
+ *
+ * --stats-json FILE writes the last statistics report as it came (per-partition figures such as
+ * topics.T.partitions.P.txmsgs, for the test to read itself).
+ *
+ * --request-timeout-ms MS sets request.timeout.ms and socket.timeout.ms, so a request that gets
+ * no answer (a dropped one) times out and is retried within a test's patience.
+ *
+ * TLS and SASL: --ssl-ca FILE (verify the broker against it, host name included), --ssl-cert
+ * FILE and --ssl-key FILE (present a client certificate), --sasl-mechanism PLAIN|SCRAM-SHA-256|
+ * SCRAM-SHA-512 with --sasl-user and --sasl-password. security.protocol follows from them (ssl,
+ * sasl_plaintext or sasl_ssl) unless --security-protocol says otherwise. An authentication or
+ * TLS failure, which librdkafka would retry until message.timeout.ms, ends the run at once:
+ * its error ("_AUTHENTICATION", "_SSL", or "_SSL_ALERT" when the broker refused our
+ * certificate) is in "errors" and nothing more is produced or read.
+ * Note: librdkafka before 2.6.1 (Debian's 2.0.2) fails SCRAM against Kafka 4.x brokers (it
+ * sends a wrong nonce in client-final-message, librdkafka#4895); PLAIN works. */
 #include <errno.h>
 #include <librdkafka/rdkafka.h>
 #include <netinet/in.h>
@@ -25,9 +45,11 @@
 #define MAX_ERRORS 8
 
 static struct {
-    const char *bootstrap, *topic, *prefix, *acks, *compression, *group, *allowed, *client_id;
-    const char *ssl_ca, *ssl_cert, *ssl_key; /* security.protocol=ssl when ssl_ca is given */
-    int count, max_in_flight, linger_ms, rate, value_size;
+    const char *bootstrap, *topic, *prefix, *acks, *compression, *group, *allowed, *client_id,
+        *stats_json;
+    const char *ssl_ca, *ssl_cert, *ssl_key, *sasl_mechanism, *sasl_user, *sasl_password;
+    const char *security_protocol;
+    int count, max_in_flight, linger_ms, rate, value_size, request_timeout_ms;
     int idempotent, consume, stats;
 } opt = {.count = 100, .max_in_flight = -1, .linger_ms = -1, /* unset: librdkafka's defaults */
          .client_id = "kchaos-test-rdkafka"};
@@ -35,11 +57,15 @@ static struct {
 /* The producer's own view, from its statistics callback. */
 static struct {
     long long txmsgs, txmsg_bytes, tx, txretries, txerrs, waitresp_max;
+    long long rtt_avg_peak, rtt_max, throttle_avg_peak, throttle_max;
     int reports;
 } stats;
 
+static long long elapsed_ms;
+
 static struct {
     int acked, refused;
+    volatile int fatal; /* authentication or TLS refused: stop at once */
     char errors[MAX_ERRORS][160];
     int nerrors;
 } st;
@@ -107,7 +133,7 @@ static long long field(const char *p, const char *key, const char **after)
  * last "tx": is the totals' own. */
 static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
 {
-    (void)rk, (void)len, (void)opaque;
+    (void)rk, (void)opaque;
     const char *brokers = strstr(json, "\"brokers\":"), *totals = NULL;
     for (const char *p = json; (p = strstr(p, "\"tx\":")); p++)
         totals = p;
@@ -136,27 +162,39 @@ static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
     }
     stats.txretries = retries;
     stats.txerrs = errs;
+    /* Each broker's "rtt":{...} and "throttle":{...} windows: min, max, avg, ... */
+    struct { const char *key; long long *avg, *max; } win[] = {
+        {"\"rtt\":", &stats.rtt_avg_peak, &stats.rtt_max},
+        {"\"throttle\":", &stats.throttle_avg_peak, &stats.throttle_max}};
+    for (size_t w = 0; w < sizeof(win) / sizeof(win[0]); w++)
+        for (const char *p = brokers; p && (p = strstr(p, win[w].key)); p++) {
+            long long avg = field(p, "avg", NULL), max = field(p, "max", NULL);
+            if (avg > *win[w].avg)
+                *win[w].avg = avg;
+            if (max > *win[w].max)
+                *win[w].max = max;
+        }
     stats.reports++;
+    FILE *f = opt.stats_json ? fopen(opt.stats_json, "w") : NULL;
+    if (f) {
+        fwrite(json, 1, len, f);
+        fclose(f);
+    }
     return 0; /* librdkafka frees json */
 }
 
-static rd_kafka_conf_t *base_conf(void)
+/* librdkafka retries a refused handshake or login forever; a test wants the refusal. */
+static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
-    char err[256];
-    rd_kafka_conf_t *c = rd_kafka_conf_new();
-    rd_kafka_conf_set(c, "bootstrap.servers", opt.bootstrap, err, sizeof(err));
-    rd_kafka_conf_set(c, "client.id", opt.client_id, err, sizeof(err));
-    rd_kafka_conf_set_connect_cb(c, connect_cb);
-    const char *tls[][2] = {{"security.protocol", opt.ssl_ca ? "ssl" : NULL},
-                            {"ssl.ca.location", opt.ssl_ca},
-                            {"ssl.certificate.location", opt.ssl_cert},
-                            {"ssl.key.location", opt.ssl_key}};
-    for (size_t i = 0; i < sizeof(tls) / sizeof(tls[0]); i++)
-        if (tls[i][1] && rd_kafka_conf_set(c, tls[i][0], tls[i][1], err, sizeof(err))) {
-            fprintf(stderr, "rdkafka_client: %s=%s: %s\n", tls[i][0], tls[i][1], err);
-            exit(2);
-        }
-    return c;
+    (void)rk, (void)opaque;
+    fprintf(stderr, "rdkafka_client: %s: %s\n", rd_kafka_err2name(err), reason);
+    /* TLS 1.3: the server checks a client certificate after the client's handshake is done,
+     * so its refusal arrives as an alert on the first read (a _TRANSPORT error). */
+    int tls_alert = err == RD_KAFKA_RESP_ERR__TRANSPORT && strstr(reason, "SSL alert");
+    if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION || err == RD_KAFKA_RESP_ERR__SSL || tls_alert) {
+        add_error(tls_alert ? "_SSL_ALERT" : rd_kafka_err2name(err));
+        st.fatal = 1;
+    }
 }
 
 static void set(rd_kafka_conf_t *c, const char *k, const char *v)
@@ -168,12 +206,46 @@ static void set(rd_kafka_conf_t *c, const char *k, const char *v)
     }
 }
 
+static void set_security(rd_kafka_conf_t *c)
+{
+    int ssl = opt.ssl_ca || opt.ssl_cert || opt.ssl_key, sasl = opt.sasl_mechanism != NULL;
+    const char *proto = opt.security_protocol;
+    if (!proto)
+        proto = sasl ? (ssl ? "sasl_ssl" : "sasl_plaintext") : (ssl ? "ssl" : NULL);
+    if (proto)
+        set(c, "security.protocol", proto);
+    if (opt.ssl_ca)
+        set(c, "ssl.ca.location", opt.ssl_ca);
+    if (opt.ssl_cert)
+        set(c, "ssl.certificate.location", opt.ssl_cert);
+    if (opt.ssl_key)
+        set(c, "ssl.key.location", opt.ssl_key);
+    if (sasl) {
+        set(c, "sasl.mechanisms", opt.sasl_mechanism);
+        if (opt.sasl_user)
+            set(c, "sasl.username", opt.sasl_user);
+        if (opt.sasl_password)
+            set(c, "sasl.password", opt.sasl_password);
+    }
+}
+
+static rd_kafka_conf_t *base_conf(void)
+{
+    rd_kafka_conf_t *c = rd_kafka_conf_new();
+    set(c, "bootstrap.servers", opt.bootstrap);
+    set(c, "client.id", opt.client_id);
+    set_security(c);
+    rd_kafka_conf_set_connect_cb(c, connect_cb);
+    rd_kafka_conf_set_error_cb(c, on_error);
+    return c;
+}
+
 static char brokers_seen[4096] = "";
 
 static void record_brokers(rd_kafka_t *rk)
 {
     const struct rd_kafka_metadata *md;
-    if (rd_kafka_metadata(rk, 0, NULL, &md, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    if (st.fatal || rd_kafka_metadata(rk, 0, NULL, &md, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR)
         return;
     size_t n = strlen(brokers_seen);
     for (int i = 0; i < md->broker_cnt; i++) {
@@ -203,6 +275,11 @@ static int produce(void)
         set(c, "linger.ms", num);
     }
     set(c, "message.timeout.ms", "120000");
+    if (opt.request_timeout_ms > 0) {
+        snprintf(num, sizeof(num), "%d", opt.request_timeout_ms);
+        set(c, "request.timeout.ms", num);
+        set(c, "socket.timeout.ms", num);
+    }
     if (opt.idempotent)
         set(c, "enable.idempotence", "true");
     if (opt.stats) {
@@ -220,7 +297,7 @@ static int produce(void)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     size_t vcap = opt.value_size > 160 ? (size_t)opt.value_size : 160;
     char *val = malloc(vcap);
-    for (int i = 0; i < opt.count; i++) {
+    for (int i = 0; i < opt.count && !st.fatal; i++) {
         char key[128];
         if (opt.rate > 0) { /* hold record i until i/rate seconds after the start */
             struct timespec now;
@@ -247,7 +324,13 @@ static int produce(void)
         rd_kafka_poll(rk, 0);
     }
     free(val);
-    rd_kafka_flush(rk, 150000);
+    for (time_t end = time(NULL) + 150; !st.fatal && rd_kafka_outq_len(rk) > 0 && time(NULL) < end;)
+        rd_kafka_flush(rk, 100);
+    if (st.fatal) /* what is still queued would only wait out message.timeout.ms */
+        rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    elapsed_ms = (long long)(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
     /* A report made after the flush holds the final totals. */
     for (int seen = stats.reports, i = 0; opt.stats && i < 100 && stats.reports < seen + 2; i++)
         rd_kafka_poll(rk, 50);
@@ -281,7 +364,7 @@ static int consume(int *consumed, int *dups, int *missing, int *ooo)
     size_t plen = strlen(opt.prefix);
     int distinct = 0;
     time_t deadline = time(NULL) + 60;
-    while (distinct < opt.count && time(NULL) < deadline) {
+    while (distinct < opt.count && time(NULL) < deadline && !st.fatal) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 200);
         if (!m)
             continue;
@@ -353,6 +436,10 @@ int main(int argc, char **argv)
             opt.group = v, i++;
         else if (!strcmp(a, "--allowed-ports"))
             opt.allowed = v, i++;
+        else if (!strcmp(a, "--stats-json"))
+            opt.stats_json = v, opt.stats = 1, i++;
+        else if (!strcmp(a, "--request-timeout-ms"))
+            opt.request_timeout_ms = atoi(v), i++;
         else if (!strcmp(a, "--client-id"))
             opt.client_id = v, i++;
         else if (!strcmp(a, "--ssl-ca"))
@@ -361,6 +448,14 @@ int main(int argc, char **argv)
             opt.ssl_cert = v, i++;
         else if (!strcmp(a, "--ssl-key"))
             opt.ssl_key = v, i++;
+        else if (!strcmp(a, "--sasl-mechanism"))
+            opt.sasl_mechanism = v, i++;
+        else if (!strcmp(a, "--sasl-user"))
+            opt.sasl_user = v, i++;
+        else if (!strcmp(a, "--sasl-password"))
+            opt.sasl_password = v, i++;
+        else if (!strcmp(a, "--security-protocol"))
+            opt.security_protocol = v, i++;
         else
             goto usage;
     }
@@ -369,27 +464,32 @@ int main(int argc, char **argv)
     if (produce() != 0)
         return 1;
     int consumed = 0, dups = 0, missing = 0, ooo = 0;
-    if (opt.consume && consume(&consumed, &dups, &missing, &ooo) != 0)
+    if (opt.consume && !st.fatal && consume(&consumed, &dups, &missing, &ooo) != 0)
         return 1;
     printf("{\"client\":\"librdkafka\",\"version\":\"%s\",\"produced\":%d,\"acked\":%d,"
            "\"consumed\":%d,\"duplicates\":%d,\"missing\":%d,\"out_of_order\":%d,"
-           "\"refused_connects\":%d,\"brokers_seen\":[%s],\"errors\":[",
+           "\"refused_connects\":%d,\"elapsed_ms\":%lld,\"brokers_seen\":[%s],\"errors\":[",
            rd_kafka_version_str(), opt.count, st.acked, consumed, dups, opt.consume ? missing : 0,
-           ooo, st.refused, brokers_seen);
+           ooo, st.refused, elapsed_ms, brokers_seen);
     for (int i = 0; i < st.nerrors; i++)
         printf("%s\"%s\"", i ? "," : "", st.errors[i]);
     printf("]");
     if (opt.stats)
         printf(",\"stats\":{\"txmsgs\":%lld,\"txmsg_bytes\":%lld,\"tx\":%lld,\"txretries\":%lld,"
-               "\"txerrs\":%lld,\"waitresp_max\":%lld,\"reports\":%d}",
+               "\"txerrs\":%lld,\"waitresp_max\":%lld,\"rtt_avg_peak_us\":%lld,"
+               "\"rtt_max_us\":%lld,\"throttle_avg_peak_ms\":%lld,\"throttle_max_ms\":%lld,"
+               "\"reports\":%d}",
                stats.txmsgs, stats.txmsg_bytes, stats.tx, stats.txretries, stats.txerrs,
-               stats.waitresp_max, stats.reports);
+               stats.waitresp_max, stats.rtt_avg_peak, stats.rtt_max, stats.throttle_avg_peak,
+               stats.throttle_max, stats.reports);
     printf("}\n");
     return 0;
 usage:
     fprintf(stderr, "usage: rdkafka_client --bootstrap B --topic T --prefix P [--count N] "
                     "[--acks all|1|0] [--idempotent] [--compression C] [--max-in-flight K] "
                     "[--linger-ms MS] [--rate N] [--value-size BYTES] [--consume] [--group G] [--allowed-ports LIST] "
-                    "[--client-id ID] [--stats] [--ssl-ca FILE [--ssl-cert FILE --ssl-key FILE]]\n");
+                    "[--client-id ID] [--stats] [--stats-json FILE] [--request-timeout-ms MS] "
+                    "[--security-protocol P] [--ssl-ca FILE] [--ssl-cert FILE] [--ssl-key FILE] "
+                    "[--sasl-mechanism M] [--sasl-user U] [--sasl-password PW]\n");
     return 2;
 }

@@ -10,6 +10,15 @@
  *   broker i  INTERNAL (replication, our Admin)    P+20+i
  *   broker i  PEER     bound at P+30+i, advertised as P+40+i (an L4 proxy such
  *             as haproxy/toxiproxy listens on P+40+i and forwards to P+30+i)
+ * With --secure CERTS_DIR (certs/make-certs.sh), each broker also opens
+ *   broker i  SSL             P+50+i  (CERTS_DIR/broker.p12; client certificates
+ *                                      signed by CERTS_DIR/ca.crt requested, not required)
+ *   broker i  SASL_PLAINTEXT  P+60+i  (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)
+ *   broker i  SASL_SSL        P+70+i  (the same mechanisms over TLS)
+ * and knows the users in USERS for every mechanism (PLAIN in the listeners' JAAS
+ * configuration, SCRAM through Admin.alterUserScramCredentials once the cluster runs).
+ * Replication, the controller and the launcher's own Admin stay on the plaintext
+ * INTERNAL and CONTROLLER listeners; no authorizer is configured.
  *
  * Each node is a kafka.server.KafkaRaftServer whose storage is formatted
  * in-process with kafka.tools.StorageTool. Kafka's logs go to --log-file via
@@ -66,6 +75,12 @@ import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.NewPartitionReassignment;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialAlteration;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.common.security.authenticator.CredentialCache;
+import org.apache.kafka.common.security.scram.ScramCredential;
 import org.apache.kafka.common.metrics.Quota;
 import org.apache.kafka.common.quota.ClientQuotaAlteration;
 import org.apache.kafka.common.quota.ClientQuotaEntity;
@@ -87,6 +102,9 @@ public final class KafkaLauncher {
     static final int CONTROLLER_ID = 100;
     static final long TIMEOUT_MS = 60_000;
     static final String HOST = "127.0.0.1";
+    /** SASL users (--secure) and their passwords, for every mechanism: tests read them from --users-file. */
+    static final Map<String, String> USERS = new TreeMap<>(Map.of("alice", "alice-secret", "bob", "bob-secret"));
+    static final List<String> SASL_MECHANISMS = List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512");
 
     static Logger log;
 
@@ -104,6 +122,7 @@ public final class KafkaLauncher {
 
     final int brokers;
     final int basePort;
+    final Path certsDir; // --secure: the SSL and SASL listeners' certificates; null without
     final Path dataDir;
     final KNode controller;
     final Map<Integer, KNode> brokerNodes = new TreeMap<>();
@@ -116,13 +135,17 @@ public final class KafkaLauncher {
     int internalPort(int id) { return basePort + 20 + id; }
     int peerBindPort(int id) { return basePort + 30 + id; }
     int peerAdvertisedPort(int id) { return basePort + 40 + id; }
+    int sslPort(int id) { return basePort + 50 + id; }
+    int saslPlaintextPort(int id) { return basePort + 60 + id; }
+    int saslSslPort(int id) { return basePort + 70 + id; }
 
     // ------------------------------------------------------------------ setup
 
-    KafkaLauncher(int brokers, int basePort, Path dataDir, Map<String, String> overrides,
+    KafkaLauncher(int brokers, int basePort, Path dataDir, Path certsDir, Map<String, String> overrides,
                   Map<Integer, Map<String, String>> nodeOverrides) throws IOException {
         this.brokers = brokers;
         this.basePort = basePort;
+        this.certsDir = certsDir;
         this.dataDir = dataDir;
         // Bind the control port first: a port clash fails before any node starts.
         controlSocket = new ServerSocket();
@@ -135,8 +158,11 @@ public final class KafkaLauncher {
         }
         // Then check every port a node will bind, for a clear error up front.
         List<Integer> ports = new ArrayList<>(List.of(basePort + 1));
-        for (int i = 1; i <= brokers; i++)
+        for (int i = 1; i <= brokers; i++) {
             ports.addAll(List.of(clientPort(i), internalPort(i), peerBindPort(i)));
+            if (certsDir != null)
+                ports.addAll(List.of(sslPort(i), saslPlaintextPort(i), saslSslPort(i)));
+        }
         for (int port : ports) {
             try (ServerSocket probe = new ServerSocket()) {
                 probe.setReuseAddress(true);
@@ -172,12 +198,92 @@ public final class KafkaLauncher {
                     + ",INTERNAL://" + HOST + ":" + internalPort(i)
                     + ",PEER://" + HOST + ":" + peerAdvertisedPort(i));
             b.setProperty("inter.broker.listener.name", "INTERNAL");
+            if (certsDir != null)
+                addSecureListeners(b, i);
             b.setProperty("log.dirs", dataDir.resolve("broker-" + i).toString());
             // Always off: stopBroker() performs the controlled shutdown itself when
             // asked to, so that an "uncontrolled" stop can skip it (see stopBroker).
             b.setProperty("controlled.shutdown.enable", "false");
             brokerNodes.put(i, new KNode(i, b));
         }
+    }
+
+    /*
+     * --secure: the SSL, SASL_PLAINTEXT and SASL_SSL listeners of broker i, beside the
+     * plaintext ones. Every setting is per listener (listener.name.<l>.*), so nothing reaches
+     * CLIENT, INTERNAL, PEER or CONTROLLER, and the inter-broker and controller paths are
+     * exactly those of a plain cluster.
+     */
+    void addSecureListeners(Properties b, int i) throws IOException {
+        String extra = "SSL://" + HOST + ":" + sslPort(i)
+                + ",SASL_PLAINTEXT://" + HOST + ":" + saslPlaintextPort(i)
+                + ",SASL_SSL://" + HOST + ":" + saslSslPort(i);
+        b.setProperty("listeners", b.getProperty("listeners") + "," + extra);
+        b.setProperty("advertised.listeners", b.getProperty("advertised.listeners") + "," + extra);
+        b.setProperty("listener.security.protocol.map", b.getProperty("listener.security.protocol.map")
+                + ",SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL");
+        String password = Files.readAllLines(certsDir.resolve("password")).get(0).trim();
+        for (String l : List.of("ssl", "sasl_ssl")) {
+            String pre = "listener.name." + l + ".";
+            b.setProperty(pre + "ssl.keystore.type", "PKCS12");
+            b.setProperty(pre + "ssl.keystore.location", certsDir.resolve("broker.p12").toString());
+            b.setProperty(pre + "ssl.keystore.password", password);
+            b.setProperty(pre + "ssl.key.password", password);
+            b.setProperty(pre + "ssl.truststore.type", "PKCS12");
+            b.setProperty(pre + "ssl.truststore.location", certsDir.resolve("truststore.p12").toString());
+            b.setProperty(pre + "ssl.truststore.password", password);
+        }
+        // mTLS clients may present a certificate (the principal becomes its subject); others need none.
+        b.setProperty("listener.name.ssl.ssl.client.auth", "requested");
+        StringBuilder plain = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required");
+        for (var u : USERS.entrySet())
+            plain.append(" user_").append(u.getKey()).append("=\"").append(u.getValue()).append('"');
+        plain.append(';');
+        for (String l : List.of("sasl_plaintext", "sasl_ssl")) {
+            String pre = "listener.name." + l + ".";
+            b.setProperty(pre + "sasl.enabled.mechanisms", String.join(",", SASL_MECHANISMS));
+            b.setProperty(pre + "plain.sasl.jaas.config", plain.toString());
+            // SCRAM users live in the cluster metadata (createScramUsers), not in JAAS.
+            for (String m : List.of("scram-sha-256", "scram-sha-512"))
+                b.setProperty(pre + m + ".sasl.jaas.config",
+                        "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+        }
+    }
+
+    /** --secure: every user in USERS for both SCRAM mechanisms, known to every running broker on return. */
+    void createScramUsers() throws Exception {
+        List<ScramMechanism> mechs = List.of(ScramMechanism.SCRAM_SHA_256, ScramMechanism.SCRAM_SHA_512);
+        // One request per mechanism: a request may alter each user only once.
+        for (ScramMechanism m : mechs) {
+            List<UserScramCredentialAlteration> alts = new ArrayList<>();
+            for (var u : USERS.entrySet())
+                alts.add(new UserScramCredentialUpsertion(u.getKey(), new ScramCredentialInfo(m, 4096), u.getValue()));
+            admin.alterUserScramCredentials(alts).all().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        }
+        // The credentials reach brokers through the metadata log: wait until each one's cache has them.
+        waitUntil("SCRAM users on every broker", () -> {
+            for (KNode n : brokerNodes.values()) {
+                BrokerServer b = brokerServer(n);
+                if (b == null)
+                    continue;
+                for (ScramMechanism m : mechs) {
+                    CredentialCache.Cache<ScramCredential> c =
+                            b.credentialProvider().credentialCache.cache(m.mechanismName(), ScramCredential.class);
+                    for (String user : USERS.keySet())
+                        if (c == null || c.get(user) == null)
+                            return false;
+                }
+            }
+            return true;
+        });
+    }
+
+    /** The users file tests read (KAFKA_SASL_USERS): {"mechanisms":[...],"users":{"alice":"alice-secret",...}}. */
+    static void writeUsersFile(Path file) throws IOException {
+        String users = USERS.entrySet().stream().map(e -> "\"" + e.getKey() + "\":\"" + e.getValue() + "\"")
+                .collect(Collectors.joining(","));
+        String mechs = SASL_MECHANISMS.stream().map(m -> "\"" + m + "\"").collect(Collectors.joining(","));
+        Files.writeString(file, "{\"mechanisms\":[" + mechs + "],\"users\":{" + users + "}}\n");
     }
 
     Properties commonProps(Map<String, String> overrides) {
@@ -268,6 +374,8 @@ public final class KafkaLauncher {
         ac.setProperty(AdminClientConfig.METADATA_MAX_AGE_CONFIG, "5000");
         admin = Admin.create(ac);
         waitUntil("all brokers registered and unfenced", () -> unfencedBrokers().containsAll(brokerNodes.keySet()));
+        if (certsDir != null)
+            createScramUsers();
     }
 
     void startBrokerNode(KNode n) {
@@ -300,8 +408,18 @@ public final class KafkaLauncher {
                 .collect(Collectors.joining(","));
         String peers = brokerNodes.keySet().stream().map(id -> id + "@" + HOST + ":" + peerAdvertisedPort(id))
                 .collect(Collectors.joining(","));
-        return "READY bootstrap=" + bootstrap + " control=" + HOST + ":" + basePort + " brokers=" + bl
+        String line = "READY bootstrap=" + bootstrap + " control=" + HOST + ":" + basePort + " brokers=" + bl
                 + " peer=" + peers + " version=" + kafkaVersion() + " cluster=" + clusterId;
+        if (certsDir != null)
+            line += " ssl=" + brokerList(this::sslPort) + " sasl_plaintext=" + brokerList(this::saslPlaintextPort)
+                    + " sasl_ssl=" + brokerList(this::saslSslPort);
+        return line;
+    }
+
+    /** 1@127.0.0.1:P1,2@127.0.0.1:P2,... for one listener's port function. */
+    String brokerList(java.util.function.IntUnaryOperator port) {
+        return brokerNodes.keySet().stream().map(id -> id + "@" + HOST + ":" + port.applyAsInt(id))
+                .collect(Collectors.joining(","));
     }
 
     // --------------------------------------------------------------- shutdown
@@ -845,6 +963,7 @@ public final class KafkaLauncher {
     static void usage(String msg) {
         System.err.println("error: " + msg);
         System.err.println("usage: KafkaLauncher [--brokers N(1..5)] [--base-port P] [--log-file FILE]");
+        System.err.println("                     [--secure CERTS_DIR [--users-file FILE]]");
         System.err.println("                     [--config key=value | --config NODE_ID:key=value]...");
         System.err.println("control port P: ping | create-topic NAME PARTITIONS RF [k=v ...] | delete-topic NAME");
         System.err.println("  | stop-broker ID controlled|uncontrolled | start-broker ID | move-leader TOPIC PARTITION TO_ID");
@@ -859,7 +978,8 @@ public final class KafkaLauncher {
         System.setOut(System.err);
 
         int brokers = 1, basePort = 19090;
-        String logFile = null;
+        String logFile = null, usersFile = null;
+        Path certsDir = null;
         Map<String, String> overrides = new LinkedHashMap<>();
         Map<Integer, Map<String, String>> nodeOverrides = new TreeMap<>();
         for (int i = 0; i < args.length; i++) {
@@ -871,6 +991,8 @@ public final class KafkaLauncher {
                 case "--brokers" -> brokers = Integer.parseInt(v);
                 case "--base-port" -> basePort = Integer.parseInt(v);
                 case "--log-file" -> logFile = v;
+                case "--secure" -> certsDir = Path.of(v).toAbsolutePath();
+                case "--users-file" -> usersFile = v;
                 case "--config" -> {
                     // NODE_ID:key=value applies to one node only (e.g. 2:broker.rack=r2).
                     String k = key(v);
@@ -887,8 +1009,12 @@ public final class KafkaLauncher {
         }
         if (brokers < 1 || brokers > 5)
             usage("--brokers must be 1..5");
-        if (basePort < 1 || basePort + 50 > 65535)
+        if (basePort < 1 || basePort + 80 > 65535)
             usage("bad --base-port");
+        if (certsDir != null)
+            for (String f : List.of("broker.p12", "truststore.p12", "password"))
+                if (!Files.isReadable(certsDir.resolve(f)))
+                    usage("--secure " + certsDir + ": no " + f + " (make it with certs/make-certs.sh)");
 
         Path dataDir = Files.createTempDirectory("kchaos-kafka-");
         if (logFile == null)
@@ -911,7 +1037,7 @@ public final class KafkaLauncher {
 
         KafkaLauncher l;
         try {
-            l = new KafkaLauncher(brokers, basePort, dataDir, overrides, nodeOverrides);
+            l = new KafkaLauncher(brokers, basePort, dataDir, certsDir, overrides, nodeOverrides);
         } catch (IOException e) {
             System.err.println("launcher: cannot bind ports (base port " + basePort + "): " + e.getMessage());
             deleteTree(dataDir);
@@ -932,6 +1058,8 @@ public final class KafkaLauncher {
             System.exit(1); // the shutdown hook stops what did start
         }
         log.info("launcher: cluster ready in {} ms", (System.nanoTime() - t0) / 1_000_000);
+        if (certsDir != null && usersFile != null)
+            writeUsersFile(Path.of(usersFile));
         l.serveControl();
         stdout.println(l.readyLine());
         stdout.flush();

@@ -34,7 +34,17 @@ public final class Dump {
             ApiKeys api = ApiKeys.forId(Short.parseShort(f[1]));
             short version = Short.parseShort(f[2]);
             System.out.println("== " + f[0] + " " + api.name + " v" + version + " " + f[3]);
-            if (f[0].equals("RESP")) {
+            if (f[0].equals("SPLIT")) {
+                System.out.println("  request  " + Frames.parseRequest(api, version, Frames.unhex(f[4])).body());
+                System.out.println("  picks    " + f[5] + " error " + f[6]);
+                System.out.println("  reduced  " + Frames.parseRequest(api, version, Frames.unhex(f[7])).body());
+                show("broker  ", Frames.parseResponse(api, version, Frames.unhex(f[8])));
+                show("merged  ", Frames.parseResponse(api, version, Frames.unhex(f[9])));
+            } else if (f[0].equals("SETERR") || f[0].equals("LEADERLESS")) {
+                show("input   ", Frames.parseResponse(api, version, Frames.unhex(f[4])));
+                System.out.println("  picks    " + String.join(" ", Arrays.copyOfRange(f, 5, f.length - 1)));
+                show("expected", Frames.parseResponse(api, version, Frames.unhex(f[f.length - 1])));
+            } else if (f[0].equals("RESP")) {
                 show("input   ", Frames.parseResponse(api, version, Frames.unhex(f[4])));
                 show("expected", Frames.parseResponse(api, version, Frames.unhex(f[5])));
             } else {

@@ -78,6 +78,8 @@ public final class Main {
         DescribeClusterVectors.generate(set);
         ProduceResponseVectors.generate(set);
         ProduceCodecVectors.generate(set);
+        ProduceSplitVectors.generate(set);
+        MetadataVectors.generateLeaderless(set);
         FetchResponseVectors.generate(set);
         ShareVectors.generate(set);
         ProduceRequestVectors.generate(set);
@@ -154,6 +156,12 @@ public final class Main {
             "# ERR <error code> <NAME> <retriable: 1 if the error's exception is a RetriableException>",
             "# CODEC <api_key> <api_version> <name> <response_hex> <summary of its fields> (ProduceCodecVectors)",
             "# LOCAL <api_key> <api_version> <name> <request_hex> <error code per partition> <response_hex>",
+            "# SPLIT <api_key> <api_version> <name> <request_hex> <picks> <error> <reduced_request_hex>"
+                + " <broker_answer_hex> <merged_answer_hex> (ProduceSplitVectors); picks: <topic_index>:<partition>,...",
+            "# SETERR <api_key> <api_version> <name> <answer_hex> <picks or -> <error> <throttle or -> <expected_hex>;",
+            "#   picks: <n + hex name | i + 32 hex topic id>:<partition>,...",
+            "# LEADERLESS <api_key> <api_version> <name> <response_hex> <picks> <expected_hex>;"
+                + " picks: n<hex name>:<partition>,... (MetadataVectors)",
             "# Frames are complete: 4-byte big-endian size, header (versions from ApiKeys.request/responseHeaderVersion;",
             "# ApiVersions responses always header v0), body. Correlation id = 0x01020304 + case number",
             "# (0-based, in file order); request client_id = \"" + Frames.CLIENT_ID + "\".",

@@ -58,18 +58,99 @@ final class MetadataVectors {
             out.routed(API, v, "metadata_v" + v + "_3brokers", threeBrokers(v, new int[] {0, 1, 7}, false),
                 MetadataVectors::slots);
 
-            MetadataResponseData longHost = top(v, 25);
-            longHost.brokers().add(broker(v, 3));
-            longHost.brokers().add(broker(v, 2));
-            longHost.topics().add(topic(v, "payments", Fixtures.PAYMENTS_ID, false,
-                partition(v, 0, Errors.NONE, 3, 17, List.of(3, 2), List.of(3, 2), List.of()),
-                partition(v, 1, Errors.NONE, 2, 9, List.of(2, 3), List.of(2), List.of())));
-            out.routed(API, v, "metadata_v" + v + "_longhost", longHost, MetadataVectors::slots);
+            out.routed(API, v, "metadata_v" + v + "_longhost", longHost(v), MetadataVectors::slots);
 
             if (flex) {
                 out.routed(API, v, "metadata_v" + v + "_3brokers_tagged", threeBrokers(v, new int[] {7, 0, 1}, true),
                     MetadataVectors::slots);
             }
+        }
+    }
+
+    private static MetadataResponseData longHost(short v) {
+        MetadataResponseData d = top(v, 25);
+        d.brokers().add(broker(v, 3));
+        d.brokers().add(broker(v, 2));
+        d.topics().add(topic(v, "payments", Fixtures.PAYMENTS_ID, false,
+            partition(v, 0, Errors.NONE, 3, 17, List.of(3, 2), List.of(3, 2), List.of()),
+            partition(v, 1, Errors.NONE, 2, 9, List.of(2, 3), List.of(2), List.of())));
+        return d;
+    }
+
+    // ---- LEADERLESS: the Metadata fault (kc_metadata_response_leaderless) ------------------------
+
+    /**
+     * LEADERLESS &lt;response&gt; &lt;picks&gt; &lt;expected&gt;: the picked partitions (n + hex of the UTF-8 topic
+     * name, ':' partition, comma separated) at error LEADER_NOT_AVAILABLE and leader_id -1; the
+     * leader epoch, replicas, ISR, offline replicas and everything else as they were.
+     */
+    static void generateLeaderless(VectorSet out) {
+        out.comment("MetadataResponse (api_key 3) v" + API.oldestVersion() + "-v" + API.latestVersion(true)
+            + " leaderless partitions: LEADERLESS <response> <picks> <expected>");
+        for (short v = API.oldestVersion(); v <= API.latestVersion(true); v++) {
+            boolean flex = Frames.flexible(API, v);
+            String p = "metadata_leaderless_v" + v;
+            leaderless(out, v, p + "_one", threeBrokers(v, new int[] {0, 1, 7}, flex), List.of("orders:1"));
+            // orders:2 is leaderless already: the fault says it again
+            leaderless(out, v, p + "_several", threeBrokers(v, new int[] {0, 1, 7}, flex),
+                List.of("orders:0", "orders:2", "__consumer_offsets:0"));
+            leaderless(out, v, p + "_longhost", longHost(v), List.of("payments:0", "payments:1"));
+        }
+    }
+
+    private static void leaderless(VectorSet out, short v, String name, MetadataResponseData in, List<String> picks) {
+        int corr = out.nextCorrelationId();
+        MetadataResponseData ex = (MetadataResponseData) Frames.copyResponse(API, v, in);
+        StringBuilder key = new StringBuilder();
+        for (String pick : picks) {
+            String[] tp = pick.split(":");
+            key.append(key.length() > 0 ? "," : "").append(pickKey(tp[0], Integer.parseInt(tp[1])));
+        }
+        require(applyLeaderless(ex, key.toString()) == picks.size(), name, "picks not all found");
+        out.fault(VectorSet.Kind.LEADERLESS, API, v, name, Frames.responseFrame(API, v, corr, in),
+            List.of(key.toString()), Frames.responseFrame(API, v, corr, ex));
+    }
+
+    private static String pickKey(String topic, int partition) {
+        return "n" + Frames.hex(topic.getBytes(java.nio.charset.StandardCharsets.UTF_8)) + ":" + partition;
+    }
+
+    /** Sets the picked partitions leaderless; returns how many picks matched a partition. */
+    private static int applyLeaderless(MetadataResponseData d, String picks) {
+        List<String> want = List.of(picks.split(","));
+        int n = 0;
+        for (MetadataResponseTopic t : d.topics()) {
+            for (MetadataResponsePartition p : t.partitions()) {
+                if (t.name() != null && want.contains(pickKey(t.name(), p.partitionIndex()))) {
+                    p.setErrorCode(Errors.LEADER_NOT_AVAILABLE.code()).setLeaderId(-1);
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    /** Self-check of a written LEADERLESS line (fields f), from the parsed frames alone. */
+    static void checkLeaderless(VectorSet.Vector v, String[] f) {
+        require(f.length == 7, v.name(), "LEADERLESS line has " + f.length + " fields");
+        short ver = v.version();
+        byte[] inFrame = Frames.unhex(f[4]);
+        byte[] exFrame = Frames.unhex(f[6]);
+        Frames.ParsedResponse in = Frames.parseResponse(API, ver, inFrame);
+        Frames.ParsedResponse ex = Frames.parseResponse(API, ver, exFrame);
+        require(in.header().correlationId() == v.correlationId() && ex.header().correlationId() == v.correlationId(),
+            v.name(), "correlation id");
+        require(java.util.Arrays.equals(Frames.responseFrame(API, ver, v.correlationId(), ex.body()), exFrame),
+            v.name(), "expected not canonical");
+        MetadataResponseData d = (MetadataResponseData) in.body();
+        require(applyLeaderless(d, f[5]) == f[5].split(",").length, v.name(), "picks not all found");
+        require(java.util.Arrays.equals(Frames.responseFrame(API, ver, v.correlationId(), d), exFrame), v.name(),
+            "expected is not the response with the picked partitions leaderless");
+    }
+
+    private static void require(boolean ok, String name, String what) {
+        if (!ok) {
+            throw new IllegalStateException(name + ": " + what);
         }
     }
 

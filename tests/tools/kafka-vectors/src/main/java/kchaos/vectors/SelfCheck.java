@@ -70,6 +70,7 @@ final class SelfCheck {
 
     void check(List<Vector> vectors, List<String> rawLines) {
         checkOracle();
+        List<String[]> faultLines = new ArrayList<>();
         // the written text must round-trip to the same frames
         int i = 0;
         for (String line : rawLines) {
@@ -78,10 +79,21 @@ final class SelfCheck {
             }
             Vector v = vectors.get(i++);
             String[] f = line.split(" ");
-            require(f.length == (v.kind() == Kind.LOCAL ? 7 : 6), v, "line has " + f.length + " fields");
+            int fields = switch (v.kind()) {
+                case LOCAL -> 7;
+                case SPLIT, SETERR, LEADERLESS -> 6 + v.tail().size();
+                default -> 6;
+            };
+            require(f.length == fields, v, "line has " + f.length + " fields");
             require(f[0].equals(v.kind().name()) && Short.parseShort(f[1]) == v.api().id
                 && Short.parseShort(f[2]) == v.version() && f[3].equals(v.name()), v, "line prefix mismatch");
             require(Arrays.equals(Frames.unhex(f[4]), v.input()), v, "input hex mismatch");
+            if (v.kind() == Kind.SPLIT || v.kind() == Kind.SETERR || v.kind() == Kind.LEADERLESS) {
+                require(Arrays.asList(f).subList(5, f.length - 1).equals(v.tail()), v, "tail mismatch");
+                require(Arrays.equals(Frames.unhex(f[f.length - 1]), v.expected()), v, "expected hex mismatch");
+                faultLines.add(f);
+                continue;
+            }
             if (v.kind() == Kind.RESP) {
                 require(Arrays.equals(Frames.unhex(f[5]), v.expected()), v, "expected hex mismatch");
             } else {
@@ -93,12 +105,16 @@ final class SelfCheck {
         }
         require(i == vectors.size(), null, "vector count mismatch");
 
+        Iterator<String[]> fault = faultLines.iterator();
         for (Vector v : vectors) {
             try {
                 switch (v.kind()) {
                     case RESP -> checkResponse(v);
                     case REQ -> checkRequest(v);
                     case CODEC, LOCAL -> ProduceCodecVectors.check(v);
+                    // from the written text, not the in-memory vector
+                    case SPLIT, SETERR -> ProduceSplitVectors.check(v, fault.next());
+                    case LEADERLESS -> MetadataVectors.checkLeaderless(v, fault.next());
                 }
             } catch (RuntimeException e) {
                 throw new IllegalStateException("self-check failed for " + v.name() + ": " + e.getMessage(), e);

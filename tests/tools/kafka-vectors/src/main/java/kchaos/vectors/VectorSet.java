@@ -14,15 +14,22 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 
 final class VectorSet {
-    enum Kind { RESP, REQ, CODEC, LOCAL }
+    enum Kind { RESP, REQ, CODEC, LOCAL, SPLIT, SETERR, LEADERLESS }
 
     /**
      * One output line: a vector. RESP: expected frame; REQ: expected summary; CODEC: a response
      * frame and the summary of its decoded fields; LOCAL: a request frame, the error code of each
-     * of its partitions (summary) and the response frame answering it with them.
+     * of its partitions (summary) and the response frame answering it with them. SPLIT, SETERR,
+     * LEADERLESS: the input frame, the fields in between (tail: picks, codes, other frames as hex)
+     * and the expected frame last.
      */
     record Vector(Kind kind, ApiKeys api, short version, String name, int caseNo,
-                  byte[] input, byte[] expected, String summary) {
+                  byte[] input, byte[] expected, String summary, List<String> tail) {
+        Vector(Kind kind, ApiKeys api, short version, String name, int caseNo,
+               byte[] input, byte[] expected, String summary) {
+            this(kind, api, version, name, caseNo, input, expected, summary, List.of());
+        }
+
         int correlationId() {
             return Frames.CORRELATION_BASE + caseNo;
         }
@@ -32,6 +39,7 @@ final class VectorSet {
                 case RESP -> Frames.hex(expected);
                 case REQ, CODEC -> summary;
                 case LOCAL -> summary + " " + Frames.hex(expected);
+                case SPLIT, SETERR, LEADERLESS -> String.join(" ", tail) + " " + Frames.hex(expected);
             };
             return kind + " " + api.id + " " + version + " " + name + " " + Frames.hex(input) + " " + last;
         }
@@ -140,6 +148,32 @@ final class VectorSet {
         lines.add(v);
         return v;
     }
+
+    /**
+     * A fault-rewrite vector (SPLIT, SETERR, LEADERLESS): input frame, tail fields, expected
+     * frame. The frames are built by the caller with this case's correlation id (see nextCorrelationId).
+     */
+    Vector fault(Kind kind, ApiKeys api, short version, String name, byte[] input, List<String> tail,
+                 byte[] expected) {
+        for (String f : tail) {
+            noSpaces(name, f);
+        }
+        int caseNo = claim(name);
+        if (Frames.CORRELATION_BASE + caseNo != pendingCorrelation) {
+            throw new IllegalStateException(name + ": frames built for another case");
+        }
+        Vector v = new Vector(kind, api, version, name, caseNo, input, expected, null, List.copyOf(tail));
+        lines.add(v);
+        return v;
+    }
+
+    /** The correlation id the next vector will get (frames for fault() are built before it). */
+    int nextCorrelationId() {
+        pendingCorrelation = Frames.CORRELATION_BASE + nextCase;
+        return pendingCorrelation;
+    }
+
+    private int pendingCorrelation = -1;
 
     private static void noSpaces(String name, String summary) {
         if (summary.isEmpty() || summary.contains(" ")) {

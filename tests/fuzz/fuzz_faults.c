@@ -1,0 +1,147 @@
+/* Fuzz the fault engine (proxy/fault/engine.c, note.c, kafka/produce_split.c, the Metadata
+ * leaderless patch) inside a session, as kchaos runs it: bytes from the client and the broker in
+ * any order and read size, clock ticks, and a scenario of every action that edits or holds
+ * frames, partition-exact errors before and after the broker, latency both ways, enforced
+ * throttle, disconnects after and mid-response, drops, stalls, bandwidth and leaderless
+ * Metadata, each firing on some matches and not others.
+ *
+ * Input: commands as fuzz_session's (bits 0-1: 0 client bytes, 1 broker bytes, 2 tick, 3 a
+ * fresh copy of the scenario, restarting its clock); a byte count follows for bytes.
+ *
+ * Invariants: every frame handed out carries a size prefix equal to its length on the wire
+ * (except the one cut mid-response, which must be the last thing sent before the close); a
+ * closed session hands out nothing more; the held byte counts never underflow; every buffer
+ * returns to the pool. */
+#include "fault/engine.h"
+#include "fuzz.h"
+#include "pipeline.h"
+
+static const char SCENARIO[] =
+    "name: fuzz\n"
+    "seed: 7\n"
+    "rules:\n"
+    "  - {match: {topic: 'o*', partitions: [1]}, every: 2, error: NOT_LEADER_OR_FOLLOWER}\n"
+    "  - {match: {topic: a*}, every: 3, error: {code: NOT_ENOUGH_REPLICAS_AFTER_APPEND, when: after}}\n"
+    "  - {match: {api: produce}, every: 5, throttle: {ms: 3, enforce: true}}\n"
+    "  - {match: {api: produce}, every: 4, latency: {ms: 1, jitter_ms: 1, path: response}}\n"
+    "  - {match: {api: list_offsets}, every: 2, latency: 2ms}\n"
+    "  - {match: {api: list_offsets}, every: 7, drop: true}\n"
+    "  - {every: 11, disconnect: {when: after}}\n"
+    "  - {match: {api: metadata}, every: 13, disconnect: {when: mid, reset: true}}\n"
+    "  - {match: {topic: '*', partitions: [0, 2]}, every: 2, leader: none}\n"
+    "  - {at: 5ms, for: 2ms, period: 20ms, stall: true}\n"
+    "  - {bandwidth: 1MiB}\n";
+
+typedef struct st {
+    kc_pool_t *pool;
+    bool closed, cut;
+} st_t;
+
+static int io_send(void *ctx, kc_dir_t to, kc_frame_t *f)
+{
+    (void)to;
+    st_t *s = ctx;
+    CHECK(!s->closed && !s->cut);
+    uv_buf_t iov[1024];
+    CHECK(kc_frame_niov(f) <= 1024);
+    unsigned n = kc_frame_iov(f, iov);
+    size_t total = 0;
+    for (unsigned i = 0; i < n; i++)
+        total += iov[i].len;
+    CHECK(total == kc_frame_wire_len(f));
+    CHECK(iov[0].len >= 4);
+    if (kc_be32((uint8_t *)iov[0].base) != total - 4) {
+        /* Only a response cut in the middle promises more than it holds, and nothing follows. */
+        CHECK(to == KC_TO_CLIENT && kc_be32((uint8_t *)iov[0].base) > total - 4);
+        s->cut = true;
+    }
+    kc_frame_release(s->pool, f);
+    return 0;
+}
+
+static void io_close(void *ctx, kc_log_level_t level, bool reset, const char *why)
+{
+    (void)level, (void)reset, (void)why;
+    st_t *s = ctx;
+    CHECK(!s->closed);
+    s->closed = true;
+}
+
+static void io_wake(void *ctx, uint64_t at) { (void)ctx, (void)at; }
+
+static const kc_session_io_t io = {io_send, io_close, io_wake};
+
+static void start(kc_faults_t *f, uint64_t now)
+{
+    kc_scenario_diags_t d = {0};
+    kc_scenario_t *sc = kc_scenario_parse("fuzz.yaml", SCENARIO, sizeof(SCENARIO) - 1, &d);
+    CHECK(sc != NULL);
+    kc_scenario_diags_free(&d);
+    kc_faults_put(f, sc, now, NULL);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static bool quiet;
+    if (!quiet) { /* the engine logs every injection at info */
+        kc_log_init(KC_LOG_ERROR, false, stderr);
+        quiet = true;
+    }
+    uint8_t *in = fuzz_copy(data, size);
+    kc_pool_t pool;
+    kc_buf_pool_init(&pool, 1 << 22);
+    kc_route_t route;
+    kc_route_init(&route, "kchaos.fuzz", 29000, 0, NULL, 0);
+    kc_intern_t ids;
+    CHECK(kc_intern_init(&ids, 64) == 0);
+    kc_faults_t *faults = kc_faults_new();
+    CHECK(faults != NULL);
+    uint64_t now = 1000000;
+    start(faults, now);
+    st_t st = {.pool = &pool};
+    kc_pipe_env_t env = {.pool = &pool, .route = &route, .client_ids = &ids, .max_frame = 1 << 20,
+                         .decide_request = kc_fault_decide_request,
+                         .decide_response = kc_fault_decide_response, .decide_ctx = faults};
+    kc_session_t s;
+    CHECK(kc_session_init(&s, &env, &io, &st, (kc_log_ctx_t){.conn = 1}) == 0);
+    size_t i = 0;
+    while (i < size && !st.closed) {
+        uint8_t cmd = in[i++];
+        uint8_t arg = cmd >> 2;
+        switch (cmd & 3) {
+        case 0:
+        case 1: {
+            bool client = (cmd & 3) == 0;
+            size_t want = i < size ? in[i++] + (size_t)arg * 256 : 0;
+            while (want && i < size && !st.closed) {
+                uv_buf_t b;
+                kc_session_alloc(&s, client, &b);
+                CHECK(b.base != NULL && b.len > 0);
+                size_t k = want < b.len ? want : b.len;
+                k = k < size - i ? k : size - i;
+                memcpy(b.base, in + i, k);
+                i += k, want -= k;
+                if (kc_session_recv(&s, client, k, now) != 0)
+                    CHECK(st.closed);
+            }
+            break;
+        }
+        case 2:
+            now += (uint64_t)arg * 250000; /* up to ~16 ms a tick */
+            kc_session_tick(&s, now);
+            break;
+        default:
+            start(faults, now);
+            break;
+        }
+        CHECK(s.held_req_bytes < (1u << 30) && s.held_resp_bytes < (1u << 30)); /* no underflow */
+    }
+    kc_session_free(&s);
+    kc_faults_free(faults);
+    kc_route_free(&route);
+    kc_intern_free(&ids);
+    CHECK(pool.live_bytes == 0);
+    kc_buf_pool_free(&pool);
+    free(in);
+    return 0;
+}
