@@ -281,6 +281,49 @@ static int set_log_format(kc_config_t *c, const char *v, char *err, size_t n)
     return 0;
 }
 
+/* A path or an OpenSSL list, kept as given (tls_ctx.c reads and checks them at start). */
+#define STR_SETTER(fn, field, flag)                                                    \
+    static int fn(kc_config_t *c, const char *v, char *err, size_t n)                  \
+    {                                                                                  \
+        if (!*v)                                                                       \
+            return fail(err, n, "--" flag ": empty value");                            \
+        free(c->field);                                                                \
+        c->field = strdup(v);                                                          \
+        return 0;                                                                      \
+    }
+
+STR_SETTER(set_tls_cert, tls.cert, "tls-cert")
+STR_SETTER(set_tls_key, tls.key, "tls-key")
+STR_SETTER(set_tls_client_ca, tls.client_ca, "tls-client-ca")
+STR_SETTER(set_tls_ciphers, tls.ciphers, "tls-ciphers")
+STR_SETTER(set_tls_ciphersuites, tls.ciphersuites, "tls-ciphersuites")
+STR_SETTER(set_tls_groups, tls.groups, "tls-groups")
+STR_SETTER(set_upstream_ca, tls.upstream_ca, "upstream-ca")
+STR_SETTER(set_upstream_cert, tls.upstream_cert, "upstream-cert")
+STR_SETTER(set_upstream_key, tls.upstream_key, "upstream-key")
+
+/* A switch: alone on the command line; true/false (or on/off) as a YAML value. */
+static int set_switch(bool *b, const char *flag, const char *v, char *err, size_t n)
+{
+    if (!v || !strcmp(v, "true") || !strcmp(v, "on"))
+        *b = true;
+    else if (!strcmp(v, "false") || !strcmp(v, "off"))
+        *b = false;
+    else
+        return fail(err, n, "--%s: '%s' is not true or false", flag, v);
+    return 0;
+}
+
+static int set_upstream_tls(kc_config_t *c, const char *v, char *err, size_t n)
+{
+    return set_switch(&c->tls.upstream, "upstream-tls", v, err, n);
+}
+
+static int set_upstream_insecure(kc_config_t *c, const char *v, char *err, size_t n)
+{
+    return set_switch(&c->tls.upstream_insecure, "upstream-tls-insecure", v, err, n);
+}
+
 static const opt_t opts[] = {
     {"upstream", "HOST:PORT[,...]", set_upstream, "bootstrap brokers of the cluster (required)"},
     {"listen", "[HOST:]PORT", set_listen, "bootstrap listener for clients (required)"},
@@ -306,6 +349,17 @@ static const opt_t opts[] = {
     {"admin", "[HOST:]PORT", set_admin, "admin HTTP listener: /healthz, /metrics (host default 127.0.0.1; any other than loopback needs --admin-token)"},
     {"admin-token", "FILE", set_admin_token, "file holding the bearer token every admin request must carry (Authorization: Bearer TOKEN)"},
     {"admin-idle-timeout-ms", "MS", set_admin_idle, "close an admin connection idle this long (default 60000)"},
+    {"tls-cert", "FILE", set_tls_cert, "TLS to clients on every listener: certificate chain (PEM); SIGHUP reloads it"},
+    {"tls-key", "FILE", set_tls_key, "private key of --tls-cert (PEM)"},
+    {"tls-client-ca", "FILE", set_tls_client_ca, "require client certificates signed by these CAs (PEM): mutual TLS"},
+    {"tls-ciphers", "LIST", set_tls_ciphers, "TLS 1.2 cipher list to clients (OpenSSL syntax)"},
+    {"tls-ciphersuites", "LIST", set_tls_ciphersuites, "TLS 1.3 cipher suites to clients (OpenSSL syntax)"},
+    {"tls-groups", "LIST", set_tls_groups, "key exchange groups to clients (e.g. X25519:P-256)"},
+    {"upstream-tls", NULL, set_upstream_tls, "TLS to the brokers, verified against the host kchaos dials"},
+    {"upstream-ca", "FILE", set_upstream_ca, "CAs trusted for the brokers' certificates (default: the system's store)"},
+    {"upstream-cert", "FILE", set_upstream_cert, "client certificate shown to the brokers (PEM): mutual TLS"},
+    {"upstream-key", "FILE", set_upstream_key, "private key of --upstream-cert (PEM)"},
+    {"upstream-tls-insecure", NULL, set_upstream_insecure, "do not verify the brokers' certificates (tests only)"},
     {"scenario", "FILE", set_scenario, "fault scenario to run from the start (repeatable; SIGHUP reloads the files)"},
     {"log-level", "LEVEL", set_log_level, "error, warn, info or debug (default info)"},
     {"log-format", "FORMAT", set_log_format, "text or json lines (default text)"},
@@ -501,8 +555,36 @@ static int finish_admin(kc_config_t *c, char *err, size_t n)
     return KC_CONFIG_OK;
 }
 
+/* Options that mean nothing without the one they refine are refused, not ignored. */
+static int finish_tls(const kc_tls_config_t *t, char *err, size_t n)
+{
+    const struct {
+        const void *set;
+        const char *flag;
+        bool ok;
+        const char *needs;
+    } rules[] = {
+        {t->cert, "--tls-cert", t->key != NULL, "--tls-key"},
+        {t->key, "--tls-key", t->cert != NULL, "--tls-cert"},
+        {t->client_ca, "--tls-client-ca", t->cert != NULL, "--tls-cert"},
+        {t->ciphers, "--tls-ciphers", t->cert != NULL, "--tls-cert"},
+        {t->ciphersuites, "--tls-ciphersuites", t->cert != NULL, "--tls-cert"},
+        {t->groups, "--tls-groups", t->cert != NULL, "--tls-cert"},
+        {t->upstream_ca, "--upstream-ca", t->upstream, "--upstream-tls"},
+        {t->upstream_cert, "--upstream-cert", t->upstream && t->upstream_key, "--upstream-tls and --upstream-key"},
+        {t->upstream_key, "--upstream-key", t->upstream_cert != NULL, "--upstream-cert"},
+        {t->upstream_insecure ? t : NULL, "--upstream-tls-insecure", t->upstream, "--upstream-tls"},
+    };
+    for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+        if (rules[i].set && !rules[i].ok)
+            return fail(err, n, "%s needs %s", rules[i].flag, rules[i].needs);
+    return KC_CONFIG_OK;
+}
+
 static int finish(kc_config_t *c, char *err, size_t n)
 {
+    if (finish_tls(&c->tls, err, n))
+        return KC_CONFIG_ERROR;
     if (!c->nupstreams)
         return fail(err, n, "--upstream is required (try --help)");
     if (!c->listen.port)
@@ -605,5 +687,10 @@ void kc_config_free(kc_config_t *c)
     for (int i = 0; i < c->nscenarios; i++)
         free(c->scenarios[i]);
     free(c->scenarios);
+    char **tls[] = {&c->tls.cert, &c->tls.key, &c->tls.client_ca, &c->tls.ciphers,
+                    &c->tls.ciphersuites, &c->tls.groups, &c->tls.upstream_ca,
+                    &c->tls.upstream_cert, &c->tls.upstream_key};
+    for (size_t i = 0; i < sizeof(tls) / sizeof(tls[0]); i++)
+        free(*tls[i]);
     *c = (kc_config_t){0};
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "net/tls_config.h"
 #include "route/route.h"
 #include "util/log.h"
 
@@ -49,6 +50,7 @@ typedef struct kc_config {
     uint32_t admin_idle_ms;     /* an admin connection without progress this long is closed */
     char **scenarios;           /* --scenario FILE..., owned */
     int nscenarios;
+    kc_tls_config_t tls;        /* --tls-*, --upstream-tls*: strings owned */
 } kc_config_t;
 
 enum { KC_CONFIG_OK = 0, KC_CONFIG_EXIT = 1, KC_CONFIG_ERROR = -1 };

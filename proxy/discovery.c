@@ -9,6 +9,8 @@
 #include "kafka/api.h"
 #include "kafka/header.h"
 #include "kafka/metadata.h"
+#include "net/tls.h"
+#include "net/tls_ctx.h"
 #include "proxy.h"
 #include "route/rewrite.h"
 #include "util/log.h"
@@ -32,8 +34,8 @@ static void retry_later(kc_discovery_t *d)
 
 static void on_tcp_closed(uv_handle_t *h)
 {
-    kc_discovery_t *d = h->data;
-    retry_later(d);
+    kc_transport_t *t = h->data;
+    retry_later(t->owner);
 }
 
 static void finish_attempt(kc_discovery_t *d, const char *failure)
@@ -47,7 +49,7 @@ static void finish_attempt(kc_discovery_t *d, const char *failure)
     kc_framer_free(&d->framer);
     if (d->tcp_open) {
         d->tcp_open = false;
-        uv_close((uv_handle_t *)&d->tcp, on_tcp_closed);
+        d->tr.ops->close(&d->tr, false, on_tcp_closed);
     } else {
         retry_later(d);
     }
@@ -85,19 +87,23 @@ static int on_frame(void *ctx, kc_frame_t *f)
     return 1; /* stop reading */
 }
 
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+static void on_alloc(kc_transport_t *t, uv_buf_t *buf)
 {
-    (void)suggested;
-    kc_discovery_t *d = h->data;
+    kc_discovery_t *d = t->owner;
     kc_framer_alloc(&d->framer, buf);
 }
 
-static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+static void on_read(kc_transport_t *t, ssize_t n)
 {
-    (void)buf;
-    kc_discovery_t *d = s->data;
+    kc_discovery_t *d = t->owner;
     if (n == 0 || d->done || !d->tcp_open)
         return;
+    if (n == -KC_ETLS) {
+        char why[300];
+        snprintf(why, sizeof(why), "%s: TLS %s", d->dial.name, t->ops->why(t));
+        finish_attempt(d, why);
+        return;
+    }
     if (n < 0) {
         finish_attempt(d, "connection closed before the metadata response");
         return;
@@ -108,12 +114,15 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
         finish_attempt(d, "bad metadata response frame");
 }
 
-static void on_write(uv_write_t *req, int status)
+static void on_written(kc_transport_t *t, int status)
 {
-    kc_discovery_t *d = req->data;
+    kc_discovery_t *d = t->owner;
+    d->writing = false;
     if (status < 0 && !d->done && status != UV_ECANCELED && d->tcp_open)
         finish_attempt(d, "cannot send the metadata request");
 }
+
+static const kc_transport_cbs_t transport_cbs = {on_alloc, on_read, on_written, NULL};
 
 static void on_timeout(uv_timer_t *t)
 {
@@ -129,13 +138,26 @@ static void on_dialed(kc_dial_t *dial, int status)
         finish_attempt(d, why);
         return;
     }
+    /* The same transport the pairs use: TLS to the brokers speaks TLS here too. */
+    kc_tls_ctx_t *x = d->px->tls;
+    int rc = 0;
+    if (kc_tls_ctx_on(x, false))
+        rc = kc_transport_tls(&d->tr, &transport_cbs, d, kc_tls_ctx_new_ssl(x, false), false,
+                              d->host, &d->px->tls_stats);
+    if (!kc_tls_ctx_on(x, false) || rc)
+        kc_transport_tcp(&d->tr, &transport_cbs, d);
     d->tcp_open = true;
-    d->tcp.data = d;
+    if (rc) {
+        finish_attempt(d, "out of memory");
+        return;
+    }
     uv_timer_start(&d->timer, on_timeout, ATTEMPT_TIMEOUT_MS, 0);
-    d->write_req.data = d;
     d->out = uv_buf_init((char *)d->req->data, d->out.len);
-    uv_read_start((uv_stream_t *)&d->tcp, on_alloc, on_read);
-    if (uv_write(&d->write_req, (uv_stream_t *)&d->tcp, &d->out, 1, on_write) != 0)
+    d->tr.ops->handshake(&d->tr);
+    kc_transport_reading(&d->tr, true);
+    rc = kc_transport_write(&d->tr, &d->out, 1, d->out.len);
+    d->writing = rc == KC_TRANSPORT_PENDING;
+    if (rc < 0)
         finish_attempt(d, "cannot send the metadata request");
 }
 
@@ -146,6 +168,7 @@ static void attempt(kc_discovery_t *d)
     kc_proxy_t *px = d->px;
     const kc_config_t *cfg = px->cfg;
     const kc_hostport_t *u = &cfg->upstreams[d->attempt++ % (uint32_t)cfg->nupstreams];
+    d->host = u->host;
     kc_wr_t w;
     kc_wr_init(&w, &px->pool, 64, false);
     kc_metadata_request_brokers(&w, CORRELATION_ID, "kchaos");
@@ -165,7 +188,7 @@ void kc_discovery_start(kc_discovery_t *d, kc_proxy_t *px)
     *d = (kc_discovery_t){.px = px};
     uv_timer_init(px->loop, &d->timer);
     d->timer.data = d;
-    kc_dial_init(&d->dial, px->loop, &d->tcp, px->cfg->upstream_bind, ATTEMPT_TIMEOUT_MS,
+    kc_dial_init(&d->dial, px->loop, &d->tr.tcp, px->cfg->upstream_bind, ATTEMPT_TIMEOUT_MS,
                  on_dialed, d);
     d->dial.who = "discovery";
     attempt(d);
@@ -179,7 +202,7 @@ void kc_discovery_stop(kc_discovery_t *d)
     kc_dial_close(&d->dial, NULL);
     if (d->tcp_open) {
         d->tcp_open = false;
-        uv_close((uv_handle_t *)&d->tcp, on_tcp_closed);
+        d->tr.ops->close(&d->tr, false, on_tcp_closed);
     }
     kc_buf_unref(&d->px->pool, d->req);
     d->req = NULL;

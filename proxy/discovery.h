@@ -10,20 +10,22 @@
 
 #include "kafka/framer.h"
 #include "net/dial.h"
+#include "net/transport.h"
 
 struct kc_proxy;
 
 typedef struct kc_discovery {
     struct kc_proxy *px;
-    uv_tcp_t tcp;
-    kc_dial_t dial;        /* connects tcp to the next --upstream */
+    kc_transport_t tr;     /* the socket, TLS with --upstream-tls as the pairs' */
+    kc_dial_t dial;        /* connects tr.tcp to the next --upstream */
     uv_timer_t timer;      /* retry backoff and per-attempt timeout */
-    uv_write_t write_req;
     uv_buf_t out;
     kc_buf_t *req;         /* the MetadataRequest being sent; owned */
     kc_framer_t framer;
     uint32_t attempt;
     bool tcp_open;         /* this attempt's connection is up (the dialer's until then) */
+    const char *host;      /* the --upstream being tried (cfg's string) */
+    bool writing;          /* the request is being written (a pending transport write) */
     bool done;
     bool stopping;
 } kc_discovery_t;

@@ -12,6 +12,7 @@
 #include "fault/engine.h"
 #include "fault/routes.h"
 #include "net/limits.h"
+#include "net/tls_ctx.h"
 #include "proxy.h"
 #include "util/log.h"
 
@@ -121,6 +122,16 @@ int main(int argc, char **argv)
         kc_config_free(&cfg);
         return 2;
     }
+    /* The certificates and keys are read now: a file that does not load stops the start. */
+    kc_tls_ctx_t tls;
+    if (kc_tls_ctx_init(&tls, &cfg.tls, err, sizeof(err))) {
+        fprintf(stderr, "kchaos: %s\n", err);
+        kc_config_free(&cfg);
+        return 2;
+    }
+    if (cfg.tls.upstream_insecure)
+        kc_log(KC_LOG_WARN, "--upstream-tls-insecure: the brokers' certificates are NOT verified; "
+                            "anyone on the path can pose as a broker");
     kc_loop_t *loops = calloc(cfg.threads, sizeof(*loops));
     kc_topics_shared_t topics;
     kc_conn_limits_t limits;
@@ -129,7 +140,8 @@ int main(int argc, char **argv)
         return 1;
     for (uint32_t i = 0; i < cfg.threads; i++) {
         if ((rc = uv_loop_init(&loops[i].loop)) == 0)
-            rc = kc_proxy_start(&loops[i].px, &loops[i].loop, &cfg, i, &topics, &limits, faults);
+            rc = kc_proxy_start(&loops[i].px, &loops[i].loop, &cfg, i, &topics, &limits, faults,
+                                &tls);
         if (rc)
             return 1; /* said why; the process exit frees what start made */
     }
@@ -144,9 +156,13 @@ int main(int argc, char **argv)
         return 1;
     kc_log(KC_LOG_INFO,
            "kchaos %s: bootstrap %s:%u, brokers on port %d + node id - %d, advertised as %s, "
-           "%u loop%s",
+           "%u loop%s%s%s",
            KC_VERSION, cfg.listen.host, cfg.listen.port, cfg.broker_ports, cfg.node_id_base,
-           cfg.advertise, cfg.threads, cfg.threads == 1 ? "" : "s");
+           cfg.advertise, cfg.threads, cfg.threads == 1 ? "" : "s",
+           cfg.tls.cert ? (cfg.tls.client_ca ? ", TLS to clients (client certificates required)"
+                                             : ", TLS to clients")
+                        : "",
+           cfg.tls.upstream ? ", TLS to brokers" : "");
     for (uint32_t i = 1; i < cfg.threads; i++) {
         if ((rc = uv_thread_create(&loops[i].thread, run_loop, &loops[i]))) {
             kc_log(KC_LOG_ERROR, "cannot start thread %u: %s", i + 1, uv_strerror(rc));
@@ -165,6 +181,7 @@ int main(int argc, char **argv)
     kc_topics_shared_free(&topics);
     kc_limits_free(&limits);
     kc_faults_free(faults);
+    kc_tls_ctx_free(&tls);
     kc_log(KC_LOG_INFO, "kchaos: stopped");
     kc_config_free(&cfg);
     return 0;

@@ -7,6 +7,7 @@
 #include "fault/engine.h"
 #include "net/conn.h"
 #include "net/listener.h"
+#include "net/tls_ctx.h"
 #include "util/log.h"
 
 #define CLIENT_IDS_MAX 65536
@@ -46,11 +47,27 @@ static void on_signal(uv_signal_t *s, int signum)
         kc_proxy_shutdown(px);
 }
 
+/* SIGHUP: the certificates and keys again, for connections made from now on; the open ones
+ * keep theirs. A file that does not load leaves the running contexts as they are. */
+static void reload_tls(kc_proxy_t *px)
+{
+    char err[512];
+    if (!px->tls || (!px->tls->server && !px->tls->upstream))
+        return;
+    if (kc_tls_ctx_reload(px->tls, err, sizeof(err)))
+        kc_log(KC_LOG_ERROR, "SIGHUP: TLS not reloaded, the running certificates stay: %s", err);
+    else
+        kc_log(KC_LOG_INFO, "SIGHUP: TLS certificates and keys reloaded");
+}
+
 /* SIGHUP: the --scenario files again. All of them parse, or nothing changes. */
 static void on_hup(uv_signal_t *s, int signum)
 {
     (void)signum;
     kc_proxy_t *px = s->data;
+    reload_tls(px);
+    if (!px->faults)
+        return;
     kc_scenario_diags_t d = {0};
     if (kc_faults_load_files(px->faults, px->cfg->scenarios, px->cfg->nscenarios, uv_hrtime(), &d)) {
         for (int i = 0; i < d.n; i++)
@@ -97,9 +114,9 @@ static uint64_t share(uint64_t limit, uint32_t threads) { return (limit + thread
 
 int kc_proxy_start(kc_proxy_t *px, uv_loop_t *loop, const kc_config_t *cfg, uint32_t index,
                    kc_topics_shared_t *topics, struct kc_conn_limits *limits,
-                   struct kc_faults *faults)
+                   struct kc_faults *faults, struct kc_tls_ctx *tls)
 {
-    *px = (kc_proxy_t){.loop = loop, .cfg = cfg, .index = index, .faults = faults};
+    *px = (kc_proxy_t){.loop = loop, .cfg = cfg, .index = index, .faults = faults, .tls = tls};
     /* The cache is the process's, split over the loops, so --threads 0 on a big machine
      * does not keep 64 MiB per core. */
     size_t cache = POOL_CACHE / cfg->threads;
@@ -156,7 +173,7 @@ int kc_proxy_start(kc_proxy_t *px, uv_loop_t *loop, const kc_config_t *cfg, uint
     uv_unref((uv_handle_t *)&px->sweep); /* a timer alone does not keep the loop running */
     uv_signal_start(&px->sig_term, on_signal, SIGTERM);
     uv_signal_start(&px->sig_int, on_signal, SIGINT);
-    if (index == 0 && faults) {
+    if (index == 0 && (faults || tls)) {
         uv_signal_start(&px->sig_hup, on_hup, SIGHUP);
         uv_unref((uv_handle_t *)&px->sig_hup);
     }

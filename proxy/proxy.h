@@ -13,6 +13,7 @@
 #include "config.h"
 #include "discovery.h"
 #include "metrics/metrics.h"
+#include "net/tls_stats.h"
 #include "route/topics.h"
 #include "scrape.h"
 #include "route/route.h"
@@ -24,6 +25,7 @@ struct kc_admin;
 struct kc_conn;
 struct kc_faults;
 struct kc_listener;
+struct kc_tls_ctx;
 
 typedef struct kc_proxy {
     uv_loop_t *loop;
@@ -59,6 +61,8 @@ typedef struct kc_proxy {
     uint64_t refused_log_at[2]; /* uv_now() of that line */
     uv_timer_t sweep;           /* idle and frame timeouts, once a second */
     struct kc_faults *faults;   /* the process's fault engine; not owned */
+    struct kc_tls_ctx *tls;     /* the process's TLS contexts; not owned */
+    kc_tls_stats_t tls_stats;   /* this loop's failed handshakes */
     struct kc_admin *admin;     /* --admin, on loop 0 only (NULL elsewhere); owned until
                                  * shutdown. Other modules add their routes to it. */
 } kc_proxy_t;
@@ -68,7 +72,7 @@ typedef struct kc_proxy {
  * (logged). */
 int kc_proxy_start(kc_proxy_t *px, uv_loop_t *loop, const kc_config_t *cfg, uint32_t index,
                    kc_topics_shared_t *topics, struct kc_conn_limits *limits,
-                   struct kc_faults *faults);
+                   struct kc_faults *faults, struct kc_tls_ctx *tls);
 /* Stop accepting, let in-flight requests finish (up to drain_timeout_ms), then close
  * everything; uv_run() returns once all is closed. A second call closes at once. */
 void kc_proxy_shutdown(kc_proxy_t *px);

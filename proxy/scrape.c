@@ -8,6 +8,7 @@
 #include "fault/engine.h"
 #include "metrics/expose.h"
 #include "net/conn.h"
+#include "net/tls_ctx.h"
 #include "proxy.h"
 
 typedef enum { RENDER_PROMETHEUS, RENDER_JSON } render_t;
@@ -46,12 +47,27 @@ static void merge(kc_gather_t *g, kc_proxy_t *px)
     g->st.buffer_cap += px->buffer_cap;
     g->st.memory_pauses += px->mem_pauses;
     g->st.refused += px->refused;
+    for (int s = 0; s < KC_TLS_SIDES; s++)
+        for (int k = 0; k < KC_TLS_FAIL_KINDS; k++)
+            g->st.tls.failures[s][k] += px->tls_stats.failures[s][k];
+}
+
+/* The process's TLS settings and certificates (the counters are the loops', above). */
+static void tls_state(kc_gather_t *g)
+{
+    kc_tls_ctx_t *x = g->all[0]->tls;
+    for (int s = 0; s < KC_TLS_SIDES; s++) {
+        bool server = s == KC_TLS_SIDE_CLIENT;
+        g->st.tls_on[s] = kc_tls_ctx_on(x, server);
+        g->st.cert_known[s] = g->st.tls_on[s] && kc_tls_ctx_expiry(x, server, &g->st.cert_expiry[s]);
+    }
 }
 
 static void finish(kc_gather_t *g)
 {
     size_t len = 0;
     uint64_t now = uv_hrtime();
+    tls_state(g);
     char *body = g->render == RENDER_PROMETHEUS ? kc_expose_prometheus(&g->view, &g->st, now, &len)
                                                 : kc_expose_json(&g->view, &g->st, now, &len);
     kc_faults_t *faults = g->all[0]->faults;

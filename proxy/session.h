@@ -114,6 +114,9 @@ struct kc_session {
     bool sasl_v0;             /* a SaslHandshake v0 is in flight */
     bool closed;
     char software[96];        /* "librdkafka/2.0.2", from ApiVersions v3+ */
+    /* The client certificate's subject (RFC 2253) once a mutual TLS handshake is done, for
+     * identity; NULL without TLS or without a client certificate. The owner's string. */
+    const char *client_subject;
     kc_api_counts_t apis;     /* requests per api and version */
     kc_api_counts_t rewrites; /* broker addresses rewritten, per response api and version */
 };

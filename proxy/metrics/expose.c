@@ -272,6 +272,29 @@ static void gauge(kc_sb_t *b, const char *name, const char *help, const char *ty
     kc_sb_printf(b, "%s %llu\n", name, (unsigned long long)v);
 }
 
+/* Only when TLS is on for a side: a plaintext kchaos exports no TLS families. */
+static void tls_figures(kc_sb_t *b, const kc_proxy_stats_t *st)
+{
+    static const char *const cert_names[KC_TLS_SIDES] = {"server", "upstream-client"};
+    if (!st->tls_on[0] && !st->tls_on[1])
+        return;
+    family(b, "kchaos_tls_handshake_failures_total", "counter",
+           "TLS handshakes that failed, by side (client: kchaos as server; upstream: to a "
+           "broker) and reason (protocol, certificate, truncated, other).");
+    for (int s = 0; s < KC_TLS_SIDES; s++)
+        for (int k = 0; st->tls_on[s] && k < KC_TLS_FAIL_KINDS; k++)
+            kc_sb_printf(b, "kchaos_tls_handshake_failures_total{side=\"%s\",reason=\"%s\"} %llu\n",
+                         kc_tls_side_names[s], kc_tls_fail_names[k],
+                         (unsigned long long)st->tls.failures[s][k]);
+    family(b, "kchaos_tls_cert_expiry_seconds", "gauge",
+           "Seconds until a certificate kchaos shows expires (negative: expired); server: to "
+           "clients, upstream-client: to brokers (mutual TLS).");
+    for (int s = 0; s < KC_TLS_SIDES; s++)
+        if (st->cert_known[s])
+            kc_sb_printf(b, "kchaos_tls_cert_expiry_seconds{cert=\"%s\"} %lld\n", cert_names[s],
+                         (long long)st->cert_expiry[s]);
+}
+
 char *kc_expose_prometheus(const kc_mtable_t *t, const kc_proxy_stats_t *st, uint64_t now,
                            size_t *len)
 {
@@ -375,6 +398,7 @@ char *kc_expose_prometheus(const kc_mtable_t *t, const kc_proxy_stats_t *st, uin
     gauge(&b, "kchaos_produce_batches_forgotten_total",
           "Batch identities forgotten before a retry could match them.", "counter",
           st->batches_forgotten);
+    tls_figures(&b, st);
     gauge(&b, "kchaos_metrics_series", "Client and partition series kept.", "gauge",
           (uint64_t)t->nclients + t->nparts);
     gauge(&b, "kchaos_metrics_folded_series_total",

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../net/tls_stats.h"
 #include "table.h"
 
 /* Proxy-wide gauges and counters beside the produce series. */
@@ -20,6 +21,12 @@ typedef struct kc_proxy_stats {
     uint64_t malformed_batches; /* record batches kchaos could not read */
     uint64_t batches_forgotten; /* batch identities evicted before a retry could match them */
     uint32_t loops;
+    /* TLS, by side (client, upstream): on at all, failed handshakes by reason, and the
+     * seconds until the certificate kchaos shows on that side expires (when it has one). */
+    bool tls_on[KC_TLS_SIDES];
+    kc_tls_stats_t tls;
+    bool cert_known[KC_TLS_SIDES];
+    int64_t cert_expiry[KC_TLS_SIDES];
 } kc_proxy_stats_t;
 
 /* One risk the wire proves, with a reason a person can act on. */

@@ -13,6 +13,8 @@
 #include "limits.h"
 #include "overload.h"
 #include "outq.h"
+#include "tls.h"
+#include "tls_ctx.h"
 
 #define container_of(p, T, m) ((T *)((char *)(p) - offsetof(T, m)))
 
@@ -28,9 +30,22 @@ static const char *who(const kc_conn_t *c, const kc_side_t *s)
 
 /* ---- closing ---- */
 
+/* "tls":{...} for the summary, when the client spoke TLS. */
+static size_t tls_summary(const kc_conn_t *c, char *out, size_t cap)
+{
+    if (!c->tls.version[0])
+        return 0;
+    char subject[600];
+    kc_log_json_escape(subject, sizeof(subject), c->tls.subject, -1);
+    int k = snprintf(out, cap, "\"tls\":{\"version\":\"%s\",\"cipher\":\"%s\",\"client_subject\":%s%s%s},",
+                     c->tls.version, c->tls.cipher, c->tls.subject[0] ? "\"" : "",
+                     c->tls.subject[0] ? subject : "null", c->tls.subject[0] ? "\"" : "");
+    return k < 0 ? 0 : (size_t)k < cap ? (size_t)k : cap - 1;
+}
+
 static void log_summary(kc_conn_t *c)
 {
-    char fields[2048], reason[400];
+    char fields[3072], reason[400];
     size_t n = 0;
     uint64_t ms = (uv_hrtime() - c->t_start) / 1000000;
     kc_log_json_escape(reason, sizeof(reason), c->reason, -1);
@@ -43,6 +58,7 @@ static void log_summary(kc_conn_t *c)
                      (unsigned long long)c->upstream.bytes_out,
                      (unsigned long long)c->upstream.bytes_in, c->px->index);
     n = k < 0 ? 0 : (size_t)k < sizeof(fields) ? (size_t)k : sizeof(fields) - 1;
+    n += tls_summary(c, fields + n, sizeof(fields) - n);
     kc_session_summary(&c->session, fields + n, sizeof(fields) - n);
     kc_log_ctx_t ctx = kc_session_log_ctx(&c->session);
     kc_log_event(c->close_level, &ctx, "conn_close", fields);
@@ -380,6 +396,12 @@ static void on_read(kc_transport_t *t, ssize_t n)
 {
     kc_conn_t *c = t->owner;
     kc_side_t *s = side_of(t);
+    /* Told even before the pair is open: a client's handshake runs while the broker is
+     * dialed. A broker's failure reaches the client as a refused connection would (reset). */
+    if (n == -KC_ETLS) {
+        kc_conn_close(c, KC_LOG_WARN, s == &c->upstream, "%s TLS %s", who(c, s), t->ops->why(t));
+        return;
+    }
     if (c->state != KC_CONN_OPEN)
         return;
     if (n < 0) {
@@ -396,7 +418,43 @@ static void on_read(kc_transport_t *t, ssize_t n)
     settle(c);
 }
 
-static const kc_transport_cbs_t transport_cbs = {on_alloc, on_read, on_written};
+/* A TLS handshake is done: what the summary and the session keep of it. */
+static void on_ready(kc_transport_t *t)
+{
+    kc_conn_t *c = t->owner;
+    const kc_tls_engine_t *e = kc_transport_tls_engine(t);
+    if (!e)
+        return;
+    if (side_of(t) == &c->upstream) {
+        kc_log_c(KC_LOG_DEBUG, &c->session.log, "broker TLS: %s %s", kc_tls_version(e),
+                 kc_tls_cipher(e));
+        return;
+    }
+    snprintf(c->tls.version, sizeof(c->tls.version), "%s", kc_tls_version(e));
+    snprintf(c->tls.cipher, sizeof(c->tls.cipher), "%s", kc_tls_cipher(e));
+    kc_tls_peer_subject(e, c->tls.subject, sizeof(c->tls.subject));
+    c->session.client_subject = c->tls.subject[0] ? c->tls.subject : NULL;
+    kc_log_c(KC_LOG_DEBUG, &c->session.log, "client TLS: %s %s%s%s", c->tls.version,
+             c->tls.cipher, c->tls.subject[0] ? ", certificate " : "", c->tls.subject);
+}
+
+static const kc_transport_cbs_t transport_cbs = {on_alloc, on_read, on_written, on_ready};
+
+/* A side's transport: TLS when the settings say so for it, else plain TCP. 0 or -KC_ENOMEM
+ * (plain TCP then, so the side can still be closed). */
+static int side_transport(kc_conn_t *c, kc_side_t *s, bool server, const char *host)
+{
+    kc_tls_ctx_t *x = c->px->tls;
+    if (!kc_tls_ctx_on(x, server)) {
+        kc_transport_tcp(&s->tr, &transport_cbs, c);
+        return 0;
+    }
+    int rc = kc_transport_tls(&s->tr, &transport_cbs, c, kc_tls_ctx_new_ssl(x, server), server,
+                              host, &c->px->tls_stats);
+    if (rc)
+        kc_transport_tcp(&s->tr, &transport_cbs, c);
+    return rc;
+}
 
 /* ---- connecting ---- */
 
@@ -406,8 +464,12 @@ static void on_dialed(kc_dial_t *d, int status)
     if (c->state != KC_CONN_CONNECTING)
         return;
     if (status == 0) {
-        kc_transport_tcp(&c->upstream.tr, &transport_cbs, c);
+        int rc = side_transport(c, &c->upstream, false, c->up_host);
         c->upstream.open = true;
+        if (rc) {
+            kc_conn_close(c, KC_LOG_WARN, true, "out of memory for the broker's TLS");
+            return;
+        }
         uv_tcp_nodelay(&c->upstream.tr.tcp, 1);
         c->upstream.tr.ops->handshake(&c->upstream.tr);
         c->state = KC_CONN_OPEN;
@@ -454,6 +516,7 @@ static void upstream_connect(kc_conn_t *c)
         port = u->port;
     }
     c->upstream_tries++;
+    snprintf(c->up_host, sizeof(c->up_host), "%s", host);
     kc_addr_format(c->upstream.addr, sizeof(c->upstream.addr), host, port);
     kc_dial_start(&c->dial, host, (uint16_t)port);
 }
@@ -510,7 +573,7 @@ void kc_conn_accept(kc_listener_t *l)
     int rc = kc_session_init(&c->session, &px->env, &session_io, c, log);
     c->session.node_id = l->node_id;
     uv_tcp_init(px->loop, &c->client.tr.tcp);
-    kc_transport_tcp(&c->client.tr, &transport_cbs, c);
+    int trc = side_transport(c, &c->client, true, NULL);
     c->client.open = true;
     uv_timer_init(px->loop, &c->timer);
     c->timer.data = c;
@@ -522,8 +585,9 @@ void kc_conn_accept(kc_listener_t *l)
         px->conns->prev = c;
     px->conns = c;
     int arc = uv_accept((uv_stream_t *)&l->tcp, (uv_stream_t *)&c->client.tr.tcp);
-    if (rc || arc) {
-        kc_conn_close(c, KC_LOG_WARN, false, "accept failed: %s", kc_strerror(rc ? rc : arc));
+    if (rc || arc || trc) {
+        kc_conn_close(c, KC_LOG_WARN, false, "accept failed: %s",
+                      kc_strerror(rc ? rc : arc ? arc : trc));
         return;
     }
     uv_tcp_nodelay(&c->client.tr.tcp, 1);

@@ -60,6 +60,11 @@ typedef struct kc_conn {
     bool mem_paused;          /* not read because the loop is over --max-buffered-bytes */
     bool admitted;            /* counted by the process's connection limits */
     char client_ip[48];
+    char up_host[256];        /* the host the upstream side dials: a TLS broker must match it */
+    struct {                  /* the client side's TLS, once its handshake is done */
+        char version[16], cipher[64];
+        char subject[256];    /* the client certificate's subject, RFC 2253; "" without one */
+    } tls;
     char reason[192];         /* why it closed */
     struct kc_conn *prev, *next;
 } kc_conn_t;

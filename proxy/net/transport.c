@@ -68,6 +68,12 @@ static void tcp_close(kc_transport_t *t, bool reset, uv_close_cb cb)
     uv_close((uv_handle_t *)&t->tcp, cb);
 }
 
+static const char *tcp_why(const kc_transport_t *t)
+{
+    (void)t;
+    return "";
+}
+
 static const kc_transport_ops_t tcp_ops = {
     .name = "tcp",
     .handshake = tcp_handshake,
@@ -75,6 +81,7 @@ static const kc_transport_ops_t tcp_ops = {
     .read_stop = tcp_read_stop,
     .write = tcp_write,
     .close = tcp_close,
+    .why = tcp_why,
 };
 
 void kc_transport_tcp(kc_transport_t *t, const kc_transport_cbs_t *cbs, void *owner)
@@ -84,6 +91,7 @@ void kc_transport_tcp(kc_transport_t *t, const kc_transport_cbs_t *cbs, void *ow
     t->owner = owner;
     t->tcp.data = t;
     t->reading = false;
+    t->tls = NULL;
 }
 
 void kc_transport_reading(kc_transport_t *t, bool on)

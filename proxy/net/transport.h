@@ -21,6 +21,8 @@ typedef struct kc_transport_cbs {
     void (*read)(kc_transport_t *t, ssize_t n);
     /* A write that returned KC_TRANSPORT_PENDING has finished (status 0) or failed. */
     void (*written)(kc_transport_t *t, int status);
+    /* The handshake is done (TLS): identity and parameters can be read. NULL: not wanted. */
+    void (*ready)(kc_transport_t *t);
 } kc_transport_cbs_t;
 
 #define KC_TRANSPORT_PENDING 1
@@ -37,6 +39,8 @@ typedef struct kc_transport_ops {
     int (*write)(kc_transport_t *t, uv_buf_t *iov, unsigned n, size_t total);
     /* Close (with a reset instead of a clean close when asked); cb gets the socket's handle. */
     void (*close)(kc_transport_t *t, bool reset, uv_close_cb cb);
+    /* After read reported -KC_ETLS: what went wrong, in one phrase. */
+    const char *(*why)(const kc_transport_t *t);
 } kc_transport_ops_t;
 
 struct kc_transport {
@@ -46,7 +50,11 @@ struct kc_transport {
     uv_tcp_t tcp;     /* the socket; tcp.data points back at the transport */
     uv_write_t wreq;
     bool reading;
+    struct kc_tls *tls; /* the TLS transport's state (tls.c), owned; NULL for plain TCP */
 };
+
+/* Besides these reports of the socket, read may report -KC_ETLS at any time, reading or not:
+ * the TLS transport failed (ops->why says why) and nothing more will pass. */
 
 /* Plain TCP over t->tcp, which the caller has initialised (accepted or connected). */
 void kc_transport_tcp(kc_transport_t *t, const kc_transport_cbs_t *cbs, void *owner);

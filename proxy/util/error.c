@@ -10,6 +10,7 @@ static const char *const texts[KC_ERROR_END - KC_EPROTO] = {
     [KC_ETOONEW - KC_EPROTO] = "version newer than kchaos decodes",
     [KC_EORDER - KC_EPROTO] = "response out of order",
     [KC_ECLOSED - KC_EPROTO] = "connection closed by kchaos",
+    [KC_ETLS - KC_EPROTO] = "TLS failure",
 };
 
 const char *kc_strerror(int rc)

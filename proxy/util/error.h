@@ -14,6 +14,7 @@ enum kc_error {
     KC_ETOONEW,         /* a request newer than kchaos decodes */
     KC_EORDER,          /* a response does not answer the request it must */
     KC_ECLOSED,         /* the pipeline closed the connection pair */
+    KC_ETLS,            /* a TLS failure (the transport says why: kc_transport_t ops->why) */
     KC_ERROR_END,
 };
 
