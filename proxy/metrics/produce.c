@@ -308,23 +308,37 @@ static int result(kc_metrics_t *m, uint32_t client, const summary_t *s, const ch
     return !err ? KC_OUT_OK : retriable ? KC_OUT_RETRIABLE : KC_OUT_FATAL;
 }
 
+/* A response's client record and decoded body (the arena is then the caller's to reset): -1
+ * when there is nothing to count (no client record, not even a header), 0 decoded, 1 the body
+ * did not decode. */
+static int open_response(kc_metrics_t *m, const summary_t *s, int16_t version, const uint8_t *msg,
+                         size_t len, uint64_t now, uint32_t *client, kc_arena_t *arena,
+                         kc_produce_resp_t *resp)
+{
+    kc_mclient_t *c = kc_mtable_client(&m->t, s->client_id, s->host, now);
+    int32_t corr;
+    uint32_t body;
+    if (!c || kc_resp_header_parse(msg, len, KC_API_PRODUCE, version, &corr, &body))
+        return -1;
+    *client = kc_mtable_index(&m->t, c);
+    kc_rd_t r;
+    kc_rd_init(&r, msg + body, len - body, kc_api_flexible(kc_api_get(KC_API_PRODUCE), version));
+    kc_arena_init(arena, m->pool);
+    return kc_produce_response_decode(&r, version, arena, resp) == 0 ? 0 : 1;
+}
+
 void kc_metrics_produce_written(kc_metrics_t *m, const kc_buf_t *summary, int16_t version,
                                 const uint8_t *msg, size_t len, const kc_injected_t *inj,
                                 uint64_t now)
 {
     const summary_t *s = (const summary_t *)summary->data;
-    kc_mclient_t *c = kc_mtable_client(&m->t, s->client_id, s->host, now);
-    int32_t corr;
-    uint32_t body;
-    if (!c || kc_resp_header_parse(msg, len, KC_API_PRODUCE, version, &corr, &body))
-        return;
-    uint32_t client = kc_mtable_index(&m->t, c);
-    kc_rd_t r;
-    kc_rd_init(&r, msg + body, len - body, kc_api_flexible(kc_api_get(KC_API_PRODUCE), version));
+    uint32_t client;
     kc_arena_t arena;
-    kc_arena_init(&arena, m->pool);
     kc_produce_resp_t resp;
-    if (kc_produce_response_decode(&r, version, &arena, &resp) == 0) {
+    int rc = open_response(m, s, version, msg, len, now, &client, &arena, &resp);
+    if (rc < 0)
+        return;
+    if (rc == 0) {
         for (int32_t t = 0; t < resp.topic_count; t++) {
             const kc_produce_topic_result_t *tr = &resp.topics[t];
             const char *topic = topic_name(m, tr->name, version >= 13 ? tr->topic_id : NULL);
@@ -366,19 +380,15 @@ void kc_metrics_produce_response(kc_metrics_t *m, const kc_buf_t *summary, int16
                                  uint64_t t_resp, uint64_t now, const kc_injected_t *inj)
 {
     const summary_t *s = (const summary_t *)summary->data;
-    kc_mclient_t *c = kc_mtable_client(&m->t, s->client_id, s->host, now);
-    int32_t corr;
-    uint32_t body;
-    if (!c || kc_resp_header_parse(msg, len, KC_API_PRODUCE, version, &corr, &body))
-        return;
-    uint32_t client = kc_mtable_index(&m->t, c);
-    kc_rd_t r;
-    kc_rd_init(&r, msg + body, len - body, kc_api_flexible(kc_api_get(KC_API_PRODUCE), version));
+    uint32_t client;
     kc_arena_t arena;
-    kc_arena_init(&arena, m->pool);
     kc_produce_resp_t resp;
+    int rc = open_response(m, s, version, msg, len, now, &client, &arena, &resp);
+    if (rc < 0)
+        return;
+    kc_mclient_t *c;
     int outcome = KC_OUT_OK;
-    if (kc_produce_response_decode(&r, version, &arena, &resp) == 0) {
+    if (rc == 0) {
         for (int32_t t = 0; t < resp.topic_count; t++) {
             const kc_produce_topic_result_t *tr = &resp.topics[t];
             const char *topic = topic_name(m, tr->name, version >= 13 ? tr->topic_id : NULL);

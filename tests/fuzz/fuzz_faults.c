@@ -13,8 +13,8 @@
  * closed session hands out nothing more; the held byte counts never underflow; every buffer
  * returns to the pool. */
 #include "fault/engine.h"
-#include "fuzz.h"
 #include "pipeline.h"
+#include "session_drive.h"
 
 static const char SCENARIO[] =
     "name: fuzz\n"
@@ -80,6 +80,14 @@ static void start(kc_faults_t *f, uint64_t now)
     kc_faults_put(f, sc, now, NULL);
 }
 
+/* Command 3: a fresh copy of the scenario, its clock starting now. */
+static void restart(void *ctx, uint8_t arg, const uint8_t *in, size_t size, size_t *i,
+                    uint64_t now)
+{
+    (void)arg, (void)in, (void)size, (void)i;
+    start(ctx, now);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static bool quiet;
@@ -104,38 +112,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                          .decide_response = kc_fault_decide_response, .decide_ctx = faults};
     kc_session_t s;
     CHECK(kc_session_init(&s, &env, &io, &st, (kc_log_ctx_t){.conn = 1}) == 0);
-    size_t i = 0;
-    while (i < size && !st.closed) {
-        uint8_t cmd = in[i++];
-        uint8_t arg = cmd >> 2;
-        switch (cmd & 3) {
-        case 0:
-        case 1: {
-            bool client = (cmd & 3) == 0;
-            size_t want = i < size ? in[i++] + (size_t)arg * 256 : 0;
-            while (want && i < size && !st.closed) {
-                uv_buf_t b;
-                kc_session_alloc(&s, client, &b);
-                CHECK(b.base != NULL && b.len > 0);
-                size_t k = want < b.len ? want : b.len;
-                k = k < size - i ? k : size - i;
-                memcpy(b.base, in + i, k);
-                i += k, want -= k;
-                if (kc_session_recv(&s, client, k, now) != 0)
-                    CHECK(st.closed);
-            }
-            break;
-        }
-        case 2:
-            now += (uint64_t)arg * 250000; /* up to ~16 ms a tick */
-            kc_session_tick(&s, now);
-            break;
-        default:
-            start(faults, now);
-            break;
-        }
-        CHECK(s.held_req_bytes < (1u << 30) && s.held_resp_bytes < (1u << 30)); /* no underflow */
-    }
+    fuzz_drive(&s, &st.closed, in, size, now, 250000, restart, faults);
     kc_session_free(&s);
     kc_faults_free(faults);
     kc_route_free(&route);

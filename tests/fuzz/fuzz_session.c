@@ -10,7 +10,7 @@
  * closed session hands out nothing more; the held byte counts never underflow and are zero
  * once nothing is held; every buffer returns to the pool. */
 #include "pipeline.h"
-#include "fuzz.h"
+#include "session_drive.h"
 
 typedef struct st {
     kc_pool_t *pool;
@@ -51,6 +51,17 @@ static const kc_session_io_t io = {io_send, io_close, io_wake};
 static uint8_t verdict(st_t *s)
 {
     return s->nverdicts ? s->verdicts[s->next++ % s->nverdicts] : 0;
+}
+
+/* Command 3: the next verdicts, (arg & 15) bytes of them. */
+static void verdicts(void *ctx, uint8_t arg, const uint8_t *in, size_t size, size_t *i,
+                     uint64_t now)
+{
+    (void)now;
+    st_t *st = ctx;
+    st->nverdicts = 0, st->next = 0;
+    for (int k = 0; k < (arg & 15) && *i < size; k++)
+        st->verdicts[st->nverdicts++] = in[(*i)++];
 }
 
 static void decide_req(void *ctx, kc_session_t *ss, kc_inflight_t *e, kc_frame_t *f, kc_decision_t *d)
@@ -95,41 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                          .decide_ctx = &st};
     kc_session_t s;
     CHECK(kc_session_init(&s, &env, &io, &st, (kc_log_ctx_t){.conn = 1}) == 0);
-    uint64_t now = 1;
-    size_t i = 0;
-    while (i < size && !st.closed) {
-        uint8_t cmd = in[i++];
-        uint8_t arg = cmd >> 2;
-        switch (cmd & 3) {
-        case 0:
-        case 1: {
-            bool client = (cmd & 3) == 0;
-            size_t want = i < size ? in[i++] + (size_t)arg * 256 : 0;
-            while (want && i < size && !st.closed) {
-                uv_buf_t b;
-                kc_session_alloc(&s, client, &b);
-                CHECK(b.base != NULL && b.len > 0);
-                size_t k = want < b.len ? want : b.len;
-                k = k < size - i ? k : size - i;
-                memcpy(b.base, in + i, k);
-                i += k, want -= k;
-                if (kc_session_recv(&s, client, k, now) != 0)
-                    CHECK(st.closed);
-            }
-            break;
-        }
-        case 2:
-            now += (uint64_t)arg * 500;
-            kc_session_tick(&s, now);
-            break;
-        default:
-            st.nverdicts = 0, st.next = 0;
-            for (int k = 0; k < (arg & 15) && i < size; k++)
-                st.verdicts[st.nverdicts++] = in[i++];
-            break;
-        }
-        CHECK(s.held_req_bytes < (1u << 30) && s.held_resp_bytes < (1u << 30)); /* no underflow */
-    }
+    fuzz_drive(&s, &st.closed, in, size, 1, 500, verdicts, &st);
     kc_session_free(&s);
     kc_route_free(&route);
     kc_intern_free(&ids);

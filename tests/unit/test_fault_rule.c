@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kc_test.h"
+#include "scenario_fx.h"
 
 #define MS 1000000ull
 #define S 1000000000ull
@@ -15,12 +16,7 @@
 
 static kc_scenario_t *parse(const char *yaml)
 {
-    kc_scenario_diags_t d = {0};
-    kc_scenario_t *sc = kc_scenario_parse("t.yaml", yaml, strlen(yaml), &d);
-    for (int i = 0; i < d.n; i++)
-        print_error("%s\n", d.v[i]);
-    assert_non_null(sc);
-    kc_scenario_diags_free(&d);
+    kc_scenario_t *sc = scenario_ok(yaml);
     sc->started_ns = T0;
     return sc;
 }

@@ -9,17 +9,7 @@
 #include <unistd.h>
 
 #include "kc_test.h"
-
-static kc_scenario_t *parse_ok(const char *text)
-{
-    kc_scenario_diags_t d = {0};
-    kc_scenario_t *sc = kc_scenario_parse("t.yaml", text, strlen(text), &d);
-    if (!sc)
-        fail_msg("expected a scenario, got %d problems, first: %s", d.n, d.n ? d.v[0] : "");
-    assert_int_equal(d.n, 0);
-    kc_scenario_diags_free(&d);
-    return sc;
-}
+#include "scenario_fx.h"
 
 /* The problems, joined with newlines. */
 static void expect_diags(const char *text, const char *want)
@@ -179,7 +169,7 @@ static void test_several_problems(void **state)
 static void test_full_scenario(void **state)
 {
     (void)state;
-    kc_scenario_t *sc = parse_ok(
+    kc_scenario_t *sc = scenario_ok(
         "name: leader-election_2.a\n"
         "description: partition 0 loses its leader\n"
         "seed: 18446744073709551615\n"
@@ -269,7 +259,7 @@ static void test_full_scenario(void **state)
     assert_int_equal(r->action.kind, KC_FAULT_STALL);
     kc_scenario_free(sc);
 
-    sc = parse_ok("name: m\nrules: [{drop: true}]\n");
+    sc = scenario_ok("name: m\nrules: [{drop: true}]\n");
     assert_null(sc->description);
     assert_true(sc->seed == 0 && !sc->dry_run && sc->max_duration_ns == 0);
     kc_scenario_free(sc);
@@ -280,7 +270,7 @@ static kc_scenario_t *one_rule(const char *rule)
 {
     char text[1024];
     snprintf(text, sizeof(text), "name: a\nrules:\n  - %s\n", rule);
-    return parse_ok(text);
+    return scenario_ok(text);
 }
 
 static void test_error_forms(void **state)
@@ -582,7 +572,7 @@ static void test_syntax_and_names(void **state)
                  "t.yaml:1:9: control characters are not allowed");
     expect_diags("name: x\nrules:\n  - drop: true\n---\n",
                  "t.yaml:4:1: a second document: a file holds one scenario");
-    kc_scenario_t *sc = parse_ok("---\nname: x\nrules:\n  - drop: true\n...\n");
+    kc_scenario_t *sc = scenario_ok("---\nname: x\nrules:\n  - drop: true\n...\n");
     kc_scenario_free(sc);
     static const char *const kinds[] = {"error", "latency", "throttle", "disconnect", "stall",
                                         "drop", "refuse", "bandwidth", "leader"};
