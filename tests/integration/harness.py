@@ -24,6 +24,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -454,6 +455,29 @@ def run_client(args, timeout=180, env=None):
     out = json.loads(lines[-1])
     out["_stderr"] = r.stderr
     return out
+
+
+class Background:
+    """A client run in a thread (run_client); result() joins it and returns its JSON summary,
+    or raises what the run raised."""
+
+    def __init__(self, args, timeout=240, env=None):
+        self.out, self.timeout = None, timeout
+        self.t = threading.Thread(target=self._run, args=(args, env))
+        self.t.start()
+
+    def _run(self, args, env):
+        try:
+            self.out = run_client(args, timeout=self.timeout, env=env)
+        except Exception as e:  # raised again by result()
+            self.out = e
+
+    def result(self):
+        self.t.join(self.timeout + 30)
+        assert not self.t.is_alive(), "the client hung"
+        if isinstance(self.out, Exception):
+            raise self.out
+        return self.out
 
 
 def assert_delivered(summary, count):

@@ -112,28 +112,6 @@ class FaultKchaos(harness.Kchaos):
         return [m for _, m in self.messages() if m.startswith("fault") and " %s " % name in m]
 
 
-class Background:
-    """A client run in a thread; result() joins it and returns its JSON summary."""
-
-    def __init__(self, args, timeout=240, env=None):
-        self.out, self.timeout = None, timeout
-        self.t = threading.Thread(target=self._run, args=(args, env))
-        self.t.start()
-
-    def _run(self, args, env):
-        try:
-            self.out = harness.run_client(args, timeout=self.timeout, env=env)
-        except Exception as e:  # raised again by result()
-            self.out = e
-
-    def result(self):
-        self.t.join(self.timeout + 30)
-        assert not self.t.is_alive(), "the client hung"
-        if isinstance(self.out, Exception):
-            raise self.out
-        return self.out
-
-
 CLIENT_IDS = {"franz": "kchaos-test-franz", "confluent": "kchaos-test-confluent"}
 JAVA_LOG = ("-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 "
             "-Dorg.slf4j.simpleLogger.showDateTime=true "
@@ -160,7 +138,7 @@ def producer(kc, name, topic, count, rate, idempotent=True, extra=()):
         assert idempotent, "only the Java client turns idempotence off here"
         args += ["--idempotent"]
     args += [str(a) for a in extra]
-    return cid, Background(c.cmd("--prefix", cid, *args), env=env)
+    return cid, harness.Background(c.cmd("--prefix", cid, *args), env=env)
 
 
 def end_offsets(kafka, topic):

@@ -20,7 +20,6 @@ import os
 import random
 import shutil
 import subprocess
-import threading
 
 import pytest
 
@@ -50,29 +49,6 @@ def wait_progress(kafka, topic, more):
     start = end_total(kafka, topic)
     harness.wait_for(lambda: end_total(kafka, topic) >= start + more, 120,
                      "%d more records in %s" % (more, topic), interval=0.2)
-
-
-class Background:
-    """A client run in a thread; result() joins it and returns its JSON summary."""
-
-    def __init__(self, args, timeout=300):
-        self.out = None
-        self.timeout = timeout
-        self.t = threading.Thread(target=self._run, args=(args,))
-        self.t.start()
-
-    def _run(self, args):
-        try:
-            self.out = harness.run_client(args, timeout=self.timeout)
-        except Exception as e:  # raised again by result()
-            self.out = e
-
-    def result(self):
-        self.t.join(self.timeout + 30)
-        assert not self.t.is_alive(), "the client hung"
-        if isinstance(self.out, Exception):
-            raise self.out
-        return self.out
 
 
 def start_kchaos(kafka, upstream_bind=harness.UPSTREAM_SOURCE):
@@ -119,8 +95,8 @@ def test_java_producer_metrics_equal_kchaos(kafka):
     kafka.ctl("quota %s producer_byte_rate=%d" % (cid, QUOTA))
     try:
         with start_kchaos(kafka) as kc:
-            run = Background(java(kc, topic, cid, COUNT, RATE, "--idempotent",
-                                  "--value-size", VALUE))
+            run = harness.Background(java(kc, topic, cid, COUNT, RATE, "--idempotent",
+                                          "--value-size", VALUE), timeout=300)
             wait_progress(kafka, topic, 300)
             for part, leader in sorted(leaders(kafka, topic).items()):
                 kafka.ctl("move-leader %s %d %d" % (topic, part, leader % 3 + 1))
@@ -237,9 +213,10 @@ def test_duplicates_bracketed_by_broker_count_through_resets(kafka):
     plain, idem = ("fid-%s-%d" % (k, random.randint(0, 1 << 30)) for k in ("plain", "idem"))
     with start_kchaos(kafka, upstream_bind=RESET_SOURCE) as kc:
         runs = {
-            plain: Background(java(kc, plain_t, plain, RESET_COUNT, RESET_RATE,
-                                   "--no-idempotence", "--max-in-flight", 5)),
-            idem: Background(java(kc, idem_t, idem, RESET_COUNT, RESET_RATE, "--idempotent")),
+            plain: harness.Background(java(kc, plain_t, plain, RESET_COUNT, RESET_RATE,
+                                           "--no-idempotence", "--max-in-flight", 5), timeout=300),
+            idem: harness.Background(java(kc, idem_t, idem, RESET_COUNT, RESET_RATE,
+                                          "--idempotent"), timeout=300),
         }
         resets = rounds = 0
         while rounds < MAX_RESETS and not all(
