@@ -95,7 +95,7 @@ int main(void)
     kc_intern_t strings;
     kc_intern_init(&strings, 64);
     kc_produce_who_t who = {kc_intern(&strings, "bench", 5), kc_intern(&strings, "127.0.0.1", 9),
-                            "bench/1.0", 1};
+                            "bench/1.0", "", 1};
     static uint8_t req[4096], resp[4096];
     size_t rlen = response(resp, PARTS);
     double hist_ns[RUNS], req_ns[RUNS], resp_ns[RUNS];

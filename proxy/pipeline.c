@@ -63,9 +63,25 @@ static int decode_request(kc_session_t *s, const kc_req_header_t *h, const uint8
                      version.p ? version.p : "");
         return 0;
     }
-    case KC_API_SASL_HANDSHAKE:
+    case KC_API_SASL_HANDSHAKE: {
         s->sasl_v0 = h->api_version == 0;
+        kc_str_t mech;
+        /* A new handshake (KIP-368 re-authentication too) starts a new exchange. */
+        s->sasl_user[0] = 0, s->sasl_rounds = 0;
+        if (kc_sasl_handshake_request(&r, &mech) == 0)
+            snprintf(s->sasl_mech, sizeof(s->sasl_mech), "%.*s", mech.len, mech.p);
         return 0;
+    }
+    case KC_API_SASL_AUTHENTICATE: {
+        const uint8_t *tok;
+        int32_t n;
+        /* The first message of an exchange names the user; later ones hold proofs. */
+        if (!s->sasl_rounds && !s->sasl_user[0] &&
+            kc_sasl_authenticate_request(&r, &tok, &n) == 0 &&
+            kc_sasl_user(s->sasl_mech, tok, (size_t)n, s->sasl_user, sizeof(s->sasl_user)))
+            s->sasl_user[0] = 0;
+        return 0;
+    }
     default:
         return 0;
     }
@@ -82,7 +98,8 @@ static int observe_produce(kc_session_t *s, kc_inflight_t *e, const kc_req_heade
     kc_rd_t r;
     kc_rd_init(&r, msg, len, kc_api_flexible(kc_api_get(h->api_key), h->api_version));
     r.p += h->body_off;
-    kc_produce_who_t who = {s->log.client_id, s->host, s->software, s->produce_pending};
+    kc_produce_who_t who = {s->log.client_id, s->host, s->software, s->principal_id,
+                            s->produce_pending};
     return kc_metrics_produce_request(s->env->metrics, &who, h->api_version, &r, s->now,
                                       &e->summary);
 }
@@ -349,6 +366,35 @@ static int rewrite(kc_session_t *s, kc_inflight_t *e, kc_frame_t *f)
     return 0;
 }
 
+/* SaslAuthenticate answered: once the broker says the exchange succeeded (after its last
+ * round: SCRAM's second), the name the client gave is the connection's principal. */
+static void sasl_authenticated(kc_session_t *s, const kc_inflight_t *e, const kc_frame_t *f)
+{
+    int32_t ignored;
+    uint32_t body;
+    uint8_t *msg = kc_frame_msg(f);
+    uint32_t len = kc_frame_msg_len(f);
+    if (e->api_key != KC_API_SASL_AUTHENTICATE ||
+        kc_resp_header_parse(msg, len, e->api_key, e->api_version, &ignored, &body) != 0)
+        return;
+    kc_rd_t r;
+    kc_rd_init(&r, msg + body, len - body, e->api_version >= 2);
+    int err = kc_sasl_authenticate_response_error(&r);
+    if (err != 0) {
+        s->sasl_user[0] = 0, s->sasl_rounds = 0;
+        return;
+    }
+    if (++s->sasl_rounds < kc_sasl_rounds(s->sasl_mech) || !s->sasl_user[0])
+        return;
+    if (strcmp(s->principal, s->sasl_user)) {
+        snprintf(s->principal, sizeof(s->principal), "%s", s->sasl_user);
+        const char *id = kc_intern(s->env->client_ids, s->principal, strlen(s->principal));
+        s->principal_id = id ? id : "";
+        kc_log_c(KC_LOG_INFO, &s->log, "authenticated by the broker as %s (%s)", s->principal,
+                 s->sasl_mech);
+    }
+}
+
 /* SASL v0 (pre-KIP-152): after a successful handshake the tokens carry no Kafka header. */
 static void sasl_v0(kc_session_t *s, const kc_inflight_t *e, const kc_frame_t *f)
 {
@@ -431,6 +477,7 @@ int kc_pipeline_response(kc_session_t *s, kc_frame_t *f)
     if ((rc = rewrite(s, e, f)))
         return rc;
     sasl_v0(s, e, f);
+    sasl_authenticated(s, e, f);
 
     /* The response now belongs to its entry, waiting for its turn. */
     e->t_resp = s->now;

@@ -13,7 +13,8 @@
 int kc_session_init(kc_session_t *s, kc_pipe_env_t *env, const kc_session_io_t *io, void *io_ctx,
                     kc_log_ctx_t log)
 {
-    *s = (kc_session_t){.env = env, .io = io, .io_ctx = io_ctx, .log = log, .host = "", .node_id = -1};
+    *s = (kc_session_t){.env = env, .io = io, .io_ctx = io_ctx, .log = log, .host = "", .node_id = -1,
+                          .principal_id = ""};
     s->log.client_id = NULL;
     kc_framer_init(&s->from_client, env->pool, env->max_frame);
     kc_framer_init(&s->from_upstream, env->pool, env->max_frame);

@@ -112,6 +112,14 @@ struct kc_session {
     uint64_t requests;        /* frames read from the client */
     bool opaque;              /* after a SASL v0 handshake: frames pass without parsing */
     bool sasl_v0;             /* a SaslHandshake v0 is in flight */
+    /* SASL identity: the mechanism asked for, the user its first message named (not trusted
+     * yet), the round trips answered, and the principal once the broker said it succeeded.
+     * Never a password, a proof or a token. */
+    char sasl_mech[24];
+    char sasl_user[128];
+    uint8_t sasl_rounds;
+    char principal[128];      /* "" until a SASL exchange succeeds */
+    const char *principal_id; /* the same, interned by the loop (metrics labels) */
     bool closed;
     char software[96];        /* "librdkafka/2.0.2", from ApiVersions v3+ */
     /* The client certificate's subject (RFC 2253) once a mutual TLS handshake is done, for

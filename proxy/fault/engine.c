@@ -286,8 +286,9 @@ typedef struct plan {
 
 static kc_fault_conn_t conn_of(const kc_session_t *s)
 {
-    return (kc_fault_conn_t){s->log.client_id ? s->log.client_id : "", s->host ? s->host : "",
-                             s->software, s->node_id};
+    return (kc_fault_conn_t){.client_id = s->log.client_id ? s->log.client_id : "",
+                             .host = s->host ? s->host : "", .software = s->software,
+                             .principal = s->principal, .node_id = s->node_id};
 }
 
 static void log_fault(const kc_session_t *s, const kc_scenario_t *sc, const kc_fault_rule_t *r,
@@ -622,7 +623,8 @@ bool kc_fault_refuse(kc_faults_t *F, int32_t node_id, const char *host, uint64_t
     if (!F || !atomic_load(&F->count))
         return false;
     bool refuse = false;
-    kc_fault_conn_t c = {"", host ? host : "", "", node_id};
+    kc_fault_conn_t c = {.client_id = "", .host = host ? host : "", .software = "",
+                         .principal = "", .node_id = node_id};
     uv_rwlock_rdlock(&F->lock);
     for (int i = 0; i < F->n && !refuse; i++) {
         kc_scenario_t *sc = F->v[i];

@@ -52,7 +52,8 @@ static bool in_list(const int32_t *v, int n, int32_t x)
 bool kc_fault_match_conn(const kc_fault_match_t *m, const kc_fault_conn_t *c)
 {
     return glob(m->client_id, c->client_id) && glob(m->host, c->host) &&
-           glob(m->software, c->software) && in_list(m->brokers, m->nbrokers, c->node_id);
+           glob(m->software, c->software) && glob(m->principal, c->principal) &&
+           in_list(m->brokers, m->nbrokers, c->node_id);
 }
 
 bool kc_fault_match_part(const kc_fault_match_t *m, const kc_fault_part_t *p)

@@ -12,6 +12,7 @@
 /* What a rule may look at. Strings are NUL-terminated ("" when unknown). */
 typedef struct kc_fault_conn {
     const char *client_id, *host, *software;
+    const char *principal;  /* the SASL user the broker authenticated; "" before, or without */
     int32_t node_id; /* the broker the connection goes to; -1: bootstrap (unknown) */
 } kc_fault_conn_t;
 

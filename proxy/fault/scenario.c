@@ -30,11 +30,12 @@ const char *kc_fault_when_name(kc_fault_when_t w)
 
 /* ---- match ---- */
 
-enum { M_API, M_VERSIONS, M_CLIENT_ID, M_HOST, M_SOFTWARE, M_TOPIC, M_PARTITIONS, M_BROKERS,
-       M_ACKS, M_IDEMPOTENT, M_TRANSACTIONAL };
+enum { M_API, M_VERSIONS, M_CLIENT_ID, M_HOST, M_SOFTWARE, M_PRINCIPAL, M_TOPIC, M_PARTITIONS,
+       M_BROKERS, M_ACKS, M_IDEMPOTENT, M_TRANSACTIONAL };
 static const char *const match_keys[] = {
-    "api",   "versions",   "client_id", "client_host", "client_software", "topic",
-    "partitions", "brokers", "acks",    "idempotent",  "transactional",   NULL};
+    "api",        "versions", "client_id", "client_host", "client_software", "principal",
+    "topic",      "partitions", "brokers", "acks",        "idempotent",      "transactional",
+    NULL};
 
 /* "ListOffsets" is list_offsets in a scenario. */
 static void snake(const char *name, char *out, size_t len)
@@ -188,7 +189,8 @@ static void read_match(kc_yr_t *y, const yaml_node_t *n, kc_fault_match_t *m, kc
     if (v[M_VERSIONS])
         read_versions(y, v[M_VERSIONS], m);
     char **globs[] = {[M_CLIENT_ID] = &m->client_id, [M_HOST] = &m->host,
-                      [M_SOFTWARE] = &m->software, [M_TOPIC] = &m->topic};
+                      [M_SOFTWARE] = &m->software, [M_PRINCIPAL] = &m->principal,
+                      [M_TOPIC] = &m->topic};
     for (int i = M_CLIENT_ID; i <= M_TOPIC; i++)
         if (v[i])
             kc_yr_str(y, v[i], match_keys[i], globs[i]);
@@ -531,6 +533,7 @@ static void free_match(kc_fault_match_t *m)
     free(m->client_id);
     free(m->host);
     free(m->software);
+    free(m->principal);
     free(m->topic);
     free(m->partitions);
     free(m->brokers);

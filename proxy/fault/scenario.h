@@ -55,6 +55,7 @@ typedef struct kc_fault_match {
     char *client_id;                  /* glob */
     char *host;                       /* glob over the client's IP address */
     char *software;                   /* glob over "name/version" from ApiVersions v3+ */
+    char *principal;                  /* glob over the SASL user the broker authenticated */
     char *topic;                      /* glob (Produce v13: the name kchaos learned) */
     int32_t *partitions;              /* NULL: any */
     int npartitions;

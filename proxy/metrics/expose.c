@@ -91,12 +91,18 @@ static void family(kc_sb_t *b, const char *name, const char *type, const char *h
     kc_sb_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* client_id and host, and principal once SASL authenticated one (a label left out is the
+ * empty one to Prometheus, so series of clients without SASL keep their label sets). */
 static void client_labels(kc_sb_t *b, const kc_mclient_t *c)
 {
     kc_sb_printf(b, "client_id=\"");
     kc_sb_str(b, c->client_id, 0);
     kc_sb_printf(b, "\",host=\"");
     kc_sb_str(b, c->host, 0);
+    if (c->principal && c->principal[0]) {
+        kc_sb_printf(b, "\",principal=\"");
+        kc_sb_str(b, c->principal, 0);
+    }
     kc_sb_printf(b, "\"");
 }
 
@@ -496,6 +502,8 @@ static void json_client(kc_sb_t *b, const kc_mtable_t *t, uint32_t ci, const kc_
     kc_sb_str(b, c->client_id, 1);
     kc_sb_printf(b, "\",\"host\":\"");
     kc_sb_str(b, c->host, 1);
+    kc_sb_printf(b, "\",\"principal\":\"");
+    kc_sb_str(b, c->principal ? c->principal : "", 1);
     kc_sb_printf(b, "\",\"software\":\"");
     kc_sb_str(b, c->software, 1);
     kc_sb_printf(b, "\",\"age_s\":%.1f,\"idle_s\":%.1f,", (double)(now - c->first_ns) / 1e9,

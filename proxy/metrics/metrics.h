@@ -41,6 +41,7 @@ typedef struct kc_produce_who {
     const char *client_id;  /* interned by the loop */
     const char *host;       /* the client's address, interned by the loop */
     const char *software;   /* "" when the client did not say */
+    const char *principal;  /* the SASL user the broker authenticated, interned; "" without */
     uint32_t inflight;      /* Produce requests in flight on its connection, this one included */
 } kc_produce_who_t;
 

@@ -227,6 +227,8 @@ int kc_metrics_produce_request(kc_metrics_t *m, const kc_produce_who_t *who, int
         return 0; /* out of memory for metrics: the request still goes on */
     if (!c->software[0] && who->software[0])
         snprintf(c->software, sizeof(c->software), "%s", who->software);
+    if (who->principal && who->principal[0])
+        c->principal = who->principal;
     c->acks_seen |= (uint8_t)(req.acks == 0 ? 1 : req.acks == 1 ? 2 : 4);
     if (who->inflight > c->max_inflight)
         c->max_inflight = who->inflight;

@@ -383,6 +383,8 @@ int kc_mtable_merge(kc_mtable_t *into, const kc_mtable_t *from, kc_intern_t *str
             return -KC_ENOMEM;
         }
         merge_client(a, b);
+        if (b->principal && b->principal[0])
+            a->principal = reintern(strings, b->principal);
         map[i] = kc_mtable_index(into, a);
     }
     for (uint32_t i = 0; i < from->nparts; i++) {

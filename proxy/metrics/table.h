@@ -29,6 +29,7 @@ extern const char kc_metrics_other[]; /* "(other)": the folded client and topic 
 
 typedef struct kc_mclient {
     const char *client_id, *host;
+    const char *principal;    /* the SASL user last authenticated on its connections; NULL: none */
     char software[64];        /* "librdkafka/2.0.2", from ApiVersions v3+ */
     uint64_t first_ns, last_ns;
     uint64_t requests[KC_OUTCOMES];   /* Produce requests answered, by outcome */

@@ -57,17 +57,20 @@ static void test_matchers(void **state)
     kc_scenario_t *sc = parse(
         "name: m\nrules:\n"
         "  - match: {api: produce, versions: 3-9, client_id: 'orders-*', client_host: '10.0.*',\n"
-        "            client_software: 'librdkafka/*', topic: 'ord*', partitions: [0, 2],\n"
+        "            client_software: 'librdkafka/*', principal: 'svc-*', topic: 'ord*',\n"
+        "            partitions: [0, 2],\n"
         "            brokers: [2], acks: all, idempotent: true}\n"
         "    error: NOT_LEADER_OR_FOLLOWER\n");
     const kc_fault_match_t *m = &sc->rules[0].match;
-    kc_fault_conn_t c = {"orders-svc", "10.0.3.4", "librdkafka/2.3.0", 2};
+    kc_fault_conn_t c = {"orders-svc", "10.0.3.4", "librdkafka/2.3.0", "svc-orders", 2};
     assert_true(kc_fault_match_conn(m, &c));
-    kc_fault_conn_t other[] = {{"audit", "10.0.3.4", "librdkafka/2.3.0", 2},
-                               {"orders-svc", "10.1.3.4", "librdkafka/2.3.0", 2},
-                               {"orders-svc", "10.0.3.4", "apache-kafka-java/4.4.0", 2},
-                               {"orders-svc", "10.0.3.4", "librdkafka/2.3.0", 1},
-                               {"orders-svc", "10.0.3.4", "librdkafka/2.3.0", -1}};
+    kc_fault_conn_t other[] = {{"audit", "10.0.3.4", "librdkafka/2.3.0", "svc-orders", 2},
+                               {"orders-svc", "10.1.3.4", "librdkafka/2.3.0", "svc-orders", 2},
+                               {"orders-svc", "10.0.3.4", "apache-kafka-java/4.4.0", "svc-orders", 2},
+                               {"orders-svc", "10.0.3.4", "librdkafka/2.3.0", "alice", 2},
+                               {"orders-svc", "10.0.3.4", "librdkafka/2.3.0", "", 2},
+                               {"orders-svc", "10.0.3.4", "librdkafka/2.3.0", "svc-orders", 1},
+                               {"orders-svc", "10.0.3.4", "librdkafka/2.3.0", "svc-orders", -1}};
     for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++)
         assert_false(kc_fault_match_conn(m, &other[i]));
     kc_fault_part_t parts[] = {{"audit", NULL, 0}, {"orders", NULL, 1}, {"orders", NULL, 2}};

@@ -101,7 +101,7 @@ static kc_buf_t *request(fx_t *f, const tb_t *body, uint64_t now, uint32_t infli
 {
     kc_rd_t r;
     kc_rd_init(&r, body->b, body->n, false);
-    kc_produce_who_t who = {f->client, f->host, "librdkafka/2.0.2", inflight};
+    kc_produce_who_t who = {f->client, f->host, "librdkafka/2.0.2", "", inflight};
     kc_buf_t *sum = NULL;
     assert_int_equal(kc_metrics_produce_request(&f->m, &who, 7, &r, now, &sum), 0);
     return sum;
@@ -269,7 +269,7 @@ static void test_topic_ids(void **state)
     tb_tags0(&req, true);
     tb_tags0(&req, true);
     tb_tags0(&req, true);
-    kc_produce_who_t who = {f->client, f->host, "", 1};
+    kc_produce_who_t who = {f->client, f->host, "", "", 1};
     kc_rd_t r;
     kc_buf_t *sum;
     kc_rd_init(&r, req.b, req.n, true);

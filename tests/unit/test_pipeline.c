@@ -403,6 +403,82 @@ static void test_sasl_v0_opaque(void **state)
     fx_free(f);
 }
 
+/* KIP-152 SASL: SaslHandshake v1, then SaslAuthenticate (v2, flexible) frames. */
+static void sasl_handshake_v1(fx_t *f, int32_t corr, const char *mech, uint64_t now)
+{
+    tb_t in = {0}, out = {0};
+    size_t at = req_begin(&in, KC_API_SASL_HANDSHAKE, 1, corr);
+    tb_str(&in, false, mech);
+    tb_size_at(&in, at);
+    assert_int_equal(feed(f, true, &in, now), 0);
+    at = out.n;
+    tb_i32(&out, 0);
+    tb_i32(&out, corr);
+    tb_i16(&out, 0);
+    tb_arr(&out, false, 1);
+    tb_str(&out, false, mech);
+    tb_size_at(&out, at);
+    assert_int_equal(feed(f, false, &out, now), 0);
+}
+
+static void sasl_authenticate(fx_t *f, int32_t corr, const void *tok, size_t n, int16_t error,
+                              uint64_t now)
+{
+    tb_t in = {0}, out = {0};
+    size_t at = in.n;
+    tb_i32(&in, 0);
+    tb_i16(&in, KC_API_SASL_AUTHENTICATE);
+    tb_i16(&in, 2);
+    tb_i32(&in, corr);
+    tb_str(&in, false, "test-client"); /* request header v2: client_id stays INT16 */
+    tb_tags0(&in, true);
+    tb_bytes(&in, true, tok, n);
+    tb_tags0(&in, true);
+    tb_size_at(&in, at);
+    assert_int_equal(feed(f, true, &in, now), 0);
+    at = out.n;
+    tb_i32(&out, 0);
+    tb_i32(&out, corr);
+    tb_tags0(&out, true); /* response header v1 */
+    tb_i16(&out, error);
+    tb_str(&out, true, error ? "Authentication failed" : NULL);
+    tb_bytes(&out, true, "", 0);
+    tb_i64(&out, 0); /* session_lifetime_ms */
+    tb_tags0(&out, true);
+    tb_size_at(&out, at);
+    assert_int_equal(feed(f, false, &out, now), 0);
+}
+
+/* The principal is the user the mechanism names, and only once the broker says the exchange
+ * succeeded: PLAIN after its one round, SCRAM after its second; a refusal names nobody. Every
+ * frame passes untouched. */
+static void test_sasl_principal(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new(NULL, NULL, NULL);
+    static const char wrong[] = "\0alice\0not-her-password";
+    sasl_handshake_v1(f, 1, "PLAIN", 1);
+    sasl_authenticate(f, 2, wrong, sizeof(wrong) - 1, 58 /* SASL_AUTHENTICATION_FAILED */, 2);
+    assert_string_equal(f->s.principal, "");
+    static const char right[] = "\0alice\0alice-secret";
+    sasl_handshake_v1(f, 3, "PLAIN", 3);
+    sasl_authenticate(f, 4, right, sizeof(right) - 1, 0, 4);
+    assert_string_equal(f->s.principal, "alice");
+    assert_string_equal(f->s.principal_id, "alice");
+    check_corrs(&f->rec, 0, (int32_t[]){1, 2, 3, 4}, 4); /* everything forwarded ... */
+    check_corrs(&f->rec, 1, (int32_t[]){1, 2, 3, 4}, 4); /* ... and answered, in order */
+    /* KIP-368 re-authentication as someone else, with SCRAM: named after the second round. */
+    const char *first = "n,,n=bob,r=clientnonce";
+    const char *final = "c=biws,r=clientnonceservernonce,p=cHJvb2Y=";
+    sasl_handshake_v1(f, 5, "SCRAM-SHA-512", 5);
+    sasl_authenticate(f, 6, first, strlen(first), 0, 6);
+    assert_string_equal(f->s.principal, "alice");
+    sasl_authenticate(f, 7, final, strlen(final), 0, 7);
+    assert_string_equal(f->s.principal, "bob");
+    assert_false(f->rec.closed);
+    fx_free(f);
+}
+
 static void test_malformed_closes(void **state)
 {
     (void)state;
@@ -465,6 +541,7 @@ int main(void)
         cmocka_unit_test(test_answer_produce_here),
         cmocka_unit_test(test_close_decision),
         cmocka_unit_test(test_sasl_v0_opaque),
+        cmocka_unit_test(test_sasl_principal),
         cmocka_unit_test(test_malformed_closes),
         cmocka_unit_test(test_api_versions_too_new_answered_here),
     };

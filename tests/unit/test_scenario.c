@@ -157,7 +157,7 @@ static void test_several_problems(void **state)
                  "t.yaml:3:18: error acts on Produce responses: match.api must be produce (or "
                  "left out), not fetch\n"
                  "t.yaml:3:25: unknown key 'colour' in match (allowed: api, versions, client_id, "
-                 "client_host, client_software, topic, partitions, brokers, acks, idempotent, "
+                 "client_host, client_software, principal, topic, partitions, brokers, acks, idempotent, "
                  "transactional)\n"
                  "t.yaml:4:12: error THROTTLING_QUOTA_EXCEEDED is never returned by Produce");
     /* A second action is read too. */
