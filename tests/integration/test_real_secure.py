@@ -94,7 +94,7 @@ def test_sasl_principals_through_kchaos(kafka, tmp_path, listener):
     topics = {u: kafka.new_topic("sec-%s-%s" % (listener.replace("_", "-"), u), "1 1")
               for u in ("alice", "bob")}
     with harness.DirectGuard(lst.broker_ports()) as guard:
-        with harness.Kchaos(lst, extra=extra, log_level="info") as kc:
+        with harness.Kchaos(lst, extra=extra, log_level="info", discovered=False) as kc:
             out = {u: rdkafka(kc, topics[u], "sec-%s" % u, *tls, "--sasl-mechanism", "PLAIN",
                               "--sasl-user", u, "--sasl-password", users[u], consume=False)
                    for u in ("alice", "bob")}
@@ -123,7 +123,7 @@ def test_sasl_scram_principal_through_kchaos(kafka):
     topic = kafka.new_topic("sec-scram", "1 1")
     admin, args = kcmetrics.admin_args()
     with harness.DirectGuard(lst.broker_ports()) as guard:
-        with harness.Kchaos(lst, extra=args, log_level="info") as kc:
+        with harness.Kchaos(lst, extra=args, log_level="info", discovered=False) as kc:
             s = confluent(kc, topic, "sec-scram", {
                 "security.protocol": "sasl_plaintext", "sasl.mechanism": "SCRAM-SHA-256",
                 "sasl.username": "alice", "sasl.password": kafka.sasl_users["alice"],
