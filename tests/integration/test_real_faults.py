@@ -516,3 +516,53 @@ def test_franz_outage_exactly_once(kafka, what):
     check_delivered(kafka, topic, cid, s, OUTAGE_COUNT)
     assert injected > 0, "the scenario injected nothing"
     assert c["duplicates"] == 0 and c["possible_duplicates"] == 0, c
+
+
+# ---------------------------------------------------------------------------------------------
+# 6. The other ready scenarios, windows shortened: what their comments promise.
+
+READY = {
+    "back-pressure": dict(throttle_50ms={"at": "0s", "for": "2s"},
+                          throttle_200ms={"at": "2s", "for": "2s"},
+                          throttle_500ms={"at": "4s", "for": "3s"}),
+    "flaky-network": dict(resets={"probability": 0.02}),
+    "slow-broker": dict(slow_responses={"match": {"brokers": [1, 2, 3]}, "at": "0s", "for": "6s"}),
+}
+
+
+@pytest.mark.parametrize("what", sorted(READY))
+def test_franz_ready_scenarios(kafka, what):
+    """franz-go (idempotent) under each remaining ready scenario: every record exactly once,
+    and the scenario's own mark on what the producer met: throttled answers rising in steps
+    (back-pressure), held answers (slow-broker: the client leg above the broker leg by the
+    delay), latency and a paced link (flaky-network)."""
+    topic = kafka.new_topic("rf-" + what)
+    with FaultKchaos(kafka) as kc:
+        cid, run = producer(kc, "franz", topic, OUTAGE_COUNT, OUTAGE_RATE)
+        wait_progress(kafka, [topic], 300)
+        sc = kc.begin(scenario(what, **READY[what]))
+        s = run.result()
+        js = settle(kc, topic, OUTAGE_COUNT)
+        by_rule = {r: kc.injected(sc, r) for r in
+                   {"back-pressure": ["throttle-50ms", "throttle-200ms", "throttle-500ms"],
+                    "flaky-network": ["latency", "resets", "bandwidth"],
+                    "slow-broker": ["slow-responses"]}[what]}
+    c = kcmetrics.client(js, cid)
+    lat = c["latency_ms"]
+    TABLE.append(dict(scenario=what, client="franz", records=c["records"],
+                      injected=json.dumps(by_rule), errors=c["errors"], retries=c["retries"],
+                      dups=c["duplicates"],
+                      note="throttle max %.0f ms; latency client %.1f broker %.1f ms"
+                      % (c["throttle_ms"]["max"], lat["client"]["mean"], lat["broker"]["mean"])))
+    check_delivered(kafka, topic, cid, s, OUTAGE_COUNT)
+    assert c["duplicates"] == 0 and c["possible_duplicates"] == 0, c
+    if what == "back-pressure":
+        assert all(by_rule.values()), by_rule  # every step was reached
+        assert c["throttle_ms"]["max"] == 500, c["throttle_ms"]
+    elif what == "slow-broker":
+        assert by_rule["slow-responses"] > 0
+        # A held answer counts on the client leg, not the broker's.
+        assert lat["client"]["mean"] > lat["broker"]["mean"] + 20, lat
+    else:
+        assert by_rule["latency"] > 0 and by_rule["bandwidth"] > 0, by_rule
+        assert lat["client"]["mean"] >= 10, lat  # 30 ms +- 20 on each request
