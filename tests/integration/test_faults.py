@@ -635,3 +635,71 @@ def test_sighup_keeps_running_scenario_on_a_broken_file(mock, tmp_path):
         assert s["acked"] == 50 and not s["errors"]
         assert injected(kc, "good", "r2") == 1
         assert sum(end_offsets(mock).values()) == 150
+
+
+# ---- 13. the admin API and `kchaos scenario` ----
+
+API_GOOD = """name: api-one
+rules:
+  - name: slow-metadata
+    match: {api: metadata}
+    latency: 1ms
+"""
+API_BAD = """name: api-bad
+rules:
+  - name: nope
+    error: NOT_A_KAFKA_ERROR
+"""
+
+
+def http(admin, method, path, body=None):
+    import urllib.error
+    import urllib.request
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (admin, path), method=method,
+                                 data=body.encode() if body is not None else None,
+                                 headers={"Content-Type": "application/yaml"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def test_scenarios_over_the_admin_api(mock, tmp_path):
+    """Start, refuse, list, replace, remove and switch off scenarios while kchaos runs: a bad
+    one is refused with its FILE:LINE:COLUMN lines and the running set stays as it was; the
+    kill switch removes every one; `kchaos scenario` says the same with its exit codes."""
+    with faulty(mock) as kc:
+        a = kc.admin
+        st, body = http(a, "POST", "/api/v1/scenarios", API_GOOD)
+        assert st == 201 and json.loads(body) == {"applied": "api-one", "replaced": False}, body
+        st, body = http(a, "POST", "/api/v1/scenarios", API_BAD)
+        assert st == 400 and body.startswith("<api>:4:12: error: unknown error"), body
+        names = [s["name"] for s in json.loads(http(a, "GET", "/api/v1/scenarios")[1])["scenarios"]]
+        assert names == ["api-one"], names  # the bad one changed nothing
+        st, body = http(a, "PUT", "/api/v1/scenarios/other-name", API_GOOD)
+        assert st == 400 and "the URL says other-name" in body, body
+        st, body = http(a, "PUT", "/api/v1/scenarios/api-one", API_GOOD)
+        assert st == 200 and json.loads(body)["replaced"] is True, body
+        # The CLI on the same API: apply names the local file in a refusal, exit 1.
+        bad = scenario_file(tmp_path, API_BAD, "bad.yaml")
+        good = scenario_file(tmp_path, API_GOOD.replace("api-one", "api-two"), "good.yaml")
+        cli = [harness.KCHAOS_BIN, "scenario"]
+        where = ["--admin", "127.0.0.1:%d" % a]
+        r = subprocess.run(cli + ["apply", bad] + where, capture_output=True, text=True)
+        assert r.returncode == 1 and "%s:4:12: error: unknown error" % bad in r.stderr, r
+        r = subprocess.run(cli + ["apply", good] + where, capture_output=True, text=True)
+        assert r.returncode == 0 and "applied api-two" in r.stdout, r
+        r = subprocess.run(cli + ["list"] + where, capture_output=True, text=True)
+        assert r.returncode == 0 and "api-one" in r.stdout and "api-two" in r.stdout, r
+        assert "slow-metadata" in r.stdout, r.stdout
+        st, body = http(a, "DELETE", "/api/v1/scenarios/api-one")
+        assert st == 200 and json.loads(body) == {"removed": "api-one"}, body
+        st, _ = http(a, "DELETE", "/api/v1/scenarios/api-one")
+        assert st == 404
+        r = subprocess.run(cli + ["remove", "api-one"] + where, capture_output=True, text=True)
+        assert r.returncode == 1 and "no scenario api-one" in r.stderr, r
+        r = subprocess.run(cli + ["off"] + where, capture_output=True, text=True)
+        assert r.returncode == 0 and "removed 1 scenario" in r.stdout, r
+        assert json.loads(http(a, "GET", "/api/v1/scenarios")[1])["scenarios"] == []
+        assert "every fault off: 1 scenario removed" in kc.log_text()
