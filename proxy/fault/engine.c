@@ -1,7 +1,6 @@
 /* The fault engine: see engine.h. The set of running scenarios, and the decisions. */
 #include "fault/engine.h"
 
-#include <inttypes.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,12 +8,10 @@
 
 #include "fault/note.h"
 #include "fault/rule.h"
+#include "fault/view.h"
 #include "kafka/api.h"
 #include "kafka/errors.h"
-#include "kafka/header.h"
 #include "kafka/metadata.h"
-#include "kafka/produce.h"
-#include "kafka/records.h"
 #include "pipeline.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -169,109 +166,6 @@ int kc_faults_load_files(kc_faults_t *f, char *const *paths, int n, uint64_t now
     return 0;
 }
 
-/* ---- the request as the matchers see it ---- */
-
-typedef struct view {
-    kc_fault_req_t q;
-    kc_fault_part_t *parts; /* malloc'd when built */
-    char *names;            /* the parts' topic names, NUL-terminated, one after the other */
-    size_t names_len, names_cap;
-    int cap;
-    bool built, failed;
-    kc_topics_t *topics;
-} view_t;
-
-static void on_batch(void *ctx, const kc_batch_t *b)
-{
-    kc_fault_req_t *q = ctx;
-    if (b->magic < 2)
-        return;
-    q->idempotent = b->producer_id >= 0;
-    q->transactional = b->transactional;
-}
-
-static void on_part(void *ctx, const kc_produce_part_t *p)
-{
-    view_t *v = ctx;
-    if (v->failed)
-        return;
-    if (v->q.nparts == v->cap) {
-        int cap = v->cap ? 2 * v->cap : 8;
-        kc_fault_part_t *np = realloc(v->parts, (size_t)cap * sizeof(*np));
-        if (!np) {
-            v->failed = true;
-            return;
-        }
-        v->parts = np, v->cap = cap;
-    }
-    const char *name = "";
-    size_t len = 0;
-    if (p->topic.len >= 0) {
-        name = p->topic.p, len = (size_t)p->topic.len;
-    } else if (p->topic_id && v->topics) {
-        const char *known = kc_topics_name(v->topics, p->topic_id);
-        if (known)
-            name = known, len = strlen(known);
-    }
-    if (v->names_len + len + 1 > v->names_cap) {
-        size_t cap = (v->names_cap + len + 1) * 2;
-        char *nn = realloc(v->names, cap);
-        if (!nn) {
-            v->failed = true;
-            return;
-        }
-        v->names = nn, v->names_cap = cap;
-    }
-    memcpy(v->names + v->names_len, name, len);
-    v->names[v->names_len + len] = 0;
-    /* Offsets for now: names may move while it grows; pointers are set once it is whole. */
-    v->parts[v->q.nparts++] = (kc_fault_part_t){(const char *)(uintptr_t)v->names_len,
-                                                p->topic_id, p->partition};
-    v->names_len += len + 1;
-    if (p->records && p->records_len > 0 && v->q.idempotent < 0)
-        kc_records_walk(p->records, p->records_len, on_batch, &v->q);
-}
-
-/* Whether a rule must read a Produce request's parts: to match them, or to know which
- * partitions its error goes to. Others decide on the header alone (the cheap path). */
-static bool needs_view(const kc_fault_rule_t *r)
-{
-    const kc_fault_match_t *m = &r->match;
-    return m->topic || m->partitions || m->acks != KC_ANY || m->idempotent >= 0 ||
-           m->transactional >= 0 || r->action.kind == KC_FAULT_ERROR;
-}
-
-/* Read a Produce request's parts once, for every rule that asks. */
-static void build_view(view_t *v, const kc_frame_t *f, int16_t version)
-{
-    v->built = true;
-    kc_req_header_t h;
-    const uint8_t *msg = kc_frame_msg(f);
-    uint32_t len = kc_frame_msg_len(f);
-    if (kc_req_header_parse(msg, len, &h))
-        return;
-    kc_rd_t r;
-    kc_rd_init(&r, msg, len, kc_api_flexible(kc_api_get(KC_API_PRODUCE), version));
-    r.p += h.body_off;
-    kc_produce_req_t req;
-    if (kc_produce_request_head(&r, version, &req))
-        return;
-    v->q.acks = req.acks;
-    if (kc_produce_request_parts(&r, version, on_part, v) || v->failed) {
-        v->q.nparts = 0;
-        return;
-    }
-    for (int i = 0; i < v->q.nparts; i++)
-        v->parts[i].topic = v->names + (uintptr_t)v->parts[i].topic;
-    v->q.parts = v->parts;
-}
-
-static void free_view(view_t *v)
-{
-    free(v->parts);
-    free(v->names);
-}
-
 /* ---- decisions ---- */
 
 /* What the rules that fired want done with one request. */
@@ -418,7 +312,7 @@ static void pace_frame(kc_fault_rule_t *r, uint64_t *next, uint64_t now, uint32_
 
 /* Walk the rules that apply to a request; fill the plan. Under the read lock. */
 static void walk_rules(kc_faults_t *F, kc_session_t *s, kc_inflight_t *e, kc_frame_t *f,
-                       plan_t *pl, view_t *v)
+                       plan_t *pl, kc_fault_view_t *v)
 {
     kc_fault_conn_t c = conn_of(s);
     kc_fault_rule_t *bw = NULL; /* the tightest bandwidth cap that applies */
@@ -439,8 +333,8 @@ static void walk_rules(kc_faults_t *F, kc_session_t *s, kc_inflight_t *e, kc_fra
                 continue;
             if (!kc_fault_window_open(sc, r, s->now, &closes) || !kc_fault_match_conn(&r->match, &c))
                 continue;
-            if (e->api_key == KC_API_PRODUCE && !v->built && needs_view(r))
-                build_view(v, f, e->api_version);
+            if (e->api_key == KC_API_PRODUCE && !v->built && kc_fault_needs_view(r))
+                kc_fault_view_build(v, f, e->api_version);
             if (!kc_fault_match_req(&r->match, &v->q))
                 continue;
             if (k == KC_FAULT_BANDWIDTH) {
@@ -470,7 +364,7 @@ void kc_fault_decide_request(void *ctx, kc_session_t *s, kc_inflight_t *e, kc_fr
     /* KIP-219, enforced: the connection is muted while the throttle it was told runs. */
     if (s->fault_mute_until > now)
         pl.hold = s->fault_mute_until;
-    view_t v = {0};
+    kc_fault_view_t v = {0};
     if (atomic_load(&F->count)) {
         uv_rwlock_rdlock(&F->lock);
         walk_rules(F, s, e, f, &pl, &v);
@@ -478,7 +372,7 @@ void kc_fault_decide_request(void *ctx, kc_session_t *s, kc_inflight_t *e, kc_fr
     }
     if (pl.close) {
         kc_fault_note_free(pl.note);
-        free_view(&v);
+        kc_fault_view_free(&v);
         d->verdict = KC_CLOSE;
         d->reset = pl.reset;
         snprintf(s->fault_why, sizeof(s->fault_why), "%s", pl.why);
@@ -487,7 +381,7 @@ void kc_fault_decide_request(void *ctx, kc_session_t *s, kc_inflight_t *e, kc_fr
     }
     if (pl.drop) {
         kc_fault_note_free(pl.note);
-        free_view(&v);
+        kc_fault_view_free(&v);
         d->verdict = KC_DROP;
         return;
     }
@@ -497,7 +391,7 @@ void kc_fault_decide_request(void *ctx, kc_session_t *s, kc_inflight_t *e, kc_fr
         int rc = kc_fault_note_split(nt, s, e, &v.q);
         if (rc == KC_FAULT_ANSWERED || rc < 0) {
             kc_fault_note_free(nt);
-            free_view(&v);
+            kc_fault_view_free(&v);
             if (rc < 0) {
                 d->verdict = KC_CLOSE;
                 d->why = "a fault could not be applied (see the log)";
@@ -507,7 +401,7 @@ void kc_fault_decide_request(void *ctx, kc_session_t *s, kc_inflight_t *e, kc_fr
             return;
         }
     }
-    free_view(&v);
+    kc_fault_view_free(&v);
     if (nt && kc_fault_note_empty(nt)) {
         kc_fault_note_free(nt);
         nt = NULL;
