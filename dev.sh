@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # kchaos developer entry point. On a fresh Debian bookworm machine (as root):
 #
-#   ./dev.sh demo [--kafka] [--keep]   kchaos in front of an embedded cluster, a producer through it
-#   ./dev.sh test                      install, build (plain + ASan/UBSan + fuzz), run every test
-#   ./dev.sh bench                     the benchmark (bench/README.md)
-#   ./dev.sh soak [--minutes N]        N minutes (30) against a real cluster: flat RSS and fds
-#   ./dev.sh compat                    README's compatibility table from the last real-Kafka run
-#   ./dev.sh broken                    the chosen tests must fail against deliberately broken builds
+#   ./dev.sh demo [--kafka] [--tls] [--keep]  kchaos in front of an embedded cluster, a producer through it
+#   ./dev.sh test                             install, build (plain + ASan/UBSan + fuzz), run every test
+#   ./dev.sh bench                            the benchmark (bench/README.md)
+#   ./dev.sh soak [--minutes N]               N minutes (30) against a real cluster: flat RSS and fds
+#   ./dev.sh compat                           README's compatibility table from the last real-Kafka run
+#   ./dev.sh broken                           the chosen tests must fail against deliberately broken builds
 #   ./dev.sh build | deps | fuzz [SECONDS] | clean
 #
 # Everything a step needs is installed on first use (apt, npm, pip, Go modules, Maven); the
@@ -146,18 +146,21 @@ cmd_soak() {
 # ---- demo -----------------------------------------------------------------------------------
 
 cmd_demo() {
-    local kafka=0 keep=0
+    local kafka=0 keep=0 tls=0
     for a in "$@"; do
         case $a in
             --kafka) kafka=1 ;;
             --keep) keep=1 ;;
+            --tls) tls=1 ;;
             *) die "demo: unknown option $a" ;;
         esac
     done
     if [ $kafka = 1 ]; then deps_test; else deps_build; apt_install kcat; fi
+    # certs/make-certs.sh: openssl, and keytool for its Java truststore
+    if [ $tls = 1 ]; then apt_install openssl openjdk-17-jdk-headless; fi
     build_dir "$BUILD"
     exec python3 "$ROOT/tests/tools/demo.py" --build "$BUILD" \
-        $([ $kafka = 1 ] && echo --kafka) $([ $keep = 1 ] && echo --keep)
+        $([ $kafka = 1 ] && echo --kafka) $([ $tls = 1 ] && echo --tls) $([ $keep = 1 ] && echo --keep)
 }
 
 cmd_bench() {

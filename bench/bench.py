@@ -38,9 +38,12 @@ PORTS = {
 # kchaos-off is kchaos with --metrics off (what the produce metrics cost); kchaos-base is the
 # binary named by KCHAOS_BENCH_BASE (an earlier build, for a before/after comparison);
 # kchaos-faults runs bench/never-matches.yaml, a scenario that matches nothing (the matchers' cost).
-KCHAOS_PATHS = ["kchaos", "kchaos-2t", "kchaos-off", "kchaos-faults", "kchaos-base"]
-PATHS = ["direct", "kchaos", "kchaos-2t", "kchaos-off", "kchaos-faults", "haproxy", "socat", "toxiproxy",
-         "kafka-proxy", "kroxylicious"]
+# kchaos-tls serves TLS to the producer (--tls-cert/--tls-key) and speaks plaintext upstream;
+# haproxy-tls terminates TLS the same way (bind ... ssl crt). The producer verifies both.
+KCHAOS_PATHS = ["kchaos", "kchaos-2t", "kchaos-off", "kchaos-faults", "kchaos-base", "kchaos-tls"]
+TLS_PATHS = ["kchaos-tls", "haproxy-tls"]
+PATHS = ["direct", "kchaos", "kchaos-2t", "kchaos-off", "kchaos-faults", "kchaos-tls", "haproxy",
+         "haproxy-tls", "socat", "toxiproxy", "kafka-proxy", "kroxylicious"]
 PRODUCERS = {"mock": ["librdkafka"], "real": ["librdkafka", "java"]}
 
 
@@ -207,6 +210,7 @@ class Path:
         self.name, self.b, self.logdir, self.tools = name, backend, logdir, tools
         self.proc = None
         self.port_map = ""
+        self.ssl_ca = f"{logdir}/certs/ca.crt" if name in TLS_PATHS else None  # the producer's
 
     def start(self, tag):
         b, ports = self.b, PORTS[self.b.name]
@@ -215,7 +219,7 @@ class Path:
         if self.name == "direct":
             self.bootstrap = b.bootstrap
             return None
-        if self.name in ("haproxy", "socat", "toxiproxy"):
+        if self.name in ("haproxy", "haproxy-tls", "socat", "toxiproxy"):
             if b.name == "real":  # brokers advertise the peer port: the relay listens on it
                 pairs = [(port_of(adv), bound) for adv, bound in b.peer_map.values()]
                 self.bootstrap = b.peer_map[min(b.peer_map)][0]
@@ -225,12 +229,14 @@ class Path:
                                          for i in sorted(b.brokers))
                 self.bootstrap = f"127.0.0.1:{ports['l4']}"
             probe = [p for p, _ in pairs]
-            if self.name == "haproxy":
+            if self.name.startswith("haproxy"):
+                # haproxy-tls: the key and certificate in one PEM file, as haproxy wants them
+                ssl = f" ssl crt {self.logdir}/certs/server-bundle.pem" if self.name == "haproxy-tls" else ""
                 with open(cfg, "w") as f:
                     f.write("global\n    maxconn 4096\ndefaults\n    mode tcp\n    timeout connect 10s\n"
                             "    timeout client 10m\n    timeout server 10m\n")
                     for p, up in pairs:
-                        f.write(f"listen b{p}\n    bind 127.0.0.1:{p}\n    server s {up}\n")
+                        f.write(f"listen b{p}\n    bind 127.0.0.1:{p}{ssl}\n    server s {up}\n")
                 cmd = [self.tools["haproxy"], "-db", "-f", cfg]
             elif self.name == "socat":
                 # one relay per broker, under one shell so one process group holds them all
@@ -257,6 +263,9 @@ class Path:
             if self.name == "kchaos-faults":
                 cmd += ["--scenario", os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                    "never-matches.yaml")]
+            if self.name == "kchaos-tls":
+                cmd += ["--tls-cert", f"{self.logdir}/certs/server.crt",
+                        "--tls-key", f"{self.logdir}/certs/server.key"]
             self.bootstrap = f"127.0.0.1:{ports['kchaos']}"
             probe = [ports["kchaos"]] + [ports["kchaos"] + 1 + i - lo for i in b.brokers]
         elif self.name == "kafka-proxy":
@@ -300,11 +309,12 @@ class Path:
 
 # ---- producers ------------------------------------------------------------------------------
 
-def producer_cmd(tools, producer, mode, bootstrap, count, port_map):
+def producer_cmd(tools, producer, mode, bootstrap, count, port_map, ssl_ca=None):
     args = [mode, "--bootstrap", bootstrap, "--topic", TOPIC, "--count", str(count),
             "--value-size", str(VALUE_SIZE), "--acks", "1", "--linger-ms", "5"]
     if producer == "librdkafka":
-        return [tools["rdkafka_bench"]] + args + (["--port-map", port_map] if port_map else [])
+        return [tools["rdkafka_bench"]] + args + (["--port-map", port_map] if port_map else []) + \
+            (["--ssl-ca", ssl_ca] if ssl_ca else [])
     return tools["java_producer"] + args
 
 
@@ -425,16 +435,18 @@ def report(a, res, skipped, versions, install, backends, started, elapsed):
                     "—" if path == "direct" else fmt(m["cpu"]),
                     "—" if path == "direct" else fmt(m["rss"], 1)]) + " |")
     L.append("")
-    # kchaos against its own variants, then against each peer: one table each
-    def against(others, what, title):
-        if "kchaos" not in a.paths or not others:
+    # kchaos against its own variants, then against each peer, then TLS against TLS: one table each
+    def against(others, what, title, base="kchaos"):
+        if base not in a.paths or not others:
             return
         L.append(title + "\n")
         L.append(f"| backend | producer | {what} | throughput | p50 | p99 | CPU per GB | peak RSS |")
         L.append("|---|---|---|--:|--:|--:|--:|--:|")
         keys = ("mbs", "p50", "p99", "cpu", "rss")
         for (bn, prod), S in summary.items():
-            k = {x: med(S["kchaos"][x]) for x in keys}
+            if skipped.get((bn, base)):
+                continue
+            k = {x: med(S[base][x]) for x in keys}
             for p in others:
                 if skipped.get((bn, p)):
                     L.append(f"| {bn} | {prod} | {p} | not run | | | | |")
@@ -445,10 +457,14 @@ def report(a, res, skipped, versions, install, backends, started, elapsed):
 
     against([p for p in a.paths if p in KCHAOS_PATHS and p != "kchaos"], "variant",
             "**kchaos against its variants** (kchaos's median ÷ the variant's; kchaos-off has no "
-            "metrics, kchaos-faults runs a scenario that matches nothing, kchaos-base is KCHAOS_BENCH_BASE)")
-    against([p for p in a.paths if p not in ["direct"] + KCHAOS_PATHS], "peer",
+            "metrics, kchaos-faults runs a scenario that matches nothing, kchaos-base is KCHAOS_BENCH_BASE, "
+            "kchaos-tls serves TLS to the producer: the cost of TLS)")
+    against([p for p in a.paths if p not in ["direct"] + KCHAOS_PATHS + TLS_PATHS], "peer",
             "**kchaos against each peer** (kchaos's median ÷ the peer's: throughput above 1 and "
             "latency, CPU, memory below 1 favour kchaos)")
+    against([p for p in a.paths if p == "haproxy-tls"], "peer",
+            "**TLS: kchaos-tls against haproxy-tls** (both terminate the producer's TLS and speak "
+            "plaintext upstream; kchaos-tls's median ÷ haproxy-tls's, read as above)", base="kchaos-tls")
     errs = [(bn, prod, path, e) for (bn, prod), S in summary.items() for path in a.paths
             for e in S[path]["errors"]]
     if errs:
@@ -493,6 +509,11 @@ def main():
     for f in os.listdir(logdir):
         if os.path.isfile(f"{logdir}/{f}"):
             os.remove(f"{logdir}/{f}")
+    if any(p in TLS_PATHS for p in a.paths):
+        # fresh for each run: the TLS paths' server certificate and the CA the producer trusts
+        subprocess.run(["rm", "-rf", f"{logdir}/certs"], check=True)
+        subprocess.run([f"{ROOT}/certs/make-certs.sh", f"{logdir}/certs"], check=True,
+                       stdout=subprocess.DEVNULL)
     started = time.time()
     a.load = os.getloadavg()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still stop every proxy and cluster
@@ -507,9 +528,12 @@ def main():
             for path in a.paths:
                 need = {"haproxy": "haproxy", "socat": "socat", "toxiproxy": "toxiproxy",
                         "kafka-proxy": "kafka-proxy", "kroxylicious": "kroxylicious", "kchaos": "kchaos", "kchaos-2t": "kchaos",
-                        "kchaos-off": "kchaos", "kchaos-faults": "kchaos", "kchaos-base": "kchaos-base"}.get(path)
+                        "kchaos-off": "kchaos", "kchaos-faults": "kchaos", "kchaos-base": "kchaos-base",
+                        "kchaos-tls": "kchaos", "haproxy-tls": "haproxy"}.get(path)
                 if need and not tools.get(need):
                     skipped[(b.name, path)] = "not installed (the reason is under Versions and installs)"
+                elif path in TLS_PATHS and b.name != "mock":
+                    skipped[(b.name, path)] = "mock backend only (TLS to the proxy, plaintext upstream)"
         # A fresh broker (a JVM) runs cold: one unmeasured run of each kind, direct, first.
         for b in backends:
             for prod in PRODUCERS[b.name]:
@@ -560,20 +584,20 @@ def slot(a, b, path, rnd, tools, logdir, res, skipped):
         mem.start()
     try:
         warm = run_producer(producer_cmd(tools, "librdkafka", "throughput", P.bootstrap,
-                                         max(a.count // 10, 1000), P.port_map), 180)
+                                         max(a.count // 10, 1000), P.port_map, P.ssl_ca), 180)
         if "error" in warm:
             log(f"[{tag}] warm-up failed: {warm['error']}")
             for prod in PRODUCERS[b.name]:
                 res.setdefault((b.name, prod, path), {}).setdefault("errors", []).append(
                     f"round {rnd + 1}, warm-up (librdkafka): {warm['error']}")
         for prod in PRODUCERS[b.name]:
-            if prod not in a.producers:
+            if prod not in a.producers or (path in TLS_PATHS and prod != "librdkafka"):
                 continue
             r = res.setdefault((b.name, prod, path), {})
             for mode in ("throughput", "latency"):
                 count = a.count if mode == "throughput" else a.latency_count
                 c0 = cpu_seconds(P.proc.pid) if P.proc else 0
-                out = run_producer(producer_cmd(tools, prod, mode, P.bootstrap, count, P.port_map), 300)
+                out = run_producer(producer_cmd(tools, prod, mode, P.bootstrap, count, P.port_map, P.ssl_ca), 300)
                 time.sleep(0.3)  # let relays reap the connections' children (socat) before reading CPU
                 if P.proc:
                     out["cpu_per_gb"] = (cpu_seconds(P.proc.pid) - c0) / (count * VALUE_SIZE / 1e9)

@@ -5,6 +5,10 @@ Grafana run here, so this is what can be checked without them:
 - docker-compose.yml: the services (Kafka KRaft, kchaos from deploy/Dockerfile with --admin,
   Prometheus, Grafana, a producer), every bind-mounted path exists, every kchaos flag in its
   command is one `kchaos --help` knows;
+- its TLS profile (`docker compose --profile tls up`): a one-shot service runs
+  certs/make-certs.sh into a named volume, kchaos-tls serves TLS with the files it makes, its
+  producer speaks SSL to kchaos-tls's listener and trusts the store it makes; no host port is
+  published twice;
 - deploy/Dockerfile: multi-stage, the build stage installs the "build:" line of
   .ci/apt-packages (dev.sh's list), the runtime stage the "runtime:" line, which holds the
   Debian package of every shared library the built kchaos links (ldd + dpkg -S);
@@ -40,13 +44,24 @@ def compose():
     return load_yaml("docker-compose.yml")
 
 
+def is_bind(src):
+    return src.startswith((".", "/"))  # otherwise the name of a volume
+
+
 def mounts(service):
     """{container path: host path} of a service's bind mounts."""
     out = {}
     for v in service.get("volumes", []):
         src, dst = v.split(":")[:2]
-        out[dst] = os.path.normpath(os.path.join(ROOT, src))
+        if is_bind(src):
+            out[dst] = os.path.normpath(os.path.join(ROOT, src))
     return out
+
+
+def volumes(service):
+    """{container path: volume name} of a service's named volumes."""
+    return {v.split(":")[1]: v.split(":")[0] for v in service.get("volumes", [])
+            if not is_bind(v.split(":")[0])}
 
 
 def host_path(service, container_path):
@@ -81,15 +96,73 @@ def test_compose_services_and_mounts():
     args = c["kchaos"]["command"]
     assert flag(args, "--upstream") == "kafka:9092"
     assert flag(args, "--admin"), "kchaos runs without its admin listener: nothing to scrape"
-    known = set(re.findall(r"--[a-z-]+", subprocess.run(
-        [harness.KCHAOS_BIN, "--help"], capture_output=True, text=True).stdout
-        + subprocess.run([harness.KCHAOS_BIN, "--help"], capture_output=True, text=True).stderr))
+    known = kchaos_flags()
     for a in args:
         if a.startswith("--"):
             assert a in known, "kchaos has no flag %s" % a
     for name, svc in c.items():
         for dst, src in mounts(svc).items():
             assert os.path.exists(src), "%s mounts %s from %s, which does not exist" % (name, dst, src)
+
+
+def kchaos_flags():
+    h = subprocess.run([harness.KCHAOS_BIN, "--help"], capture_output=True, text=True)
+    return set(re.findall(r"--[a-z-]+", h.stdout + h.stderr))
+
+
+def host_ports(service):
+    return [p.split(":")[-2] for p in service.get("ports", [])]
+
+
+def test_compose_tls_profile(tmp_path):
+    doc = compose()
+    c = doc["services"]
+    tls = {n for n, s in c.items() if "tls" in s.get("profiles", [])}
+    assert tls == {"certs", "kchaos-tls", "producer-tls"}, sorted(tls)
+    assert not any(s.get("profiles") for n, s in c.items() if n not in tls), \
+        "the default services must start without a profile"
+    # No host port published twice, whichever profiles run.
+    ports = [p for s in c.values() for p in host_ports(s)]
+    assert len(ports) == len(set(ports)), sorted(ports)
+    # Every named volume is declared; the certs volume is written by the one-shot only.
+    for name, svc in c.items():
+        for dst, vol in volumes(svc).items():
+            assert vol in (doc.get("volumes") or {}), "%s uses undeclared volume %s" % (name, vol)
+    certs = c["certs"]
+    out = next(d for d, v in volumes(certs).items() if v == "certs")
+    script = next(w for w in " ".join(certs["command"]).split() if w.endswith("make-certs.sh"))
+    assert os.path.isfile(host_path(certs, script)), script
+    assert ("%s %s" % (script, out)) in " ".join(certs["command"]), "make-certs.sh writes elsewhere"
+    for name in ("kchaos-tls", "producer-tls"):
+        assert volumes(c[name]).get(out) == "certs" and c[name]["volumes"][0].endswith(":ro")
+    deps = c["kchaos-tls"]["depends_on"]
+    assert deps["certs"]["condition"] == "service_completed_successfully"
+    assert "kafka" in deps
+    # kchaos-tls: flags it knows, the files the script makes (made here into a temp dir).
+    args = c["kchaos-tls"]["command"]
+    known = kchaos_flags()
+    assert all(a in known for a in args if a.startswith("--")), args
+    assert flag(args, "--upstream") == flag(c["kchaos"]["command"], "--upstream")
+    r = subprocess.run([os.path.join(ROOT, "certs", "make-certs.sh"), str(tmp_path)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    made = set(os.listdir(tmp_path))
+
+    def made_file(path):
+        assert os.path.dirname(path) == out and os.path.basename(path) in made, path
+    made_file(flag(args, "--tls-cert"))
+    made_file(flag(args, "--tls-key"))
+    listen = flag(args, "--listen").rsplit(":", 1)[1]
+    assert listen in host_ports(c["kchaos-tls"])
+    # Its producer: in kchaos-tls's network namespace, SSL to its listener, trusting the store.
+    prod = c["producer-tls"]
+    assert prod["network_mode"] == "service:kchaos-tls"
+    props = dict(a.split("=", 1) for a in prod["command"] if "=" in a)
+    assert props["bootstrap.servers"] == "localhost:" + listen
+    assert props["security.protocol"] == "SSL"
+    made_file(props["ssl.truststore.location"])
+    with open(tmp_path / "password") as f:
+        assert props["ssl.truststore.password"] == f.read().strip()
 
 
 def test_dockerfile_shares_the_package_lists():

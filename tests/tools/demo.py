@@ -7,16 +7,21 @@ otherwise), what kchaos saw pass, each producer's figures as kchaos measured the
 `kchaos health` run.
 
 Default: librdkafka's mock cluster (3 brokers, no JVM). --kafka: a real Apache Kafka cluster
-(3 brokers) started from Maven Central jars by tests/tools/kafka-cluster.sh. --keep leaves
-kchaos running on 127.0.0.1:19092 for your own clients until Ctrl-C.
+(3 brokers) started from Maven Central jars by tests/tools/kafka-cluster.sh. --tls: clients
+speak TLS to kchaos (development certificates from certs/make-certs.sh in a temp dir; the
+librdkafka producers, consumer and kcat verify kchaos against its CA; kchaos to the cluster stays
+plaintext), every producer is librdkafka, and a section shows what kchaos saw of TLS. --keep
+leaves kchaos running on 127.0.0.1:19092 for your own clients until Ctrl-C.
 """
 import argparse
 import collections
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -130,6 +135,33 @@ def show_faults(kc_bin, port):
                                                  labels.get("source"), v))
 
 
+def make_certs():
+    """Development certificates (certs/README.md) in a temp dir, made once for this demo."""
+    d = tempfile.mkdtemp(prefix="kchaos-demo-certs-")
+    r = subprocess.run([os.path.join(ROOT, "certs", "make-certs.sh"), d], capture_output=True,
+                       text=True)
+    if r.returncode:
+        raise SystemExit("certs/make-certs.sh failed:\n" + r.stdout + r.stderr)
+    return d
+
+
+def show_tls(conns, certs):
+    """What kchaos saw of TLS: each connection's summary carries "tls" (version, cipher, the
+    client certificate's subject) when the client spoke it."""
+    seen = collections.Counter((e["tls"]["version"], e["tls"]["cipher"]) for e in conns
+                               if e.get("tls"))
+    plain = sum(1 for e in conns if not e.get("tls"))
+    print("  kchaos --tls-cert %s/server.crt --tls-key %s/server.key" % (certs, certs))
+    print("  clients: --ssl-ca %s/ca.crt (security.protocol=ssl, host name verified)" % certs)
+    for (version, cipher), n in seen.most_common():
+        print("  %3d connections  %-8s %s" % (n, version, cipher))
+    subjects = sorted({e["tls"]["client_subject"] for e in conns
+                       if e.get("tls") and e["tls"]["client_subject"]})
+    print("  client certificates: %s" % (", ".join(subjects) or "none (no --tls-client-ca)"))
+    if plain:
+        print("  %d without TLS: the demo's own probes that a port listens (connect, close)" % plain)
+
+
 def show_health(kc_bin):
     admin = "127.0.0.1:%d" % ADMIN_PORT
     print("  $ kchaos health --admin %s" % admin, flush=True)
@@ -168,6 +200,7 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--kafka", action="store_true")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--tls", action="store_true")
     args = ap.parse_args()
     os.environ["KCHAOS_BUILD"] = args.build
     harness.BUILD = args.build
@@ -184,15 +217,22 @@ def main():
     for node, (h, p) in sorted(cluster.brokers.items()):
         print("  broker %d  %s:%d   (%s)" % (node, h, p, kind))
 
+    certs = make_certs() if args.tls else None
+    tls_args = ["--tls-cert", certs + "/server.crt", "--tls-key", certs + "/server.key"] \
+        if certs else []
+    ssl_client = ["--ssl-ca", certs + "/ca.crt"] if certs else []
     kc = harness.Kchaos(cluster, port=PORT, log_level="info", upstream_bind=None,
-                        extra=["--admin", "127.0.0.1:%d" % ADMIN_PORT])
+                        extra=["--admin", "127.0.0.1:%d" % ADMIN_PORT] + tls_args)
     try:
-        title("2. kchaos in front of it: one port per broker, addresses rewritten")
-        print("  bootstrap   127.0.0.1:%d" % PORT)
+        title("2. kchaos in front of it: one port per broker, addresses rewritten" +
+              (", TLS to the clients" if certs else ""))
+        print("  bootstrap   127.0.0.1:%d%s" % (PORT, " (TLS)" if certs else ""))
         for node in sorted(cluster.brokers):
             print("  broker %d -> 127.0.0.1:%d" % (node, kc.port_of(node)))
-        md = subprocess.run(["kcat", "-b", kc.bootstrap, "-L", "-t", "demo"], capture_output=True,
-                            text=True, timeout=30)
+        kcat_ssl = ["-X", "security.protocol=ssl", "-X", "ssl.ca.location=%s/ca.crt" % certs] \
+            if certs else []
+        md = subprocess.run(["kcat", "-b", kc.bootstrap, "-L", "-t", "demo"] + kcat_ssl,
+                            capture_output=True, text=True, timeout=30)
         print("  what a client is told (kcat -L through kchaos):")
         for line in md.stdout.splitlines():
             if "broker" in line and " at " in line:
@@ -200,8 +240,11 @@ def main():
 
         # The real cluster speaks today's protocol: show it with today's Java client (Produce
         # v13, topic ids); the mock speaks only old versions, as does Debian's librdkafka.
-        rdkafka = [harness.rdkafka_client(), "--allowed-ports", kc.allowed_ports_arg(), "--stats"]
-        if args.kafka:
+        # (--tls: librdkafka throughout, the test clients' Java one has no TLS options.)
+        rdkafka = [harness.rdkafka_client(), "--allowed-ports", kc.allowed_ports_arg(), "--stats"] \
+            + ssl_client
+        java = args.kafka and not certs
+        if java:
             name, argv = "Java kafka-clients", clients.BY_NAME["java"].cmd()
         else:
             name, argv = "librdkafka", rdkafka + ["--client-id", "demo-idempotent"]
@@ -210,7 +253,7 @@ def main():
               "injected into them" % name)
         apply_scenario(harness.KCHAOS_BIN)
         t0 = time.monotonic()
-        pace = [] if args.kafka else ["--rate", str(RECORDS // PACE_S)]
+        pace = [] if java else ["--rate", str(RECORDS // PACE_S)]
         p = start_client(argv + pace + ["--bootstrap", kc.bootstrap, "--topic", "demo", "--prefix",
                                         "demo%d" % os.getpid(), "--count", str(RECORDS),
                                         "--idempotent", "--consume"])
@@ -229,7 +272,7 @@ def main():
         if "refused_connects" in s:
             print("  direct broker connections attempted: %d" % s["refused_connects"])
         print("  acks=1 producer: produced %d, acknowledged %d" % (s1["produced"], s1["acked"]))
-        own_by_id = {"demo-idempotent" if not args.kafka else "kchaos-test-java": s,
+        own_by_id = {"demo-idempotent" if not java else "kchaos-test-java": s,
                      "demo-acks1": s1}
 
         title("5. What passed through kchaos")
@@ -252,6 +295,9 @@ def main():
             print("  %-28s %7d requests" % (api, n))
         print("  broker addresses handed out as kchaos's: " + ", ".join(
             "%d in %s" % (n, api) for api, n in rewrites.most_common()))
+        if certs:
+            title("5b. What kchaos saw of TLS (each connection summary's \"tls\" field)")
+            show_tls(conns, certs)
         title("6. Each producer as kchaos measured it from the wire, beside its own figures")
         show_metrics(kc, own_by_id, RECORDS + ACKS1_RECORDS)
         title("7. The injected leader election: what kchaos did, and what the producers did "
@@ -260,7 +306,8 @@ def main():
         title("8. kchaos health: a verdict per producer, an exit code for monitoring")
         show_health(harness.KCHAOS_BIN)
         if args.keep:
-            title("kchaos is running: try  kcat -b 127.0.0.1:%d -L   (Ctrl-C to stop)" % PORT)
+            title("kchaos is running: try  kcat -b 127.0.0.1:%d %s-L   (Ctrl-C to stop)"
+                  % (PORT, "".join(x + " " for x in kcat_ssl)))
             try:
                 while kc.proc.poll() is None:
                     time.sleep(1)
@@ -269,6 +316,8 @@ def main():
     finally:
         rc = kc.stop()
         stop_cluster()
+        if certs:
+            shutil.rmtree(certs, ignore_errors=True)
     title("kchaos stopped (exit %d). Log: %s" % (rc, kc.logfile))
     return rc
 
