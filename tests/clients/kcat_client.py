@@ -14,7 +14,8 @@ What kcat tells on stderr is what this reads:
     and which Produce versions: librdkafka quietly sends uncompressed when it thinks the broker
     cannot take compression (or when a batch does not shrink), which the tests must see.
 
-Options kcat has no switch for are set with -X (librdkafka properties); --compression maps to
+Options kcat has no switch for are set with -X (librdkafka properties), the TLS and SASL ones
+(--ssl-ca, --ssl-cert, --ssl-key, --sasl-mechanism, --sasl-user, --sasl-password) among them; --compression maps to
 -z. Unset options are librdkafka's defaults. kcat cannot commit a transaction every 100
 records (it wraps all of its input in one), so --transactional-id exits 2.
 """
@@ -80,7 +81,10 @@ def version():
 
 
 def common(a):
-    return ["-b", a.bootstrap, "-X", "client.id=kchaos-test-kcat"]
+    out = ["-b", a.bootstrap, "-X", "client.id=kchaos-test-kcat"]
+    for prop, value in contract.librdkafka_security(a).items():
+        out += ["-X", "%s=%s" % (prop, value)]
+    return out
 
 
 def run_logged(args, stdin_lines=None, rate=None, timeout=300):

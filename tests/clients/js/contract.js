@@ -15,7 +15,8 @@ function parseArgs (name, codecs, argv) {
     process.stderr.write(`${name}: ${msg}\nusage: ${name}.js --bootstrap B --topic T ` +
       `--prefix P [--count N] [--acks all|1|0] [--idempotent] [--compression ${codecs}] ` +
       '[--max-in-flight K] [--consume] [--group G] [--rate N] [--value-size BYTES] ' +
-      '[--transactional-id ID]\n')
+      '[--transactional-id ID] [--ssl-ca FILE] [--ssl-cert FILE] [--ssl-key FILE] ' +
+      '[--sasl-mechanism PLAIN|SCRAM-SHA-256|SCRAM-SHA-512] [--sasl-user U] [--sasl-password P]\n')
     process.exit(2)
   }
   const a = { count: 100 }
@@ -24,7 +25,9 @@ function parseArgs (name, codecs, argv) {
     '--bootstrap': 'bootstrap', '--topic': 'topic', '--prefix': 'prefix', '--count': 'count',
     '--acks': 'acks', '--compression': 'compression', '--max-in-flight': 'maxInFlight',
     '--linger-ms': 'lingerMs', '--group': 'group', '--rate': 'rate', '--value-size': 'valueSize',
-    '--transactional-id': 'transactionalId'
+    '--transactional-id': 'transactionalId', '--ssl-ca': 'sslCa', '--ssl-cert': 'sslCert',
+    '--ssl-key': 'sslKey', '--sasl-mechanism': 'saslMechanism', '--sasl-user': 'saslUser',
+    '--sasl-password': 'saslPassword'
   }
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]
@@ -40,6 +43,25 @@ function parseArgs (name, codecs, argv) {
 }
 
 const group = a => a.group || `${a.prefix}-group`
+
+// The TLS and SASL options (as rdkafka_client): --ssl-ca verifies the broker (host name
+// included), --ssl-cert/--ssl-key present a client certificate, --sasl-mechanism with
+// --sasl-user/--sasl-password logs in. tls(a): the PEM contents {ca, cert, key}, or undefined
+// without any TLS option; sasl(a): {mechanism (lower case), username, password} or undefined.
+function tls (a) {
+  if (!a.sslCa && !a.sslCert && !a.sslKey) return undefined
+  const fs = require('fs')
+  const out = { rejectUnauthorized: true }
+  if (a.sslCa) out.ca = [fs.readFileSync(a.sslCa)]
+  if (a.sslCert) out.cert = fs.readFileSync(a.sslCert)
+  if (a.sslKey) out.key = fs.readFileSync(a.sslKey)
+  return out
+}
+
+function sasl (a) {
+  if (!a.saslMechanism) return undefined
+  return { mechanism: a.saslMechanism.toLowerCase(), username: a.saslUser, password: a.saslPassword }
+}
 
 // --acks as a number (all: -1), undefined when unset.
 function acks (a) {
@@ -182,4 +204,4 @@ function printSummary (client, version, a, st, counts) {
   process.exit(0)
 }
 
-module.exports = { logger, parseArgs, group, acks, state, produceChunks, sendChunk, Tally, run, printSummary }
+module.exports = { logger, parseArgs, group, tls, sasl, acks, state, produceChunks, sendChunk, Tally, run, printSummary }

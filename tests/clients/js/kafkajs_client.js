@@ -5,6 +5,8 @@
 // sends the records in order, up to 100 per send() call, each call awaited before the next
 // (every delivery is awaited). --linger-ms and the codecs kafkajs lacks without plugins
 // (snappy, lz4, zstd) exit 2. --transactional-id: transactions of 100 records, each committed.
+// --ssl-ca/--ssl-cert/--ssl-key become kafkajs's `ssl` (Node's TLS, host name checked),
+// --sasl-mechanism/--sasl-user/--sasl-password its `sasl` (contract.tls, contract.sasl).
 // Unset options are kafkajs's defaults. One JSON line on stdout; kafkajs's logs go to stderr.
 'use strict'
 
@@ -36,6 +38,8 @@ const stderrLogger = () => ({ namespace, level, label, log: entry }) => {
 const kafka = new Kafka({
   clientId: 'kchaos-test-kafkajs',
   brokers: [a.bootstrap],
+  ssl: contract.tls(a),
+  sasl: contract.sasl(a),
   logLevel: logLevel.WARN,
   logCreator: stderrLogger
 })

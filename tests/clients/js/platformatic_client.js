@@ -21,6 +21,10 @@ async function main () {
   const a = contract.parseArgs('platformatic_client', 'C', process.argv.slice(2))
   const K = await import('@platformatic/kafka')
   const VERSION = JSON.parse(fs.readFileSync(PKG, 'utf8')).version
+  if (contract.tls(a) || contract.sasl(a)) {
+    log('platformatic_client does not take the TLS and SASL options yet')
+    process.exit(2)
+  }
   if (a.lingerMs !== undefined) {
     log(`@platformatic/kafka ${VERSION}: send() has no linger (the application batches)`)
     process.exit(2)

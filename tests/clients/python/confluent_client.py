@@ -6,7 +6,9 @@ Runs with Debian's python3-confluent-kafka 1.7.0 over Debian's librdkafka 2.0.2
 librdkafka (the venv, tests/clients/python/requirements.txt). Supports --transactional-id
 (transactions of 100 records, each committed; the consumer then reads committed records only).
 
-Unset options are librdkafka's own defaults. One JSON summary line on stdout; librdkafka's
+--ssl-ca/--ssl-cert/--ssl-key and --sasl-mechanism/--sasl-user/--sasl-password set librdkafka's
+ssl.* and sasl.* properties (contract.librdkafka_security). Unset options are librdkafka's own
+defaults. One JSON summary line on stdout; librdkafka's
 logs and everything else go to stderr. "version" is confluent-kafka's version; "librdkafka"
 is the librdkafka underneath.
 """
@@ -43,8 +45,9 @@ def record_brokers(st, handle):
 
 
 def base_config(a):
-    return {"bootstrap.servers": a.bootstrap, "client.id": "kchaos-test-confluent",
-            "error_cb": lambda e: log("error: %s" % e)}
+    return dict(contract.librdkafka_security(a), **{
+        "bootstrap.servers": a.bootstrap, "client.id": "kchaos-test-confluent",
+        "error_cb": lambda e: log("error: %s" % e)})
 
 
 def producer_config(a):

@@ -38,7 +38,38 @@ def parse_args(doc):
     ap.add_argument("--rate", type=float)
     ap.add_argument("--value-size", type=int)
     ap.add_argument("--transactional-id")
+    # TLS and SASL (as rdkafka_client): --ssl-ca verifies the broker (host name included),
+    # --ssl-cert/--ssl-key present a client certificate, --sasl-mechanism with --sasl-user and
+    # --sasl-password log in; the security protocol follows from which are given.
+    ap.add_argument("--ssl-ca")
+    ap.add_argument("--ssl-cert")
+    ap.add_argument("--ssl-key")
+    ap.add_argument("--sasl-mechanism", choices=["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"])
+    ap.add_argument("--sasl-user")
+    ap.add_argument("--sasl-password")
     return ap.parse_args()
+
+
+def security_protocol(a):
+    """PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL, from the TLS and SASL options given."""
+    tls = bool(a.ssl_ca or a.ssl_cert or a.ssl_key)
+    if a.sasl_mechanism:
+        return "SASL_SSL" if tls else "SASL_PLAINTEXT"
+    return "SSL" if tls else "PLAINTEXT"
+
+
+def librdkafka_security(a):
+    """The TLS and SASL options as librdkafka properties (confluent-kafka, kcat)."""
+    cfg = {}
+    proto = security_protocol(a)
+    if proto != "PLAINTEXT":
+        cfg["security.protocol"] = proto.lower()
+    for opt, prop in (("ssl_ca", "ssl.ca.location"), ("ssl_cert", "ssl.certificate.location"),
+                      ("ssl_key", "ssl.key.location"), ("sasl_mechanism", "sasl.mechanisms"),
+                      ("sasl_user", "sasl.username"), ("sasl_password", "sasl.password")):
+        if getattr(a, opt):
+            cfg[prop] = getattr(a, opt)
+    return cfg
 
 
 def group(a):

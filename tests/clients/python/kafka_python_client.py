@@ -5,6 +5,9 @@ Runs with Debian's python3-kafka 2.0.2 (/usr/bin/python3) and with the current k
 3.x from PyPI (the venv, tests/clients/python/requirements.txt). What 2.0.2 cannot do
 (idempotence, transactions) it says on stderr and exits 2.
 
+--ssl-ca/--ssl-cert/--ssl-key set ssl_cafile/ssl_certfile/ssl_keyfile (kafka-python checks the
+host name against the certificate by default), --sasl-mechanism/--sasl-user/--sasl-password set
+sasl_mechanism/sasl_plain_username/sasl_plain_password; security_protocol follows from them.
 Unset options are kafka-python's own defaults. One JSON summary line on stdout; kafka-python's
 logging and everything else go to stderr.
 """
@@ -39,8 +42,20 @@ def record_brokers(st, cluster):
         log("cannot read brokers from metadata: %r" % e)
 
 
+def base_config(a):
+    cfg = {"bootstrap_servers": a.bootstrap, "client_id": "kchaos-test-kafka-python",
+           "security_protocol": contract.security_protocol(a)}
+    for opt, key in (("ssl_ca", "ssl_cafile"), ("ssl_cert", "ssl_certfile"),
+                     ("ssl_key", "ssl_keyfile"), ("sasl_mechanism", "sasl_mechanism"),
+                     ("sasl_user", "sasl_plain_username"),
+                     ("sasl_password", "sasl_plain_password")):
+        if getattr(a, opt):
+            cfg[key] = getattr(a, opt)
+    return cfg
+
+
 def producer_config(a):
-    cfg = {"bootstrap_servers": a.bootstrap, "client_id": "kchaos-test-kafka-python"}
+    cfg = base_config(a)
     if a.acks is not None:
         cfg["acks"] = "all" if a.acks == "all" else int(a.acks)
     if a.compression is not None and a.compression != "none":
@@ -116,8 +131,7 @@ def produce(a, st):
 
 
 def consume(a, st, tx):
-    cfg = {"bootstrap_servers": a.bootstrap, "client_id": "kchaos-test-kafka-python",
-           "group_id": contract.group(a), "auto_offset_reset": "earliest"}
+    cfg = dict(base_config(a), group_id=contract.group(a), auto_offset_reset="earliest")
     if tx:
         cfg["isolation_level"] = "read_committed"
     c = KafkaConsumer(a.topic, **cfg)

@@ -6,6 +6,8 @@
 package contract
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -22,11 +24,42 @@ import (
 const maxErrors = 8
 
 // Options is the contract's command line, with the extras both Go clients take:
-// --allowed-ports LIST and --admin.
+// --allowed-ports LIST, --admin, and TLS and SASL as rdkafka_client takes them: --ssl-ca FILE
+// (verify the broker, host name included), --ssl-cert FILE --ssl-key FILE (a client
+// certificate), --sasl-mechanism PLAIN|SCRAM-SHA-256|SCRAM-SHA-512 --sasl-user U
+// --sasl-password P.
 type Options struct {
 	Bootstrap, Topic, Prefix, Acks, Compression, Group, TxnID, Allowed string
+	SSLCA, SSLCert, SSLKey, SASLMechanism, SASLUser, SASLPassword      string
 	Count, MaxInFlight, LingerMs, Rate                                 int
 	Idempotent, Consume, Admin                                         bool
+}
+
+// TLSConfig is the TLS the options ask for (--ssl-ca, --ssl-cert, --ssl-key), or nil for
+// none. Go's TLS verifies the host name (an IP address against the IP SANs).
+func (o Options) TLSConfig() *tls.Config {
+	if o.SSLCA == "" && o.SSLCert == "" && o.SSLKey == "" {
+		return nil
+	}
+	c := &tls.Config{MinVersion: tls.VersionTLS12}
+	if o.SSLCA != "" {
+		pem, err := os.ReadFile(o.SSLCA)
+		if err != nil {
+			Die(err)
+		}
+		c.RootCAs = x509.NewCertPool()
+		if !c.RootCAs.AppendCertsFromPEM(pem) {
+			Die(fmt.Errorf("no certificate in %s", o.SSLCA))
+		}
+	}
+	if o.SSLCert != "" || o.SSLKey != "" {
+		cert, err := tls.LoadX509KeyPair(o.SSLCert, o.SSLKey)
+		if err != nil {
+			Die(err)
+		}
+		c.Certificates = []tls.Certificate{cert}
+	}
+	return c
 }
 
 // name is the client's, for what it says on stderr (set by Parse).
@@ -40,7 +73,9 @@ func Usage(msg string) {
 	}
 	fmt.Fprintln(os.Stderr, "usage: "+name+" --bootstrap B --topic T --prefix P [--count N] [--acks all|1|0] "+
 		"[--idempotent] [--compression none|gzip|snappy|lz4|zstd] [--max-in-flight K] [--linger-ms MS] "+
-		"[--rate N] [--consume] [--group G] [--transactional-id ID] "+usageTail)
+		"[--rate N] [--consume] [--group G] [--transactional-id ID] [--ssl-ca FILE] [--ssl-cert FILE] "+
+		"[--ssl-key FILE] [--sasl-mechanism PLAIN|SCRAM-SHA-256|SCRAM-SHA-512] [--sasl-user U] "+
+		"[--sasl-password P] "+usageTail)
 	os.Exit(2)
 }
 
@@ -74,6 +109,12 @@ func Parse(client, tail string, extra func(fs *flag.FlagSet)) Options {
 	fs.StringVar(&o.TxnID, "transactional-id", "", "")
 	fs.StringVar(&o.Allowed, "allowed-ports", "", "")
 	fs.BoolVar(&o.Admin, "admin", false, "")
+	fs.StringVar(&o.SSLCA, "ssl-ca", "", "")
+	fs.StringVar(&o.SSLCert, "ssl-cert", "", "")
+	fs.StringVar(&o.SSLKey, "ssl-key", "", "")
+	fs.StringVar(&o.SASLMechanism, "sasl-mechanism", "", "")
+	fs.StringVar(&o.SASLUser, "sasl-user", "", "")
+	fs.StringVar(&o.SASLPassword, "sasl-password", "", "")
 	if extra != nil {
 		extra(fs)
 	}

@@ -12,12 +12,17 @@
 //     counts it as "refused_connects", so a client that learned a real broker address fails
 //     loudly instead of quietly going around kchaos (as rdkafka_client does).
 //   - --admin: also sends DescribeCluster and adds its brokers to brokers_seen.
+//   - TLS and SASL (contract.Options): --ssl-ca/--ssl-cert/--ssl-key wrap each dialed
+//     connection in Go's TLS (the dialer's, since kgo.DialTLSConfig excludes kgo.Dialer; the
+//     host name verified); --sasl-mechanism PLAIN|SCRAM-SHA-256|SCRAM-SHA-512 with
+//     --sasl-user/--sasl-password is kgo.SASL with franz-go's plain or scram mechanism.
 //
 // FRANZ_LOG=error|warn|info|debug in the environment turns on franz-go's own log (stderr).
 package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"net"
 	"os"
@@ -29,6 +34,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/twmb/franz-go/pkg/sasl"
+	"github.com/twmb/franz-go/pkg/sasl/plain"
+	"github.com/twmb/franz-go/pkg/sasl/scram"
 
 	"kchaos/tests/clients/go/contract"
 )
@@ -51,12 +59,40 @@ func (connectHook) OnBrokerConnect(meta kgo.BrokerMetadata, _ time.Duration, _ n
 
 func dialer(o options) func(ctx context.Context, network, host string) (net.Conn, error) {
 	d := &net.Dialer{Timeout: 10 * time.Second}
+	tlsCfg := o.TLSConfig()
 	return func(ctx context.Context, network, host string) (net.Conn, error) {
 		if err := o.Refuse(host); err != nil {
 			return nil, err
 		}
-		return d.DialContext(ctx, network, host)
+		c, err := d.DialContext(ctx, network, host)
+		if err != nil || tlsCfg == nil {
+			return c, err
+		}
+		cfg := tlsCfg.Clone()
+		cfg.ServerName, _, _ = net.SplitHostPort(host)
+		t := tls.Client(c, cfg)
+		if err := t.HandshakeContext(ctx); err != nil {
+			c.Close()
+			return nil, err
+		}
+		return t, nil
 	}
+}
+
+// saslMechanism is --sasl-mechanism's franz-go mechanism, or nil without it.
+func saslMechanism(o options) sasl.Mechanism {
+	switch o.SASLMechanism {
+	case "":
+		return nil
+	case "PLAIN":
+		return plain.Auth{User: o.SASLUser, Pass: o.SASLPassword}.AsMechanism()
+	case "SCRAM-SHA-256":
+		return scram.Auth{User: o.SASLUser, Pass: o.SASLPassword}.AsSha256Mechanism()
+	case "SCRAM-SHA-512":
+		return scram.Auth{User: o.SASLUser, Pass: o.SASLPassword}.AsSha512Mechanism()
+	}
+	contract.Usage("unknown --sasl-mechanism " + o.SASLMechanism)
+	return nil
 }
 
 func baseOpts(o options) []kgo.Opt {
@@ -65,6 +101,9 @@ func baseOpts(o options) []kgo.Opt {
 		kgo.ClientID("kchaos-test-franz"),
 		kgo.WithHooks(connectHook{}),
 		kgo.Dialer(dialer(o)),
+	}
+	if m := saslMechanism(o); m != nil {
+		opts = append(opts, kgo.SASL(m))
 	}
 	// FRANZ_LOG=error|warn|info|debug: franz-go's own log on stderr (default: none).
 	levels := map[string]kgo.LogLevel{"error": kgo.LogLevelError, "warn": kgo.LogLevelWarn,

@@ -1,5 +1,8 @@
 package kchaos.clients;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -57,6 +60,12 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *   <li>{@code --client-id ID} (default kchaos-test-java), {@code --no-idempotence}
  *       ({@code enable.idempotence=false}: the 4.x default is on),
  *       {@code --delivery-timeout-ms MS}, {@code --value-size BYTES}.</li>
+ *   <li>TLS and SASL, as rdkafka_client takes them: {@code --ssl-ca FILE} (PEM truststore,
+ *       {@code ssl.truststore.type=PEM}; the host name verified, the library's default),
+ *       {@code --ssl-cert FILE --ssl-key FILE} (a PEM keystore from the certificate chain and
+ *       the PKCS#8 key, for mTLS), {@code --sasl-mechanism PLAIN|SCRAM-SHA-256|SCRAM-SHA-512}
+ *       with {@code --sasl-user U --sasl-password P} (the matching login module in
+ *       {@code sasl.jaas.config}); {@code security.protocol} follows from which are given.</li>
  * </ul>
  * brokers_seen is what the public API exposes of metadata: the leader, replica and ISR nodes
  * of {@code partitionsFor(topic)} (producer and consumer), plus describeCluster with --admin.
@@ -66,6 +75,7 @@ public final class JavaClient {
 
     private String bootstrap, topic, prefix, acks, compression, group, txnId, groupProtocol;
     private String clientId = "kchaos-test-java";
+    private String sslCa, sslCert, sslKey, saslMechanism, saslUser, saslPassword;
     private int count = 100, maxInFlight = -1, lingerMs = -1, rate = 0, valueSize = 0;
     private long deliveryTimeoutMs = -1, metricsWindowMs = -1;
     private boolean idempotent, noIdempotence, consume, admin;
@@ -112,7 +122,9 @@ public final class JavaClient {
                 + "[--max-in-flight K] [--linger-ms MS] [--rate N] [--consume] [--group G] "
                 + "[--transactional-id ID] [--admin] [--group-protocol classic|consumer] "
                 + "[--client-id ID] [--no-idempotence] [--delivery-timeout-ms MS] "
-                + "[--metrics-window-ms MS] [--value-size BYTES]");
+                + "[--metrics-window-ms MS] [--value-size BYTES] [--ssl-ca FILE] "
+                + "[--ssl-cert FILE --ssl-key FILE] "
+                + "[--sasl-mechanism PLAIN|SCRAM-SHA-256|SCRAM-SHA-512 --sasl-user U --sasl-password P]");
         System.exit(2);
     }
 
@@ -147,6 +159,12 @@ public final class JavaClient {
                             case "--value-size" -> valueSize = Integer.parseInt(v);
                             case "--delivery-timeout-ms" -> deliveryTimeoutMs = Long.parseLong(v);
                             case "--metrics-window-ms" -> metricsWindowMs = Long.parseLong(v);
+                            case "--ssl-ca" -> sslCa = v;
+                            case "--ssl-cert" -> sslCert = v;
+                            case "--ssl-key" -> sslKey = v;
+                            case "--sasl-mechanism" -> saslMechanism = v;
+                            case "--sasl-user" -> saslUser = v;
+                            case "--sasl-password" -> saslPassword = v;
                             default -> usage("unknown option " + k);
                         }
                     } catch (NumberFormatException e) {
@@ -183,7 +201,53 @@ public final class JavaClient {
         Properties p = new Properties();
         p.put("bootstrap.servers", bootstrap);
         p.put("client.id", clientId);
+        security(p);
         return p;
+    }
+
+    private static String read(String file) {
+        try {
+            return Files.readString(Path.of(file));
+        } catch (IOException e) {
+            usage("cannot read " + file + ": " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** The TLS and SASL options as kafka-clients properties. */
+    private void security(Properties p) {
+        boolean tls = sslCa != null || sslCert != null || sslKey != null;
+        boolean sasl = saslMechanism != null;
+        if (!tls && !sasl) {
+            return;
+        }
+        p.put("security.protocol", sasl ? (tls ? "SASL_SSL" : "SASL_PLAINTEXT") : "SSL");
+        if (sslCa != null) {
+            p.put("ssl.truststore.type", "PEM");
+            p.put("ssl.truststore.location", sslCa);
+        }
+        if (sslCert != null || sslKey != null) {
+            if (sslCert == null || sslKey == null) {
+                usage("--ssl-cert and --ssl-key go together");
+            }
+            p.put("ssl.keystore.type", "PEM");
+            p.put("ssl.keystore.certificate.chain", read(sslCert));
+            p.put("ssl.keystore.key", read(sslKey));
+        }
+        if (sasl) {
+            String module = switch (saslMechanism) {
+                case "PLAIN" -> "org.apache.kafka.common.security.plain.PlainLoginModule";
+                case "SCRAM-SHA-256", "SCRAM-SHA-512" ->
+                        "org.apache.kafka.common.security.scram.ScramLoginModule";
+                default -> {
+                    usage("unknown --sasl-mechanism " + saslMechanism);
+                    yield null;
+                }
+            };
+            p.put("sasl.mechanism", saslMechanism);
+            p.put("sasl.jaas.config", module + " required username=\"" + saslUser
+                    + "\" password=\"" + saslPassword + "\";");
+        }
     }
 
     private void seePartitions(List<PartitionInfo> parts) {
