@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +58,11 @@ static int request(const kc_admin_target_t *t, const char *method, const char *p
                    long want, long also, kc_admin_answer_t *ans)
 {
     char err[600];
-    if (kc_admin_request(t, method, path, NULL, NULL, 0, ans, err, sizeof(err))) {
+    /* A POST says its length (the admin listener wants one): an empty mapping, the options
+     * being in the query. */
+    bool post = !strcmp(method, "POST");
+    if (kc_admin_request(t, method, path, post ? "application/json" : NULL, post ? "{}" : NULL,
+                         post ? 2 : 0, ans, err, sizeof(err))) {
         fprintf(stderr, "kchaos record: %s\n", err);
         return 1;
     }

@@ -252,7 +252,7 @@ int kc_recorder_start(kc_recorder_t *r, const kc_record_opts_t *o, uint64_t now)
 /* Under the lock: a recording past its time stops itself (no timer: the next feed or look). */
 static void expire(kc_recorder_t *r, uint64_t now)
 {
-    if (r->state != KC_REC_RUNNING || now - r->started < r->opts.for_ns)
+    if (r->state != KC_REC_RUNNING || now < r->started || now - r->started < r->opts.for_ns)
         return;
     r->state = r->opts.for_ns == (uint64_t)KC_REC_MAX_WINDOWS * KC_REC_WINDOW_NS ? KC_REC_FULL
                                                                                 : KC_REC_DONE;
