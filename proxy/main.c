@@ -14,6 +14,7 @@
 #include "net/limits.h"
 #include "net/tls_ctx.h"
 #include "proxy.h"
+#include "record/routes.h"
 #include "util/log.h"
 
 typedef struct {
@@ -91,7 +92,7 @@ int main(int argc, char **argv)
 {
     /* `kchaos top|health|scenario ...`: the tools that read a running kchaos's admin API. */
     if (argc > 1 && (!strcmp(argv[1], "top") || !strcmp(argv[1], "health") ||
-                     !strcmp(argv[1], "scenario")))
+                     !strcmp(argv[1], "scenario") || !strcmp(argv[1], "record")))
         return run_cli(argv);
     if (argc > 1 && !strcmp(argv[1], "check-scenario"))
         return check_scenarios(argc - 2, argv + 2);
@@ -151,8 +152,15 @@ int main(int argc, char **argv)
         return 1;
     for (uint32_t i = 0; i < cfg.threads; i++)
         all[i] = &loops[i].px;
+    /* One recording for the process (issue 16): every loop feeds it. */
+    kc_recorder_t *recorder = kc_recorder_new();
+    if (!recorder)
+        return 1;
+    for (uint32_t i = 0; i < cfg.threads; i++)
+        loops[i].px.env.recorder = recorder;
     if (loops[0].px.admin && (kc_scrape_routes(loops[0].px.admin, all, cfg.threads) ||
-                              kc_fault_routes(loops[0].px.admin, faults)))
+                              kc_fault_routes(loops[0].px.admin, faults) ||
+                              kc_record_routes(loops[0].px.admin, recorder)))
         return 1;
     kc_log(KC_LOG_INFO,
            "kchaos %s: bootstrap %s:%u, brokers on port %d + node id - %d, advertised as %s, "
@@ -181,6 +189,7 @@ int main(int argc, char **argv)
     kc_topics_shared_free(&topics);
     kc_limits_free(&limits);
     kc_faults_free(faults);
+    kc_recorder_free(recorder);
     kc_tls_ctx_free(&tls);
     kc_log(KC_LOG_INFO, "kchaos: stopped");
     kc_config_free(&cfg);

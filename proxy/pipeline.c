@@ -10,6 +10,7 @@
 #include "kafka/metadata.h"
 #include "kafka/produce.h"
 #include "kafka/sasl.h"
+#include "record/recorder.h"
 #include "route/rewrite.h"
 #include "util/arena.h"
 
@@ -436,6 +437,20 @@ static void learn_topics(kc_session_t *s, const kc_inflight_t *e, const kc_frame
     kc_metadata_response_topics(&r, e->api_version, &walk);
 }
 
+/* Stage: record (issue 16). What the broker itself answered, before local results are merged
+ * and before any fault: a replay must reproduce the incident, not the chaos on top of it. */
+static void record(kc_session_t *s, const kc_inflight_t *e, const kc_frame_t *f)
+{
+    kc_buf_t *flat;
+    const uint8_t *msg = kc_frame_read(s->env->pool, f, &flat);
+    if (!msg)
+        return;
+    kc_record_response(s->env->recorder, s->env->pool, s->now, s->node_id, e->client_id,
+                       e->api_key, e->api_version, msg, kc_frame_wire_len(f) - 4, e->t_sent,
+                       s->env->topics);
+    kc_buf_unref(s->env->pool, flat);
+}
+
 /* Stage: decide (the fault stage) for a response: on now, later, or never; or close. */
 static int decide_response(kc_session_t *s, kc_inflight_t *e)
 {
@@ -485,6 +500,8 @@ int kc_pipeline_response(kc_session_t *s, kc_frame_t *f)
         learn_topics(s, e, f);
     e->frame = *f;
     s->held_resp_bytes += kc_frame_wire_len(f);
+    if (kc_recorder_on(s->env->recorder))
+        record(s, e, f);
 
     /* Stage: merge what was answered here for part of a request (a split Produce). */
     if (e->state == KC_IF_MERGE) {

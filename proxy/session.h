@@ -57,6 +57,7 @@ typedef struct kc_pipe_env {
     uint32_t max_inflight;   /* requests at the broker per connection; 0: no limit */
     kc_metrics_t *metrics;   /* produce metrics; NULL: off */
     kc_topics_t *topics;     /* topic ids learned from Metadata */
+    struct kc_recorder *recorder; /* the process's recording (record/recorder.h); NULL: none */
     bool removed_logged[128]; /* unknown api keys already reported, by key & 127 */
     /* The fault stage: NULL passes everything. */
     kc_decide_fn decide_request, decide_response;

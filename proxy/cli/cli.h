@@ -7,5 +7,6 @@
 int kc_cli_top_main(int argc, char **argv);
 int kc_cli_health_main(int argc, char **argv);
 int kc_cli_scenario_main(int argc, char **argv);
+int kc_cli_record_main(int argc, char **argv);
 
 #endif

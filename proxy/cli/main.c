@@ -14,6 +14,8 @@ int main(int argc, char **argv)
         return kc_cli_health_main(argc - 1, argv + 1);
     if (argc > 1 && !strcmp(argv[1], "scenario"))
         return kc_cli_scenario_main(argc - 1, argv + 1);
-    fprintf(stderr, "usage: kchaos top|health|scenario --admin ADDR ... (kchaos --help)\n");
+    if (argc > 1 && !strcmp(argv[1], "record"))
+        return kc_cli_record_main(argc - 1, argv + 1);
+    fprintf(stderr, "usage: kchaos top|health|scenario|record --admin ADDR ... (kchaos --help)\n");
     return 2;
 }

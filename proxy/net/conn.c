@@ -9,6 +9,7 @@
 
 #include "../fault/engine.h"
 #include "../proxy.h"
+#include "../record/recorder.h"
 #include "addr.h"
 #include "limits.h"
 #include "overload.h"
@@ -357,6 +358,8 @@ static void on_alloc(kc_transport_t *t, uv_buf_t *buf)
 static void side_gone(kc_conn_t *c, kc_side_t *s, ssize_t n)
 {
     if (n != UV_EOF) {
+        if (s == &c->upstream) /* a recording notes the broker's resets (issue 16) */
+            kc_record_conn(c->px->env.recorder, uv_hrtime(), c->node_id, KC_REC_CONN_RESET);
         /* A broker's reset reaches the client as one. */
         kc_conn_close(c, KC_LOG_INFO, s == &c->upstream, "%s connection failed: %s", who(c, s),
                       uv_strerror((int)n));
@@ -484,6 +487,7 @@ static void on_dialed(kc_dial_t *d, int status)
         upstream_connect(c);
         return;
     }
+    kc_record_conn(c->px->env.recorder, uv_hrtime(), c->node_id, KC_REC_CONN_FAILED);
     /* The client meets what it would meet at the broker's door: a refused connection shows
      * as a reset, not as a clean close after accepting (franz-go, for one, treats EOF during
      * its ApiVersions exchange as a configuration error and gives up, but retries a reset). */

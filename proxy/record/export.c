@@ -1,0 +1,427 @@
+/* A recording as a scenario: see export.h. The rules are built first (kc_record_rules), as the
+ * fault engine would hold them, then written (kc_scenario_yaml): the same writer serves the
+ * round trip (export, load, write again: the same rules). */
+#define _GNU_SOURCE /* vasprintf */
+#include "record/export.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kafka/api.h"
+#include "fault/action.h"
+#include "kafka/errors.h"
+#include "util/sb.h"
+
+#define MS 1000000ull
+
+/* What "noticeably above the baseline" means for a window's mean Produce latency: twice the
+ * baseline (the median of the windows' means) and at least 5 ms more. */
+#define SLOW_FACTOR 2.0
+#define SLOW_MIN_NS (5 * MS)
+
+/* ---- options ---- */
+
+int kc_export_topic_map(kc_export_opts_t *o, const char *spec)
+{
+    const char *eq = strchr(spec, '=');
+    if (!eq || eq == spec || !eq[1] || o->ntopic_maps >= KC_EXPORT_MAPS)
+        return -1;
+    char *from = strndup(spec, (size_t)(eq - spec));
+    if (!from)
+        return -1;
+    o->topic_from[o->ntopic_maps] = from; /* lives as long as the process: a CLI option */
+    o->topic_to[o->ntopic_maps++] = eq + 1;
+    return 0;
+}
+
+int kc_export_broker_map(kc_export_opts_t *o, const char *spec)
+{
+    char *end;
+    long from = strtol(spec, &end, 10);
+    if (end == spec || *end != '=' || o->nbroker_maps >= KC_EXPORT_MAPS)
+        return -1;
+    const char *rest = end + 1;
+    long to = strtol(rest, &end, 10);
+    if (end == rest || *end || from < 0 || to < 0 || from > INT32_MAX || to > INT32_MAX)
+        return -1;
+    o->broker_from[o->nbroker_maps] = (int32_t)from;
+    o->broker_to[o->nbroker_maps++] = (int32_t)to;
+    return 0;
+}
+
+static const char *map_topic(const kc_export_opts_t *o, const char *t)
+{
+    for (int i = 0; o && i < o->ntopic_maps; i++)
+        if (!strcmp(o->topic_from[i], t))
+            return o->topic_to[i];
+    return t;
+}
+
+static int32_t map_broker(const kc_export_opts_t *o, int32_t n)
+{
+    for (int i = 0; o && i < o->nbroker_maps; i++)
+        if (o->broker_from[i] == n)
+            return o->broker_to[i];
+    return n;
+}
+
+/* ---- the rules ---- */
+
+typedef struct xrule {
+    kc_fault_rule_t r;
+    char *comment;
+} xrule_t;
+
+typedef struct rules {
+    xrule_t *v;
+    int n, cap;
+    int oom;
+} rules_t;
+
+/* A topic or client id matched exactly: fnmatch's special characters escaped. */
+static char *glob_exact(const char *s)
+{
+    char *out = malloc(strlen(s) * 2 + 1), *p = out;
+    if (!out)
+        return NULL;
+    for (; *s; s++) {
+        if (strchr("*?[]\\", *s))
+            *p++ = '\\';
+        *p++ = *s;
+    }
+    *p = 0;
+    return out;
+}
+
+static int32_t *one(int32_t v)
+{
+    int32_t *p = malloc(sizeof(*p));
+    if (p)
+        *p = v;
+    return p;
+}
+
+/* A new rule over windows [w0, w1] with the match's defaults; the caller sets the rest. */
+static kc_fault_rule_t *add(rules_t *rs, kc_fault_kind_t kind, int16_t api, uint32_t w0,
+                            uint32_t w1, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static kc_fault_rule_t *add(rules_t *rs, kc_fault_kind_t kind, int16_t api, uint32_t w0,
+                            uint32_t w1, const char *fmt, ...)
+{
+    if (rs->n == rs->cap) {
+        int cap = rs->cap ? rs->cap * 2 : 16;
+        xrule_t *v = realloc(rs->v, (size_t)cap * sizeof(*v));
+        if (!v) {
+            rs->oom = 1;
+            return NULL;
+        }
+        rs->v = v, rs->cap = cap;
+    }
+    xrule_t *x = &rs->v[rs->n++];
+    memset(x, 0, sizeof(*x));
+    kc_fault_rule_t *r = &x->r;
+    r->match = (kc_fault_match_t){.api = api, .version_min = KC_ANY, .version_max = KC_ANY,
+                                  .acks = KC_ANY, .idempotent = -1, .transactional = -1};
+    r->trigger = (kc_fault_trigger_t){.probability = 1, .every = 1};
+    r->window = (kc_fault_window_t){.at_ns = w0 * KC_REC_WINDOW_NS,
+                                    .for_ns = (uint64_t)(w1 - w0 + 1) * KC_REC_WINDOW_NS};
+    r->action.kind = kind;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&x->comment, fmt, ap) < 0)
+        x->comment = NULL, rs->oom = 1;
+    va_end(ap);
+    return r;
+}
+
+/* Produce errors, summed over brokers per (topic, partition, code, window). */
+typedef struct agg {
+    const char *topic;
+    int32_t partition;
+    int16_t code;
+    uint32_t window;
+    uint64_t n;
+    int32_t node; /* one broker that answered it (the first seen), for the comment */
+} agg_t;
+
+static int agg_cmp(const void *x, const void *y)
+{
+    const agg_t *a = x, *b = y;
+    int c = strcmp(a->topic, b->topic);
+    if (c)
+        return c;
+    if (a->partition != b->partition)
+        return a->partition < b->partition ? -1 : 1;
+    if (a->code != b->code)
+        return a->code < b->code ? -1 : 1;
+    return a->window < b->window ? -1 : a->window > b->window;
+}
+
+static uint64_t results_at(const agg_t *v, size_t n, const agg_t *e, uint32_t w)
+{
+    agg_t key = {e->topic, e->partition, 0, w, 0, 0};
+    const agg_t *f = bsearch(&key, v, n, sizeof(*v), agg_cmp);
+    return f ? f->n : 0;
+}
+
+static void error_rules(rules_t *rs, const kc_record_data_t *d, const kc_export_opts_t *o)
+{
+    agg_t *v = malloc(((size_t)d->ncells + 1) * sizeof(*v));
+    size_t n = 0;
+    if (!v) {
+        rs->oom = 1;
+        return;
+    }
+    for (uint32_t i = 0; i < d->ncells; i++) {
+        const kc_rec_cell_t *c = &d->cells[i];
+        const kc_rec_series_t *s = &d->series[c->series];
+        if (s->kind == KC_REC_PRODUCE)
+            v[n++] = (agg_t){s->name, s->partition, c->code, c->window, c->a, s->node};
+    }
+    qsort(v, n, sizeof(*v), agg_cmp);
+    size_t m = 0; /* sum what several brokers answered for one window */
+    for (size_t i = 0; i < n; i++) {
+        if (m && !agg_cmp(&v[m - 1], &v[i]))
+            v[m - 1].n += v[i].n;
+        else
+            v[m++] = v[i];
+    }
+    for (size_t i = 0; i < m;) {
+        if (!v[i].code) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        uint64_t errs = 0, total = 0;
+        for (; j < m && v[j].code == v[i].code && v[j].partition == v[i].partition &&
+               !strcmp(v[j].topic, v[i].topic) && v[j].window == v[i].window + (j - i);
+             j++) {
+            errs += v[j].n;
+            total += results_at(v, m, &v[j], v[j].window);
+        }
+        double p = total ? (double)errs / (double)total : 1;
+        p = round(p * 1000) / 1000;
+        const char *ename = kc_kafka_error_name(v[i].code);
+        if (!kc_fault_produce_error_ok(v[i].code)) {
+            i = j;
+            continue; /* not an error a scenario can give (the comment of the header says) */
+        }
+        kc_fault_rule_t *r = add(rs, KC_FAULT_ERROR, KC_API_PRODUCE, v[i].window, v[j - 1].window,
+                                 "windows %u-%u: broker %d (and any other leader) answered %s to "
+                                 "%llu of %llu partition results of %s[%d]",
+                                 v[i].window, v[j - 1].window, v[i].node, ename,
+                                 (unsigned long long)errs, (unsigned long long)total, v[i].topic,
+                                 v[i].partition);
+        if (r) {
+            r->match.topic = glob_exact(map_topic(o, v[i].topic));
+            r->match.partitions = one(v[i].partition), r->match.npartitions = 1;
+            r->trigger.probability = p < 0.001 ? 0.001 : p > 1 ? 1 : p;
+            r->action.error = v[i].code;
+            r->action.when = KC_WHEN_BEFORE;
+        }
+        i = j;
+    }
+    free(v);
+}
+
+/* A histogram's standard deviation, each bucket at its middle. */
+static double hist_stddev(const kc_hist_t *h, double mean)
+{
+    double sum = 0;
+    for (int i = 0; i <= KC_HIST_BOUNDS; i++) {
+        if (!h->bucket[i])
+            continue;
+        double lo = i ? (double)kc_hist_bound_ns[i - 1] : 0;
+        double hi = i < KC_HIST_BOUNDS ? (double)kc_hist_bound_ns[i] : (double)h->max_ns;
+        double mid = (lo + hi) / 2 - mean;
+        sum += (double)h->bucket[i] * mid * mid;
+    }
+    return h->count ? sqrt(sum / (double)h->count) : 0;
+}
+
+static int dbl_cmp(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* One broker's latency cells (contiguous, by window): the slow windows as rules. */
+static void latency_rules(rules_t *rs, const kc_record_data_t *d, const kc_export_opts_t *o,
+                          uint32_t from, uint32_t to)
+{
+    const kc_rec_series_t *s = &d->series[d->cells[from].series];
+    double *means = malloc((to - from) * sizeof(double));
+    uint32_t n = 0;
+    if (!means) {
+        rs->oom = 1;
+        return;
+    }
+    for (uint32_t i = from; i < to; i++)
+        if (d->cells[i].hist >= 0 && d->hists[d->cells[i].hist].count)
+            means[n++] = (double)d->hists[d->cells[i].hist].sum_ns /
+                         (double)d->hists[d->cells[i].hist].count;
+    qsort(means, n, sizeof(*means), dbl_cmp);
+    double base = n ? means[n / 2] : 0;
+    free(means);
+    kc_fault_rule_t *last = NULL;
+    uint32_t last_w = 0;
+    for (uint32_t i = from; i < to; i++) {
+        const kc_rec_cell_t *c = &d->cells[i];
+        const kc_hist_t *h = c->hist >= 0 ? &d->hists[c->hist] : NULL;
+        if (!h || !h->count)
+            continue;
+        double mean = (double)h->sum_ns / (double)h->count;
+        if (mean < base * SLOW_FACTOR || mean - base < SLOW_MIN_NS)
+            continue;
+        double ms = round((mean - base) / MS), sd = round(hist_stddev(h, mean) / MS);
+        if (last && last_w + 1 == c->window && last->action.ms == ms && last->action.stddev_ms == sd) {
+            last->window.for_ns += KC_REC_WINDOW_NS, last_w = c->window;
+            continue;
+        }
+        last = add(rs, KC_FAULT_LATENCY, KC_API_PRODUCE, c->window, c->window,
+                   "window %u on: broker %d's Produce latency averaged %.1f ms over %llu "
+                   "responses (p99 %.1f ms), baseline %.1f ms",
+                   c->window, s->node, mean / MS, (unsigned long long)h->count,
+                   (double)kc_hist_quantile(h, 0.99) / MS, base / MS);
+        if (!last)
+            return;
+        last_w = c->window;
+        last->match.brokers = one(map_broker(o, s->node)), last->match.nbrokers = 1;
+        last->action.dist = KC_DIST_NORMAL;
+        last->action.path = KC_PATH_RESPONSE;
+        last->action.ms = ms < 1 ? 1 : ms;
+        last->action.stddev_ms = sd;
+    }
+}
+
+/* Runs of consecutive windows of one series and code, as one rule each. */
+static void run_rules(rules_t *rs, const kc_record_data_t *d, const kc_export_opts_t *o,
+                      uint32_t from, uint32_t to)
+{
+    const kc_rec_series_t *s = &d->series[d->cells[from].series];
+    for (uint32_t i = from; i < to;) {
+        const kc_rec_cell_t *c = &d->cells[i];
+        uint32_t j = i;
+        uint64_t a = 0, b = 0;
+        /* Throttle: one run per throttle time (rounded to whole ms) */
+        uint64_t ms = s->kind == KC_REC_THROTTLE ? (c->b + c->a / 2) / (c->a ? c->a : 1) : 0;
+        for (; j < to && d->cells[j].code == c->code && d->cells[j].window == c->window + (j - i);
+             j++) {
+            const kc_rec_cell_t *x = &d->cells[j];
+            if (s->kind == KC_REC_THROTTLE && (x->b + x->a / 2) / (x->a ? x->a : 1) != ms)
+                break;
+            a += x->a, b += x->b;
+        }
+        uint32_t w0 = c->window, w1 = d->cells[j - 1].window;
+        kc_fault_rule_t *r = NULL;
+        switch (s->kind) {
+        case KC_REC_THROTTLE:
+            r = add(rs, KC_FAULT_THROTTLE, KC_API_PRODUCE, w0, w1,
+                    "windows %u-%u: %llu Produce responses to client %s throttled, %llu ms on "
+                    "average", w0, w1, (unsigned long long)a, s->name, (unsigned long long)ms);
+            if (r) {
+                r->match.client_id = glob_exact(s->name);
+                r->action.throttle_ms = (uint32_t)(ms ? ms : 1);
+                r->action.enforce = true;
+            }
+            break;
+        case KC_REC_LEADERLESS:
+            r = add(rs, KC_FAULT_LEADER, KC_API_METADATA, w0, w1,
+                    "windows %u-%u: %llu Metadata responses showed %s[%d] without a leader", w0,
+                    w1, (unsigned long long)a, s->name, s->partition);
+            if (r) {
+                r->match.topic = glob_exact(map_topic(o, s->name));
+                r->match.partitions = one(s->partition), r->match.npartitions = 1;
+            }
+            break;
+        case KC_REC_CONNECT:
+            if (c->code == KC_REC_CONN_FAILED) {
+                r = add(rs, KC_FAULT_REFUSE, KC_ANY, w0, w1,
+                        "windows %u-%u: %llu connects to broker %d failed", w0, w1,
+                        (unsigned long long)a, s->node);
+            } else {
+                r = add(rs, KC_FAULT_DISCONNECT, KC_API_PRODUCE, w0, w1,
+                        "windows %u-%u: broker %d reset %llu connections", w0, w1, s->node,
+                        (unsigned long long)a);
+                if (r) {
+                    r->trigger.max = a;
+                    r->action.when = KC_WHEN_BEFORE, r->action.reset = true;
+                }
+            }
+            if (r)
+                r->match.brokers = one(map_broker(o, s->node)), r->match.nbrokers = 1;
+            break;
+        default:
+            break;
+        }
+        i = j;
+    }
+}
+
+static int xrule_cmp(const void *x, const void *y)
+{
+    const xrule_t *a = x, *b = y;
+    if (a->r.window.at_ns != b->r.window.at_ns)
+        return a->r.window.at_ns < b->r.window.at_ns ? -1 : 1;
+    if (a->r.action.kind != b->r.action.kind)
+        return a->r.action.kind < b->r.action.kind ? -1 : 1;
+    return strcmp(a->comment ? a->comment : "", b->comment ? b->comment : "");
+}
+
+kc_scenario_t *kc_record_rules(const kc_record_data_t *d, const kc_export_opts_t *o,
+                               char ***comments)
+{
+    rules_t rs = {0};
+    error_rules(&rs, d, o);
+    for (uint32_t i = 0, j; i < d->ncells; i = j) {
+        const kc_rec_series_t *s = &d->series[d->cells[i].series];
+        for (j = i; j < d->ncells && d->cells[j].series == d->cells[i].series; j++)
+            ;
+        if (s->kind == KC_REC_LATENCY && s->node >= 0)
+            latency_rules(&rs, d, o, i, j);
+        else if (s->kind != KC_REC_PRODUCE && s->kind != KC_REC_LATENCY &&
+                 (s->kind != KC_REC_CONNECT || s->node >= 0))
+            run_rules(&rs, d, o, i, j);
+    }
+    if (rs.n)
+        qsort(rs.v, (size_t)rs.n, sizeof(*rs.v), xrule_cmp);
+    kc_scenario_t *sc = calloc(1, sizeof(*sc));
+    char **cm = calloc((size_t)rs.n + 1, sizeof(*cm));
+    if (sc) {
+        sc->name = strdup(o && o->name ? o->name : "recorded");
+        sc->description = strdup("recorded by kchaos: what the brokers answered, window by window");
+        sc->max_duration_ns = (uint64_t)(d->nwindows ? d->nwindows : 1) * KC_REC_WINDOW_NS;
+        sc->rules = calloc((size_t)rs.n + 1, sizeof(*sc->rules));
+    }
+    if (!sc || !cm || !sc->rules || !sc->name || !sc->description)
+        rs.oom = 1;
+    for (int i = 0; i < rs.n; i++) {
+        if (!rs.oom) {
+            char name[64];
+            snprintf(name, sizeof(name), "%s-%d", kc_fault_kind_name(rs.v[i].r.action.kind), i + 1);
+            rs.v[i].r.name = strdup(name);
+            memcpy(&sc->rules[sc->nrules++], &rs.v[i].r, sizeof(rs.v[i].r));
+            cm[i] = rs.v[i].comment;
+        } else {
+            free(rs.v[i].comment);
+            free(rs.v[i].r.match.topic), free(rs.v[i].r.match.client_id);
+            free(rs.v[i].r.match.partitions), free(rs.v[i].r.match.brokers);
+        }
+    }
+    free(rs.v);
+    if (rs.oom) {
+        kc_scenario_free(sc);
+        free(cm);
+        return NULL;
+    }
+    if (comments)
+        *comments = cm;
+    else {
+        for (int i = 0; i < sc->nrules; i++)
+            free(cm[i]);
+        free(cm);
+    }
+    return sc;
+}

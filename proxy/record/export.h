@@ -1,0 +1,50 @@
+/* A recording as a scenario (issue 16): an ordinary scenario file, in the format of
+ * scenarios/README.md, that reproduces what the producers met, window by window:
+ *   - per topic and partition, runs of windows in which the brokers answered Produce with an
+ *     error become `error` rules (probability: errors / partition results over the run; a run
+ *     is consecutive windows with the same code, whichever broker answered: the leaders of the
+ *     replay's cluster are its own);
+ *   - per broker, windows whose Produce latency (the broker leg) is well above the recording's
+ *     baseline become `latency` rules on the response path, normally distributed, the mean and
+ *     spread of what was added to the baseline;
+ *   - per client id, throttled windows become enforced `throttle` rules;
+ *   - partitions Metadata showed leaderless become `leader: none`;
+ *   - failed connects to a broker become `refuse`, its resets `disconnect {reset: true}` at most
+ *     as many times as seen.
+ * Each rule carries a comment saying which windows and counts it came from. */
+#ifndef KC_RECORD_EXPORT_H
+#define KC_RECORD_EXPORT_H
+
+#include <stddef.h>
+
+#include "fault/scenario.h"
+#include "record/recorder.h"
+
+#define KC_EXPORT_MAPS 16
+
+typedef struct kc_export_opts {
+    const char *name;       /* the scenario's name; NULL: "recorded" */
+    const char *topic_from[KC_EXPORT_MAPS], *topic_to[KC_EXPORT_MAPS]; /* --topic-map old=new */
+    int ntopic_maps;
+    int32_t broker_from[KC_EXPORT_MAPS], broker_to[KC_EXPORT_MAPS];    /* --broker-map old=new */
+    int nbroker_maps;
+} kc_export_opts_t;
+
+/* Parse "old=new" onto o (topic: any names; broker: node ids). 0 or -1 (malformed, too many). */
+int kc_export_topic_map(kc_export_opts_t *o, const char *spec);
+int kc_export_broker_map(kc_export_opts_t *o, const char *spec);
+
+/* The recording's rules as a scenario (to be freed with kc_scenario_free), and in *comments
+ * (when not NULL) one malloc'd comment per rule (free each, then the array). NULL: no memory. */
+kc_scenario_t *kc_record_rules(const kc_record_data_t *d, const kc_export_opts_t *o,
+                               char ***comments);
+/* A scenario as YAML that kc_scenario_parse reads back into the same rules; comments (may be
+ * NULL) are written above each rule, `header` (may be NULL) above everything. Only what the
+ * export produces is written: name, description, max_duration; per rule name, match (api,
+ * client_id, topic, partitions, brokers), at, for, probability, max and the action. */
+char *kc_scenario_yaml(const kc_scenario_t *sc, char *const *comments, const char *header,
+                       size_t *len);
+/* Both: the export of a recording as YAML, malloc'd. */
+char *kc_record_export(const kc_record_data_t *d, const kc_export_opts_t *o, size_t *len);
+
+#endif

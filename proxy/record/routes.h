@@ -1,0 +1,19 @@
+/* The recording over the admin API (on loop 0's admin listener):
+ *   POST   /api/v1/recordings           start one (201; 409 while one runs). Options in the
+ *                                       query (for=60s&client=GLOB&topic=GLOB) or the body, a
+ *                                       flat JSON or YAML mapping with the same keys
+ *   DELETE /api/v1/recordings           stop it (404 when none runs)
+ *   GET    /api/v1/recordings           its state (JSON: state, windows, series, caps, drops)
+ *   GET    /api/v1/recordings/scenario  the export as a scenario (YAML); repeatable query keys
+ *                                       topic-map=old=new, broker-map=1=2, and name=NAME; 404
+ *                                       when nothing was recorded, 422 when the recording holds
+ *                                       nothing to replay */
+#ifndef KC_RECORD_ROUTES_H
+#define KC_RECORD_ROUTES_H
+
+#include "admin/admin.h"
+#include "record/recorder.h"
+
+int kc_record_routes(kc_admin_t *a, kc_recorder_t *r);
+
+#endif

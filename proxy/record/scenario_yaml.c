@@ -1,0 +1,197 @@
+/* Writing a scenario back as YAML (export.h: kc_scenario_yaml, kc_record_export): what the
+ * export builds, in the format scenarios/README.md describes, so that kc_scenario_parse reads
+ * the same rules back and writing them again gives the same text. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kafka/api.h"
+#include "kafka/errors.h"
+#include "record/export.h"
+#include "util/sb.h"
+
+/* A YAML double-quoted scalar: every string is quoted, so no name reads as a number, a boolean
+ * or YAML syntax. */
+static void quoted(kc_sb_t *b, const char *s)
+{
+    kc_sb_printf(b, "\"");
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            kc_sb_printf(b, "\\%c", ch);
+        else if (ch < 0x20)
+            kc_sb_printf(b, "\\x%02x", ch);
+        else
+            kc_sb_printf(b, "%c", ch);
+    }
+    kc_sb_printf(b, "\"");
+}
+
+/* The shortest unit that says a duration exactly. */
+static void duration(kc_sb_t *b, uint64_t ns)
+{
+    if (ns % 1000000000ull == 0)
+        kc_sb_printf(b, "%" PRIu64 "s", ns / UINT64_C(1000000000));
+    else if (ns % 1000000ull == 0)
+        kc_sb_printf(b, "%" PRIu64 "ms", ns / UINT64_C(1000000));
+    else
+        kc_sb_printf(b, "%" PRIu64 "ns", ns);
+}
+
+static void ints(kc_sb_t *b, const char *key, const int32_t *v, int n)
+{
+    if (!v)
+        return;
+    kc_sb_printf(b, "      %s: [", key);
+    for (int i = 0; i < n; i++)
+        kc_sb_printf(b, "%s%d", i ? ", " : "", v[i]);
+    kc_sb_printf(b, "]\n");
+}
+
+static const char *api_word(int16_t api)
+{
+    switch (api) {
+    case KC_API_PRODUCE:
+        return "produce";
+    case KC_API_METADATA:
+        return "metadata";
+    case KC_API_FETCH:
+        return "fetch";
+    default:
+        return NULL;
+    }
+}
+
+static void match(kc_sb_t *b, const kc_fault_rule_t *r)
+{
+    const kc_fault_match_t *m = &r->match;
+    const char *api = m->api == KC_ANY ? NULL : api_word(m->api);
+    if (!api && !m->client_id && !m->topic && !m->partitions && !m->brokers)
+        return;
+    kc_sb_printf(b, "    match:\n");
+    if (api)
+        kc_sb_printf(b, "      api: %s\n", api);
+    if (m->client_id) {
+        kc_sb_printf(b, "      client_id: ");
+        quoted(b, m->client_id);
+        kc_sb_printf(b, "\n");
+    }
+    if (m->topic) {
+        kc_sb_printf(b, "      topic: ");
+        quoted(b, m->topic);
+        kc_sb_printf(b, "\n");
+    }
+    ints(b, "partitions", m->partitions, m->npartitions);
+    ints(b, "brokers", m->brokers, m->nbrokers);
+}
+
+static void action(kc_sb_t *b, const kc_fault_action_t *a)
+{
+    switch (a->kind) {
+    case KC_FAULT_ERROR:
+        if (a->when == KC_WHEN_BEFORE)
+            kc_sb_printf(b, "    error: %s\n", kc_kafka_error_name(a->error));
+        else
+            kc_sb_printf(b, "    error: {code: %s, when: after}\n", kc_kafka_error_name(a->error));
+        break;
+    case KC_FAULT_LATENCY:
+        kc_sb_printf(b, "    latency: {distribution: normal, ms: %.15g, stddev_ms: %.15g, path: %s}\n",
+                     a->ms, a->stddev_ms, a->path == KC_PATH_RESPONSE ? "response" : "request");
+        break;
+    case KC_FAULT_THROTTLE:
+        kc_sb_printf(b, "    throttle: {ms: %u, enforce: %s}\n", a->throttle_ms,
+                     a->enforce ? "true" : "false");
+        break;
+    case KC_FAULT_LEADER:
+        kc_sb_printf(b, "    leader: none\n");
+        break;
+    case KC_FAULT_REFUSE:
+        kc_sb_printf(b, "    refuse: true\n");
+        break;
+    case KC_FAULT_DISCONNECT:
+        kc_sb_printf(b, "    disconnect: {when: %s, reset: %s}\n", kc_fault_when_name(a->when),
+                     a->reset ? "true" : "false");
+        break;
+    default: /* never exported */
+        kc_sb_printf(b, "    # %s: not written by the export\n", kc_fault_kind_name(a->kind));
+        break;
+    }
+}
+
+/* A comment, one "# " line per line of it. */
+static void comment(kc_sb_t *b, const char *indent, const char *text)
+{
+    while (text && *text) {
+        const char *nl = strchr(text, '\n');
+        int n = nl ? (int)(nl - text) : (int)strlen(text);
+        kc_sb_printf(b, "%s# %.*s\n", indent, n, text);
+        text = nl ? nl + 1 : NULL;
+    }
+}
+
+char *kc_scenario_yaml(const kc_scenario_t *sc, char *const *comments, const char *header,
+                       size_t *len)
+{
+    kc_sb_t b = {0};
+    comment(&b, "", header);
+    kc_sb_printf(&b, "name: ");
+    quoted(&b, sc->name);
+    kc_sb_printf(&b, "\n");
+    if (sc->description) {
+        kc_sb_printf(&b, "description: ");
+        quoted(&b, sc->description);
+        kc_sb_printf(&b, "\n");
+    }
+    if (sc->max_duration_ns) {
+        kc_sb_printf(&b, "max_duration: ");
+        duration(&b, sc->max_duration_ns);
+        kc_sb_printf(&b, "\n");
+    }
+    kc_sb_printf(&b, "rules:%s\n", sc->nrules ? "" : " []");
+    for (int i = 0; i < sc->nrules; i++) {
+        const kc_fault_rule_t *r = &sc->rules[i];
+        if (comments)
+            comment(&b, "  ", comments[i]);
+        kc_sb_printf(&b, "  - name: ");
+        quoted(&b, r->name);
+        kc_sb_printf(&b, "\n");
+        match(&b, r);
+        kc_sb_printf(&b, "    at: ");
+        duration(&b, r->window.at_ns);
+        if (r->window.for_ns) {
+            kc_sb_printf(&b, "\n    for: ");
+            duration(&b, r->window.for_ns);
+        }
+        kc_sb_printf(&b, "\n");
+        if (r->trigger.probability < 1)
+            kc_sb_printf(&b, "    probability: %.15g\n", r->trigger.probability);
+        if (r->trigger.max)
+            kc_sb_printf(&b, "    max: %" PRIu64 "\n", r->trigger.max);
+        action(&b, &r->action);
+    }
+    return kc_sb_done(&b, len);
+}
+
+char *kc_record_export(const kc_record_data_t *d, const kc_export_opts_t *o, size_t *len)
+{
+    char **comments = NULL;
+    kc_scenario_t *sc = kc_record_rules(d, o, &comments);
+    if (!sc)
+        return NULL;
+    char header[768];
+    snprintf(header, sizeof(header),
+             "Recorded by kchaos (kchaos record): %u windows of 1 s, %u series, %u counters.\n"
+             "Replay it with `kchaos --scenario FILE` in front of any cluster; check it with\n"
+             "`kchaos check-scenario FILE`. Each rule says which windows it came from.%s",
+             d->nwindows, d->nseries, d->ncells,
+             d->dropped_series || d->dropped_cells || d->dropped_hists
+                 ? "\nThe recording reached its memory caps: some series or windows are missing."
+                 : "");
+    char *text = kc_scenario_yaml(sc, comments, header, len);
+    for (int i = 0; i < sc->nrules; i++)
+        free(comments[i]);
+    free(comments);
+    kc_scenario_free(sc);
+    return text;
+}

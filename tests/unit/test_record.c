@@ -1,0 +1,233 @@
+/* proxy/record/: the recorder's windows and caps, the feed from a Produce response, the export
+ * of a synthetic recording as a scenario, its round trip through kc_scenario_parse, and a
+ * mangled export refused with FILE:LINE. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kafka/api.h"
+#include "kafka/produce.h"
+#include "kafka/wire.h"
+#include "record/export.h"
+#include "record/recorder.h"
+
+#include "kc_test.h"
+
+#define S 1000000000ull
+#define MSEC 1000000ull
+
+static void test_windows_and_stop(void **state)
+{
+    (void)state;
+    kc_recorder_t *r = kc_recorder_new();
+    kc_record_data_t d;
+    assert_int_equal(kc_recorder_snapshot(r, 0, &d), -ENOENT); /* nothing yet */
+    kc_record_conn(r, 5 * S, 1, KC_REC_CONN_FAILED);            /* not recording: ignored */
+    kc_record_opts_t o = {.for_ns = 3 * S};
+    uint64_t t0 = 100 * S;
+    assert_int_equal(kc_recorder_start(r, &o, t0), 0);
+    assert_int_equal(kc_recorder_start(r, &o, t0), -EBUSY);
+    kc_record_conn(r, t0 + S / 2, 1, KC_REC_CONN_FAILED);
+    kc_record_conn(r, t0 + S * 3 / 2, 1, KC_REC_CONN_FAILED);
+    kc_record_conn(r, t0 + S * 3 / 2, 1, KC_REC_CONN_RESET);
+    kc_record_conn(r, t0 + S * 3 / 2, -1, KC_REC_CONN_RESET); /* bootstrap: no broker to blame */
+    assert_true(kc_recorder_on(r));
+    kc_record_conn(r, t0 + S * 7 / 2, 1, KC_REC_CONN_FAILED); /* past `for`: stops itself */
+    assert_false(kc_recorder_on(r));
+    assert_int_equal(kc_recorder_stop(r, t0 + 4 * S), -ENOENT);
+    assert_int_equal(kc_recorder_snapshot(r, t0 + 4 * S, &d), 0);
+    assert_int_equal(d.nwindows, 3);
+    assert_int_equal(d.nseries, 1);
+    assert_int_equal(d.ncells, 3); /* failed in windows 0 and 1, reset in window 1 */
+    assert_int_equal(d.cells[0].window, 0);
+    assert_int_equal(d.cells[1].window, 1);
+    assert_int_equal(d.cells[2].code, KC_REC_CONN_RESET);
+    kc_record_data_free(&d);
+    size_t len;
+    char *json = kc_recorder_json(r, t0 + 4 * S, &len);
+    assert_non_null(strstr(json, "\"state\":\"done\""));
+    free(json);
+    kc_recorder_free(r);
+}
+
+static void test_caps(void **state)
+{
+    (void)state;
+    kc_record_data_t d = {0};
+    char name[32];
+    for (uint32_t i = 0; i < KC_REC_MAX_SERIES + 10; i++) {
+        snprintf(name, sizeof(name), "client-%u", i);
+        kc_record_data_add(&d, 0, KC_REC_THROTTLE, -1, -1, name, 0, 1, 10);
+    }
+    assert_int_equal(d.nseries, KC_REC_MAX_SERIES);
+    assert_int_equal(d.dropped_series, 10);
+    /* What is kept goes on counting. */
+    assert_non_null(kc_record_data_add(&d, 0, KC_REC_THROTTLE, -1, -1, "client-0", 0, 1, 10));
+    kc_record_data_free(&d);
+    for (uint32_t w = 0; w < KC_REC_MAX_CELLS + 5; w++)
+        kc_record_data_add(&d, w, KC_REC_CONNECT, 1, -1, "", 0, 1, 0);
+    assert_int_equal(d.ncells, KC_REC_MAX_CELLS);
+    assert_int_equal(d.dropped_cells, 5);
+    assert_true(d.cells_cap <= KC_REC_MAX_CELLS);
+    kc_record_data_free(&d);
+}
+
+/* A ProduceResponse v9 from broker 1: orders[3] NOT_LEADER_OR_FOLLOWER, orders[4] fine,
+ * throttled 250 ms. */
+static void test_feed_produce(void **state)
+{
+    (void)state;
+    kc_pool_t pool;
+    kc_buf_pool_init(&pool, 1 << 20);
+    kc_produce_part_result_t parts[2] = {
+        {.index = 3, .error_code = 6, .base_offset = -1, .log_append_time_ms = -1, .log_start_offset = -1},
+        {.index = 4, .base_offset = 7, .log_append_time_ms = -1, .log_start_offset = -1}};
+    kc_produce_topic_result_t topic = {.name = {"orders", 6}, .parts = parts, .part_count = 2};
+    kc_produce_resp_t resp = {.topics = &topic, .topic_count = 1, .throttle_time_ms = 250};
+    kc_wr_t w;
+    kc_wr_init(&w, &pool, 64, false);
+    assert_int_equal(kc_produce_response_frame(&w, 9, 42, &resp), 0);
+    size_t n;
+    kc_buf_t *b = kc_wr_take(&w, &n);
+    kc_wr_release(&w);
+    assert_non_null(b);
+    kc_recorder_t *r = kc_recorder_new();
+    kc_record_opts_t o = {.client = "app-*"};
+    assert_int_equal(kc_recorder_start(r, &o, S), 0);
+    kc_record_response(r, &pool, S + S / 2, 1, "app-1", KC_API_PRODUCE, 9, b->data + 4,
+                       (uint32_t)n - 4, S + S / 2 - 3 * MSEC, NULL);
+    kc_record_response(r, &pool, S + S / 2, 1, "other", KC_API_PRODUCE, 9, b->data + 4,
+                       (uint32_t)n - 4, S, NULL); /* not the client asked for */
+    kc_record_data_t d;
+    assert_int_equal(kc_recorder_snapshot(r, 2 * S, &d), 0);
+    uint64_t results = 0, errors = 0, throttled = 0, hists = 0;
+    for (uint32_t i = 0; i < d.ncells; i++) {
+        const kc_rec_cell_t *c = &d.cells[i];
+        const kc_rec_series_t *s = &d.series[c->series];
+        if (s->kind == KC_REC_PRODUCE && !c->code)
+            results += c->a;
+        if (s->kind == KC_REC_PRODUCE && c->code == 6 && s->partition == 3 && s->node == 1)
+            errors += c->a;
+        if (s->kind == KC_REC_THROTTLE && !strcmp(s->name, "app-1"))
+            throttled += c->a, assert_int_equal(c->b, 250);
+        if (s->kind == KC_REC_LATENCY)
+            hists++, assert_int_equal(d.hists[c->hist].sum_ns, 3 * MSEC);
+    }
+    assert_int_equal(results, 2);
+    assert_int_equal(errors, 1);
+    assert_int_equal(throttled, 1);
+    assert_int_equal(hists, 1);
+    kc_record_data_free(&d);
+    kc_recorder_free(r);
+    kc_buf_unref(&pool, b);
+    kc_buf_pool_free(&pool);
+}
+
+/* An incident by hand: orders[3] NOT_LEADER_OR_FOLLOWER half the time in windows 2-4 (brokers 1
+ * then 2), leaderless in window 2; broker 1 slow in windows 5-6; client app-1 throttled in
+ * window 7; broker 2 refusing in windows 8-9. */
+static void synthetic(kc_record_data_t *d)
+{
+    memset(d, 0, sizeof(*d));
+    for (uint32_t w = 0; w < 10; w++) {
+        kc_record_data_add(d, w, KC_REC_PRODUCE, w < 3 ? 1 : 2, 3, "orders", 0, 10, 0);
+        for (int i = 0; i < 20; i++)
+            kc_record_data_latency(d, w, 1, (w == 5 || w == 6 ? 102 : 2) * MSEC);
+    }
+    for (uint32_t w = 2; w <= 4; w++)
+        kc_record_data_add(d, w, KC_REC_PRODUCE, w < 3 ? 1 : 2, 3, "orders", 6, 5, 0);
+    kc_record_data_add(d, 2, KC_REC_LEADERLESS, -1, 3, "orders", 0, 2, 0);
+    kc_record_data_add(d, 7, KC_REC_THROTTLE, -1, -1, "app-1", 0, 2, 1000);
+    kc_record_data_add(d, 8, KC_REC_CONNECT, 2, -1, "", KC_REC_CONN_FAILED, 3, 0);
+    kc_record_data_add(d, 9, KC_REC_CONNECT, 2, -1, "", KC_REC_CONN_FAILED, 1, 0);
+    kc_record_data_add(d, 9, KC_REC_CONNECT, 2, -1, "", KC_REC_CONN_RESET, 4, 0);
+    kc_record_data_seal(d);
+}
+
+static void test_export_text(void **state)
+{
+    (void)state;
+    kc_record_data_t d;
+    synthetic(&d);
+    kc_export_opts_t o = {0};
+    assert_int_equal(kc_export_topic_map(&o, "orders=orders-replay"), 0);
+    assert_int_equal(kc_export_broker_map(&o, "2=5"), 0);
+    assert_int_equal(kc_export_broker_map(&o, "x=5"), -1);
+    size_t len;
+    char *text = kc_record_export(&d, &o, &len);
+    assert_non_null(text);
+    const char *want[] = {
+        "  - name: \"error-", "      topic: \"orders-replay\"\n      partitions: [3]\n    at: 2s\n"
+        "    for: 3s\n    probability: 0.5\n    error: NOT_LEADER_OR_FOLLOWER\n",
+        "    leader: none\n",
+        "      brokers: [1]\n    at: 5s\n    for: 2s\n    latency: {distribution: normal, ms: 100,",
+        "path: response}\n",
+        "      client_id: \"app-1\"\n    at: 7s\n    for: 1s\n    throttle: {ms: 500, enforce: true}\n",
+        "    match:\n      brokers: [5]\n    at: 8s\n    for: 2s\n    refuse: true\n",
+        "      brokers: [5]\n    at: 9s\n    for: 1s\n    max: 4\n    disconnect: {when: before, reset: true}\n",
+        "# windows 2-4: broker 1 (and any other leader) answered NOT_LEADER_OR_FOLLOWER to 15 of 30",
+    };
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+        if (!strstr(text, want[i]))
+            fail_msg("missing:\n%s\nin:\n%s", want[i], text);
+    kc_scenario_diags_t diags = {0};
+    kc_scenario_t *sc = kc_scenario_parse("rec.yaml", text, len, &diags);
+    if (!sc)
+        fail_msg("%s\n%s", diags.n ? diags.v[0] : "?", text);
+    assert_int_equal(sc->nrules, 6);
+    kc_scenario_free(sc);
+    free(text);
+    free((char *)o.topic_from[0]);
+    kc_record_data_free(&d);
+}
+
+static void test_round_trip(void **state)
+{
+    (void)state;
+    kc_record_data_t d;
+    synthetic(&d);
+    kc_scenario_t *sc = kc_record_rules(&d, NULL, NULL);
+    size_t n1, n2, n3;
+    char *first = kc_scenario_yaml(sc, NULL, NULL, &n1);
+    char *exported = kc_record_export(&d, NULL, &n3); /* with its comments */
+    kc_scenario_diags_t diags = {0};
+    kc_scenario_t *back = kc_scenario_parse("rec.yaml", exported, n3, &diags);
+    assert_non_null(back);
+    char *second = kc_scenario_yaml(back, NULL, NULL, &n2);
+    assert_string_equal(first, second);
+    kc_scenario_free(sc), kc_scenario_free(back);
+    free(first), free(second), free(exported);
+    kc_record_data_free(&d);
+}
+
+/* An export cut short or edited into nonsense is refused like any scenario: FILE:LINE. */
+static void test_mangled_refused(void **state)
+{
+    (void)state;
+    kc_record_data_t d;
+    synthetic(&d);
+    size_t len;
+    char *text = kc_record_export(&d, NULL, &len);
+    char *cut = strstr(text, "    error: NOT_LEADER");
+    assert_non_null(cut);
+    kc_scenario_diags_t diags = {0};
+    assert_null(kc_scenario_parse("rec.yaml", text, (size_t)(cut - text) + 12, &diags));
+    assert_true(diags.n >= 1);
+    assert_non_null(strstr(diags.v[0], "rec.yaml:"));
+    kc_scenario_diags_free(&diags);
+    memcpy(strstr(text, "probability: 0.5"), "probability: 7.5", 16);
+    assert_null(kc_scenario_parse("rec.yaml", text, len, &diags));
+    assert_non_null(strstr(diags.v[0], "rec.yaml:"));
+    kc_scenario_diags_free(&diags);
+    free(text);
+    kc_record_data_free(&d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_windows_and_stop), cmocka_unit_test(test_caps),
+        cmocka_unit_test(test_feed_produce),     cmocka_unit_test(test_export_text),
+        cmocka_unit_test(test_round_trip),       cmocka_unit_test(test_mangled_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
