@@ -25,12 +25,15 @@ TOPIC = "bench"
 VALUE_SIZE = 1024
 HZ = os.sysconf("SC_CLK_TCK")
 
-# Ports: the real cluster uses base port 28590 (its listeners: 28590-28591, 28601, 28611, 28621;
-# the PEER listener is advertised as 28631). Proxies listen only in 28600-28699.
-REAL_BASE = 28590
+# Ports: the real cluster uses base port 28925 (its listeners: 28925-28926, 28936, 28946, 28956;
+# the PEER listener is advertised as 28966; started with --secure for the TLS paths, also SSL
+# 28976, SASL_PLAINTEXT 28986, SASL_SSL 28996: kafka-cluster.sh's P+50+i, P+60+i, P+70+i). That
+# keeps it clear of the proxies, which listen only in 28600-28699, and of dev clusters at base
+# 28800 or 28850 (which reach 28921 with --secure).
+REAL_BASE = 28925
 PORTS = {
     "real": {"kchaos": 28640, "toxiproxy-api": 28639, "kafka-proxy": 28651, "kafka-proxy-http": 28659,
-             "kroxylicious": 28660},
+             "kroxylicious": 28660, "haproxy-tls": 28671},
     "mock": {"l4": 28671, "kroxylicious": 28675, "toxiproxy-api": 28679, "kchaos": 28680,
              "kafka-proxy": 28685, "kafka-proxy-http": 28689},
 }
@@ -40,10 +43,19 @@ PORTS = {
 # kchaos-faults runs bench/never-matches.yaml, a scenario that matches nothing (the matchers' cost).
 # kchaos-tls serves TLS to the producer (--tls-cert/--tls-key) and speaks plaintext upstream;
 # haproxy-tls terminates TLS the same way (bind ... ssl crt). The producer verifies both.
-KCHAOS_PATHS = ["kchaos", "kchaos-2t", "kchaos-off", "kchaos-faults", "kchaos-base", "kchaos-tls"]
-TLS_PATHS = ["kchaos-tls", "haproxy-tls"]
-PATHS = ["direct", "kchaos", "kchaos-2t", "kchaos-off", "kchaos-faults", "kchaos-tls", "haproxy",
-         "haproxy-tls", "socat", "toxiproxy", "kafka-proxy", "kroxylicious"]
+# On the real backend (its brokers' SSL listeners) TLS runs end to end instead: direct-tls is the
+# producer straight to the SSL listeners; kchaos-tls2 is kchaos with TLS on both sides
+# (--tls-cert/--tls-key, --upstream-tls --upstream-ca); haproxy-tls there re-encrypts to the
+# brokers (server ... ssl verify required ca-file). kchaos-tls is mock only, kchaos-tls2 and
+# direct-tls real only.
+KCHAOS_PATHS = ["kchaos", "kchaos-2t", "kchaos-off", "kchaos-faults", "kchaos-base", "kchaos-tls",
+                "kchaos-tls2"]
+TLS_PATHS = ["kchaos-tls", "haproxy-tls", "direct-tls", "kchaos-tls2"]
+ONLY = {"kchaos-tls": ("mock", "mock backend only (TLS to the proxy, plaintext upstream)"),
+        "kchaos-tls2": ("real", "real backend only (TLS to the brokers: the mock has none)"),
+        "direct-tls": ("real", "real backend only (the mock has no TLS listener)")}
+PATHS = ["direct", "direct-tls", "kchaos", "kchaos-2t", "kchaos-off", "kchaos-faults", "kchaos-tls",
+         "kchaos-tls2", "haproxy", "haproxy-tls", "socat", "toxiproxy", "kafka-proxy", "kroxylicious"]
 PRODUCERS = {"mock": ["librdkafka"], "real": ["librdkafka", "java"]}
 
 
@@ -169,11 +181,13 @@ class Mock:
 class Real:
     name = "real"
 
-    def __init__(self, logdir):
+    def __init__(self, logdir, certs=None):
         self.dir = f"{logdir}/kafka"
         self.script = f"{ROOT}/tests/tools/kafka-cluster.sh"
+        # --secure CERTS (only when a TLS path runs): SSL listeners beside the plaintext ones
         subprocess.run([self.script, "start", self.dir, "--brokers", "1", "--base-port", str(REAL_BASE),
-                        "--config", "log.retention.check.interval.ms=5000"],
+                        "--config", "log.retention.check.interval.ms=5000"] +
+                       (["--secure", certs] if certs else []),
                        check=True, stdout=subprocess.DEVNULL)
         env = {}
         with open(f"{self.dir}/cluster.env") as f:
@@ -186,12 +200,16 @@ class Real:
         backends = {int(b.split("@")[0]): b.split("@")[1] for b in env["KAFKA_PEER_BACKENDS"].split()}
         self.peer_map = {i: (peers[i], backends[i]) for i in peers}  # advertised -> bound
         self.version = env["KAFKA_VERSION"]
+        self.bootstrap_ssl = env.get("KAFKA_BOOTSTRAP_SSL")
+        self.brokers_ssl = {int(b.split("@")[0]): b.split("@")[1]
+                            for b in env.get("KAFKA_BROKERS_SSL", "").split()}
         # Bounded on disk: each run writes ~300 MB.
         subprocess.run([self.script, "ctl", self.dir, "create-topic", TOPIC, "3", "1",
                         "retention.bytes=67108864", "segment.bytes=16777216"],
                        check=True, stdout=subprocess.DEVNULL)
         self.desc = (f"Apache Kafka {self.version}, 1 broker (KRaft, tests/tools/kafka-cluster.sh), "
-                     "topic bench with 3 partitions")
+                     "topic bench with 3 partitions" +
+                     (", SSL listeners (--secure) for the TLS paths" if certs else ""))
 
     def close(self):
         subprocess.run([self.script, "stop", self.dir], check=False)
@@ -216,10 +234,26 @@ class Path:
         b, ports = self.b, PORTS[self.b.name]
         cfg = f"{self.logdir}/{tag}.cfg"
         cmd, probe = None, []
-        if self.name == "direct":
-            self.bootstrap = b.bootstrap
+        certs = f"{self.logdir}/certs"
+        if self.name in ("direct", "direct-tls"):
+            self.bootstrap = b.bootstrap_ssl if self.name == "direct-tls" else b.bootstrap
             return None
-        if self.name in ("haproxy", "haproxy-tls", "socat", "toxiproxy"):
+        if self.name == "haproxy-tls" and b.name == "real":
+            # The SSL listeners advertise their own ports (no PEER listener for them): haproxy
+            # listens on ports of its own and the producer maps the brokers' onto them (connect hook).
+            pairs = [(ports["haproxy-tls"] + i - 1, b.brokers_ssl[i]) for i in sorted(b.brokers_ssl)]
+            self.port_map = ",".join(f"{port_of(b.brokers_ssl[i])}={ports['haproxy-tls'] + i - 1}"
+                                     for i in sorted(b.brokers_ssl))
+            self.bootstrap = f"127.0.0.1:{ports['haproxy-tls']}"
+            probe = [p for p, _ in pairs]
+            with open(cfg, "w") as f:
+                f.write("global\n    maxconn 4096\ndefaults\n    mode tcp\n    timeout connect 10s\n"
+                        "    timeout client 10m\n    timeout server 10m\n")
+                for p, up in pairs:
+                    f.write(f"listen b{p}\n    bind 127.0.0.1:{p} ssl crt {certs}/server-bundle.pem\n"
+                            f"    server s {up} ssl verify required ca-file {certs}/ca.crt\n")
+            cmd = [self.tools["haproxy"], "-db", "-f", cfg]
+        elif self.name in ("haproxy", "haproxy-tls", "socat", "toxiproxy"):
             if b.name == "real":  # brokers advertise the peer port: the relay listens on it
                 pairs = [(port_of(adv), bound) for adv, bound in b.peer_map.values()]
                 self.bootstrap = b.peer_map[min(b.peer_map)][0]
@@ -255,7 +289,8 @@ class Path:
         elif self.name in KCHAOS_PATHS:
             lo = min(b.brokers)
             binary = self.tools["kchaos-base" if self.name == "kchaos-base" else "kchaos"]
-            cmd = [binary, "--upstream", b.bootstrap, "--listen", f"127.0.0.1:{ports['kchaos']}",
+            up = b.bootstrap_ssl if self.name == "kchaos-tls2" else b.bootstrap
+            cmd = [binary, "--upstream", up, "--listen", f"127.0.0.1:{ports['kchaos']}",
                    "--broker-ports", str(ports["kchaos"] + 1), "--node-id-base", str(lo), "--log-level", "warn",
                    "--threads", "2" if self.name == "kchaos-2t" else "1"]
             if self.name == "kchaos-off":
@@ -263,9 +298,10 @@ class Path:
             if self.name == "kchaos-faults":
                 cmd += ["--scenario", os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                    "never-matches.yaml")]
-            if self.name == "kchaos-tls":
-                cmd += ["--tls-cert", f"{self.logdir}/certs/server.crt",
-                        "--tls-key", f"{self.logdir}/certs/server.key"]
+            if self.name in ("kchaos-tls", "kchaos-tls2"):
+                cmd += ["--tls-cert", f"{certs}/server.crt", "--tls-key", f"{certs}/server.key"]
+            if self.name == "kchaos-tls2":
+                cmd += ["--upstream-tls", "--upstream-ca", f"{certs}/ca.crt"]
             self.bootstrap = f"127.0.0.1:{ports['kchaos']}"
             probe = [ports["kchaos"]] + [ports["kchaos"] + 1 + i - lo for i in b.brokers]
         elif self.name == "kafka-proxy":
@@ -432,8 +468,8 @@ def report(a, res, skipped, versions, install, backends, started, elapsed):
                     fmt(ratio(m["mbs"], md["mbs"])), fmt(ratio(m["mbs"], mh["mbs"])),
                     fmt(m["p50"], 3), fmt(ratio(m["p50"], md["p50"])), fmt(ratio(m["p50"], mh["p50"])),
                     fmt(m["p99"], 3), fmt(ratio(m["p99"], md["p99"])), fmt(ratio(m["p99"], mh["p99"])),
-                    "—" if path == "direct" else fmt(m["cpu"]),
-                    "—" if path == "direct" else fmt(m["rss"], 1)]) + " |")
+                    "—" if path.startswith("direct") else fmt(m["cpu"]),
+                    "—" if path.startswith("direct") else fmt(m["rss"], 1)]) + " |")
     L.append("")
     # kchaos against its own variants, then against each peer, then TLS against TLS: one table each
     def against(others, what, title, base="kchaos"):
@@ -444,8 +480,8 @@ def report(a, res, skipped, versions, install, backends, started, elapsed):
         L.append("|---|---|---|--:|--:|--:|--:|--:|")
         keys = ("mbs", "p50", "p99", "cpu", "rss")
         for (bn, prod), S in summary.items():
-            if skipped.get((bn, base)):
-                continue
+            if skipped.get((bn, base)) or not (S[base]["mbs"] or S[base]["p50"]):
+                continue  # not run on that backend, or not with that producer (TLS: librdkafka only)
             k = {x: med(S[base][x]) for x in keys}
             for p in others:
                 if skipped.get((bn, p)):
@@ -458,13 +494,18 @@ def report(a, res, skipped, versions, install, backends, started, elapsed):
     against([p for p in a.paths if p in KCHAOS_PATHS and p != "kchaos"], "variant",
             "**kchaos against its variants** (kchaos's median ÷ the variant's; kchaos-off has no "
             "metrics, kchaos-faults runs a scenario that matches nothing, kchaos-base is KCHAOS_BENCH_BASE, "
-            "kchaos-tls serves TLS to the producer: the cost of TLS)")
+            "kchaos-tls serves TLS to the producer, kchaos-tls2 speaks TLS to the producer and the broker: "
+            "the cost of TLS)")
     against([p for p in a.paths if p not in ["direct"] + KCHAOS_PATHS + TLS_PATHS], "peer",
             "**kchaos against each peer** (kchaos's median ÷ the peer's: throughput above 1 and "
             "latency, CPU, memory below 1 favour kchaos)")
     against([p for p in a.paths if p == "haproxy-tls"], "peer",
-            "**TLS: kchaos-tls against haproxy-tls** (both terminate the producer's TLS and speak "
+            "**TLS: kchaos-tls against haproxy-tls** (mock: both terminate the producer's TLS and speak "
             "plaintext upstream; kchaos-tls's median ÷ haproxy-tls's, read as above)", base="kchaos-tls")
+    against([p for p in a.paths if p in ("haproxy-tls", "direct-tls")], "peer",
+            "**TLS end to end: kchaos-tls2 against haproxy-tls and direct-tls** (real: TLS from the "
+            "producer and TLS to the broker's SSL listener; kchaos-tls2's median ÷ the other's, read as "
+            "above)", base="kchaos-tls2")
     errs = [(bn, prod, path, e) for (bn, prod), S in summary.items() for path in a.paths
             for e in S[path]["errors"]]
     if errs:
@@ -521,7 +562,9 @@ def main():
     try:
         for name in a.backends.split(","):
             log(f"starting backend {name}")
-            backends.append(Mock(logdir) if name == "mock" else Real(logdir))
+            backends.append(Mock(logdir) if name == "mock" else Real(
+                logdir, f"{logdir}/certs" if any(p in TLS_PATHS and ONLY.get(p, ("real",))[0] == "real"
+                                                 for p in a.paths) else None))
         # what cannot run at all, and why
         skipped = {}
         for b in backends:
@@ -529,11 +572,11 @@ def main():
                 need = {"haproxy": "haproxy", "socat": "socat", "toxiproxy": "toxiproxy",
                         "kafka-proxy": "kafka-proxy", "kroxylicious": "kroxylicious", "kchaos": "kchaos", "kchaos-2t": "kchaos",
                         "kchaos-off": "kchaos", "kchaos-faults": "kchaos", "kchaos-base": "kchaos-base",
-                        "kchaos-tls": "kchaos", "haproxy-tls": "haproxy"}.get(path)
+                        "kchaos-tls": "kchaos", "kchaos-tls2": "kchaos", "haproxy-tls": "haproxy"}.get(path)
                 if need and not tools.get(need):
                     skipped[(b.name, path)] = "not installed (the reason is under Versions and installs)"
-                elif path in TLS_PATHS and b.name != "mock":
-                    skipped[(b.name, path)] = "mock backend only (TLS to the proxy, plaintext upstream)"
+                elif path in ONLY and b.name != ONLY[path][0]:
+                    skipped[(b.name, path)] = ONLY[path][1]
         # A fresh broker (a JVM) runs cold: one unmeasured run of each kind, direct, first.
         for b in backends:
             for prod in PRODUCERS[b.name]:
@@ -543,6 +586,13 @@ def main():
                         w = run_producer(producer_cmd(tools, prod, mode, b.bootstrap, count, ""), 300)
                         if "error" in w:
                             log(f"[{b.name}] warm-up failed: {w['error']}")
+            # and the broker's TLS code too, when its SSL listeners are up
+            if getattr(b, "bootstrap_ssl", None) and "librdkafka" in a.producers:
+                log(f"[{b.name}] warming the backend up: librdkafka throughput, direct-tls")
+                w = run_producer(producer_cmd(tools, "librdkafka", "throughput", b.bootstrap_ssl, a.count, "",
+                                              f"{logdir}/certs/ca.crt"), 300)
+                if "error" in w:
+                    log(f"[{b.name}] TLS warm-up failed: {w['error']}")
         res = {}
         for rnd in range(a.rounds):
             for b in backends:
