@@ -327,10 +327,10 @@ int kc_recorder_snapshot(kc_recorder_t *r, uint64_t now, kc_record_data_t *out)
             if (!(out->series[i].name = strdup(d->series[i].name)))
                 rc = -ENOMEM;
         }
-        if (!rc) {
+        if (!rc && d->ncells) /* memcpy's source may not be NULL, even for 0 bytes */
             memcpy(out->cells, d->cells, (size_t)d->ncells * sizeof(*d->cells));
+        if (!rc && d->nhists)
             memcpy(out->hists, d->hists, (size_t)d->nhists * sizeof(*d->hists));
-        }
     }
     pthread_mutex_unlock(&r->mu);
     if (rc)
