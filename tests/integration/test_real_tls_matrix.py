@@ -121,7 +121,7 @@ def test_tls_client_matrix(kafka, tls_kc, name):
 
 # ---- 2. mTLS: a client certificate checked by kchaos ----
 
-@pytest.mark.parametrize("name", ["java", "franz", "librdkafka"])
+@pytest.mark.parametrize("name", MATRIX)
 def test_mtls_client_certificate(kafka, mtls_kc, name):
     before = len(mtls_kc.kc.conn_summaries())
     through(kafka, mtls_kc, name, "mtls-" + name, "--ssl-ca", kafka.cert("ca.crt"),
