@@ -5,8 +5,8 @@ kafka1tls fixture; certificates from certs/make-certs.sh, certs/README.md).
    127.0.0.1), kchaos verifies the broker on its SSL listener; each produces COUNT records and
    reads them back through kchaos; the broker holds COUNT; the kernel guard saw no direct
    connection. One kchaos for the whole matrix (a module fixture).
-2. mTLS (kchaos --tls-client-ca ca.crt): Java, franz-go and librdkafka present client.crt and
-   get through; kchaos's connection summary names the certificate's subject.
+2. mTLS (kchaos --tls-client-ca ca.crt): every client of the matrix presents client.crt and
+   gets through; kchaos's connection summary names the certificate's subject.
 3. SASL over TLS through kchaos to the SASL_SSL listener: PLAIN (alice) for Java, franz-go and
    librdkafka, SCRAM-SHA-512 (bob) for Java and franz-go (not librdkafka: Debian's 2.0.2 sends
    a wrong SCRAM nonce that Kafka 4 refuses, librdkafka#4895, pinned by test_real_tls_world);
