@@ -265,6 +265,24 @@ static const sum_part_t *find_part(const summary_t *s, const char *topic, int32_
     return NULL;
 }
 
+/* The broker wrote batch `id` at `offset`: the first write is remembered; one at another offset
+ * is the batch written again, a duplicate. */
+static bool written_again(kc_bid_t *id, int64_t offset)
+{
+    if (id->ok_offset < 0) {
+        id->ok_offset = offset;
+        return false;
+    }
+    return offset != id->ok_offset;
+}
+
+static void add_duplicates(kc_mclient_t *c, kc_mpart_t *mp, uint64_t n)
+{
+    c->duplicates += n;
+    if (mp)
+        mp->duplicates += n;
+}
+
 /* One partition's result: its error, and what it tells of retries and duplicates. */
 static int result(kc_metrics_t *m, uint32_t client, const summary_t *s, const char *topic,
                   const kc_produce_part_result_t *pr, bool injected, uint64_t now)
@@ -289,17 +307,13 @@ static int result(kc_metrics_t *m, uint32_t client, const summary_t *s, const ch
             id->pending--;
         if (!err) {
             uint64_t n = sp->records;
-            if (id->ok_offset >= 0 && pr->base_offset != id->ok_offset) {
-                c->duplicates += n; /* acknowledged twice, at two offsets: written twice */
-                if (mp)
-                    mp->duplicates += n;
-            } else if (id->ok_offset < 0 && id->maybe && !sp->idempotent) {
+            if (id->ok_offset < 0 && id->maybe && !sp->idempotent) {
                 c->possible_duplicates += n;
                 if (mp)
                     mp->possible_duplicates += n;
             }
-            if (id->ok_offset < 0)
-                id->ok_offset = pr->base_offset;
+            if (written_again(id, pr->base_offset))
+                add_duplicates(c, mp, n); /* acknowledged twice, at two offsets */
         } else {
             if (kc_metrics_may_have_written(err))
                 id->maybe = true;
@@ -352,16 +366,10 @@ void kc_metrics_produce_written(kc_metrics_t *m, const kc_buf_t *summary, int16_
                     continue;
                 const sum_part_t *sp = find_part(s, topic, pr->index);
                 kc_bid_t *id = sp && sp->key ? kc_batches_find(&m->batches, sp->key) : NULL;
-                if (!id)
-                    continue;
-                if (id->ok_offset < 0) {
-                    id->ok_offset = pr->base_offset; /* written there: a resend duplicates it */
-                } else if (pr->base_offset != id->ok_offset) {
-                    /* Written again, at another offset: a duplicate the client never hears of. */
+                /* Written again: a duplicate the client never hears of. */
+                if (id && written_again(id, pr->base_offset)) {
                     kc_mpart_t *mp = kc_mtable_part(&m->t, client, topic, pr->index, now);
-                    m->t.clients[client].duplicates += sp->records;
-                    if (mp)
-                        mp->duplicates += sp->records;
+                    add_duplicates(&m->t.clients[client], mp, sp->records);
                 }
             }
         }
