@@ -458,6 +458,14 @@ void kc_admin_reply_text(kc_admin_reply_t *r, int status, const char *text)
     answer(r, status, NULL, text);
 }
 
+void kc_admin_reply_json(kc_admin_reply_t *r, int status, char *body, size_t len)
+{
+    if (body)
+        kc_admin_reply_send(r, status, "application/json", body, len);
+    else
+        kc_admin_reply_text(r, 503, "out of memory\n");
+}
+
 /* ---- the listener ---- */
 
 static void on_connection(uv_stream_t *server, int status)

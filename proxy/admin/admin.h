@@ -52,6 +52,9 @@ void kc_admin_reply_send(kc_admin_reply_t *r, int status, const char *content_ty
                          size_t len);
 /* kc_admin_reply_send with a copy of a NUL-terminated text/plain body. */
 void kc_admin_reply_text(kc_admin_reply_t *r, int status, const char *text);
+/* A JSON body built by the handler (taken, as by kc_admin_reply_send); NULL, when building it
+ * ran out of memory, is answered 503. */
+void kc_admin_reply_json(kc_admin_reply_t *r, int status, char *body, size_t len);
 
 /* Bind and listen on loop; GET / (an index of the routes) and GET /healthz are built in.
  * 0 or a negative libuv error (UV_EINVAL when host is not an IP literal); nothing logged. */

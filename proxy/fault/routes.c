@@ -11,20 +11,12 @@
 
 #define PREFIX "/api/v1/scenarios/"
 
-static void reply_json(kc_admin_reply_t *r, int status, char *body, size_t len)
-{
-    if (body)
-        kc_admin_reply_send(r, status, "application/json", body, len);
-    else
-        kc_admin_reply_text(r, 503, "out of memory\n");
-}
-
 static void on_list(void *ctx, const kc_admin_req_t *req, kc_admin_reply_t *r)
 {
     (void)req;
     size_t len = 0;
     char *body = kc_faults_json(ctx, uv_hrtime(), &len);
-    reply_json(r, 200, body, len);
+    kc_admin_reply_json(r, 200, body, len);
 }
 
 /* Parse a body; NULL after answering 400 with every problem, one FILE:LINE:COLUMN line each
@@ -60,7 +52,7 @@ static void start(kc_faults_t *f, kc_scenario_t *sc, kc_admin_reply_t *r)
     kc_sb_printf(&b, "\",\"replaced\":%s}\n", replaced ? "true" : "false");
     size_t len = 0;
     char *body = kc_sb_done(&b, &len);
-    reply_json(r, replaced ? 200 : 201, body, len);
+    kc_admin_reply_json(r, replaced ? 200 : 201, body, len);
 }
 
 static void on_post(void *ctx, const kc_admin_req_t *req, kc_admin_reply_t *r)
@@ -100,7 +92,7 @@ static void on_delete_one(void *ctx, const kc_admin_req_t *req, kc_admin_reply_t
     kc_sb_printf(&b, "\"}\n");
     size_t len = 0;
     char *body = kc_sb_done(&b, &len);
-    reply_json(r, 200, body, len);
+    kc_admin_reply_json(r, 200, body, len);
 }
 
 static void on_off(void *ctx, const kc_admin_req_t *req, kc_admin_reply_t *r)
@@ -108,7 +100,7 @@ static void on_off(void *ctx, const kc_admin_req_t *req, kc_admin_reply_t *r)
     (void)req;
     char body[64];
     int n = snprintf(body, sizeof(body), "{\"removed\":%d}\n", kc_faults_off(ctx));
-    reply_json(r, 200, strdup(body), (size_t)n);
+    kc_admin_reply_json(r, 200, strdup(body), (size_t)n);
 }
 
 int kc_fault_routes(kc_admin_t *a, kc_faults_t *f)

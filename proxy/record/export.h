@@ -44,7 +44,9 @@ kc_scenario_t *kc_record_rules(const kc_record_data_t *d, const kc_export_opts_t
  * client_id, topic, partitions, brokers), at, for, probability, max and the action. */
 char *kc_scenario_yaml(const kc_scenario_t *sc, char *const *comments, const char *header,
                        size_t *len);
-/* Both: the export of a recording as YAML, malloc'd. */
-char *kc_record_export(const kc_record_data_t *d, const kc_export_opts_t *o, size_t *len);
+/* Both: the export of a recording as YAML, malloc'd; *nrules (when not NULL) how many rules it
+ * holds (0: nothing to replay, which kc_scenario_parse would refuse). */
+char *kc_record_export(const kc_record_data_t *d, const kc_export_opts_t *o, size_t *len,
+                       int *nrules);
 
 #endif

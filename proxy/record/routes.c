@@ -98,6 +98,14 @@ static bool body_options(const kc_admin_req_t *req, kc_record_opts_t *o, char *w
     return ok;
 }
 
+/* The recording's state as JSON, the answer to start, stop and GET alike. */
+static void reply_state(kc_recorder_t *rec, kc_admin_reply_t *r, int status)
+{
+    size_t len = 0;
+    char *body = kc_recorder_json(rec, uv_hrtime(), &len);
+    kc_admin_reply_json(r, status, body, len);
+}
+
 static void on_start(void *ctx, const kc_admin_req_t *req, kc_admin_reply_t *r)
 {
     kc_record_opts_t o = {0};
@@ -116,9 +124,7 @@ static void on_start(void *ctx, const kc_admin_req_t *req, kc_admin_reply_t *r)
         kc_admin_reply_text(r, 409, "a recording is running: stop it first (DELETE)\n");
         return;
     }
-    size_t len;
-    char *body = kc_recorder_json(ctx, uv_hrtime(), &len);
-    kc_admin_reply_send(r, 201, "application/json", body, body ? len : 0);
+    reply_state(ctx, r, 201);
 }
 
 static void on_stop(void *ctx, const kc_admin_req_t *req, kc_admin_reply_t *r)
@@ -128,17 +134,13 @@ static void on_stop(void *ctx, const kc_admin_req_t *req, kc_admin_reply_t *r)
         kc_admin_reply_text(r, 404, "no recording is running\n");
         return;
     }
-    size_t len;
-    char *body = kc_recorder_json(ctx, uv_hrtime(), &len);
-    kc_admin_reply_send(r, 200, "application/json", body, body ? len : 0);
+    reply_state(ctx, r, 200);
 }
 
 static void on_state(void *ctx, const kc_admin_req_t *req, kc_admin_reply_t *r)
 {
     (void)req;
-    size_t len;
-    char *body = kc_recorder_json(ctx, uv_hrtime(), &len);
-    kc_admin_reply_send(r, body ? 200 : 503, "application/json", body, body ? len : 0);
+    reply_state(ctx, r, 200);
 }
 
 static void on_scenario(void *ctx, const kc_admin_req_t *req, kc_admin_reply_t *r)
@@ -176,12 +178,11 @@ static void on_scenario(void *ctx, const kc_admin_req_t *req, kc_admin_reply_t *
             free((char *)o.topic_from[i]);
         return;
     }
-    kc_scenario_t *sc = kc_record_rules(&d, &o, NULL);
-    int nrules = sc ? sc->nrules : -1;
-    kc_scenario_free(sc);
     size_t len = 0;
-    char *text = nrules > 0 ? kc_record_export(&d, &o, &len) : NULL;
-    if (nrules == 0) {
+    int nrules = 0;
+    char *text = kc_record_export(&d, &o, &len, &nrules);
+    if (text && nrules == 0) {
+        free(text);
         char msg[256];
         snprintf(msg, sizeof(msg), "the recording (%u windows) holds nothing to replay: no "
                  "errors, throttling, slow windows, leaderless partitions or broker failures\n",

@@ -173,12 +173,15 @@ char *kc_scenario_yaml(const kc_scenario_t *sc, char *const *comments, const cha
     return kc_sb_done(&b, len);
 }
 
-char *kc_record_export(const kc_record_data_t *d, const kc_export_opts_t *o, size_t *len)
+char *kc_record_export(const kc_record_data_t *d, const kc_export_opts_t *o, size_t *len,
+                       int *nrules)
 {
     char **comments = NULL;
     kc_scenario_t *sc = kc_record_rules(d, o, &comments);
     if (!sc)
         return NULL;
+    if (nrules)
+        *nrules = sc->nrules;
     char header[768];
     snprintf(header, sizeof(header),
              "Recorded by kchaos (kchaos record): %u windows of 1 s, %u series, %u counters.\n"

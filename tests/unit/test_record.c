@@ -153,7 +153,7 @@ static void test_export_text(void **state)
     assert_int_equal(kc_export_broker_map(&o, "2=5"), 0);
     assert_int_equal(kc_export_broker_map(&o, "x=5"), -1);
     size_t len;
-    char *text = kc_record_export(&d, &o, &len);
+    char *text = kc_record_export(&d, &o, &len, NULL);
     assert_non_null(text);
     const char *want[] = {
         "  - name: \"error-", "      topic: \"orders-replay\"\n      partitions: [3]\n    at: 2s\n"
@@ -188,7 +188,7 @@ static void test_round_trip(void **state)
     kc_scenario_t *sc = kc_record_rules(&d, NULL, NULL);
     size_t n1, n2, n3;
     char *first = kc_scenario_yaml(sc, NULL, NULL, &n1);
-    char *exported = kc_record_export(&d, NULL, &n3); /* with its comments */
+    char *exported = kc_record_export(&d, NULL, &n3, NULL); /* with its comments */
     kc_scenario_diags_t diags = {0};
     kc_scenario_t *back = kc_scenario_parse("rec.yaml", exported, n3, &diags);
     assert_non_null(back);
@@ -206,7 +206,7 @@ static void test_mangled_refused(void **state)
     kc_record_data_t d;
     synthetic(&d);
     size_t len;
-    char *text = kc_record_export(&d, NULL, &len);
+    char *text = kc_record_export(&d, NULL, &len, NULL);
     char *cut = strstr(text, "    error: NOT_LEADER");
     assert_non_null(cut);
     kc_scenario_diags_t diags = {0};
