@@ -32,45 +32,6 @@ static const char SCENARIO[] =
     "  - {at: 5ms, for: 2ms, period: 20ms, stall: true}\n"
     "  - {bandwidth: 1MiB}\n";
 
-typedef struct st {
-    kc_pool_t *pool;
-    bool closed, cut;
-} st_t;
-
-static int io_send(void *ctx, kc_dir_t to, kc_frame_t *f)
-{
-    (void)to;
-    st_t *s = ctx;
-    CHECK(!s->closed && !s->cut);
-    uv_buf_t iov[1024];
-    CHECK(kc_frame_niov(f) <= 1024);
-    unsigned n = kc_frame_iov(f, iov);
-    size_t total = 0;
-    for (unsigned i = 0; i < n; i++)
-        total += iov[i].len;
-    CHECK(total == kc_frame_wire_len(f));
-    CHECK(iov[0].len >= 4);
-    if (kc_be32((uint8_t *)iov[0].base) != total - 4) {
-        /* Only a response cut in the middle promises more than it holds, and nothing follows. */
-        CHECK(to == KC_TO_CLIENT && kc_be32((uint8_t *)iov[0].base) > total - 4);
-        s->cut = true;
-    }
-    kc_frame_release(s->pool, f);
-    return 0;
-}
-
-static void io_close(void *ctx, kc_log_level_t level, bool reset, const char *why)
-{
-    (void)level, (void)reset, (void)why;
-    st_t *s = ctx;
-    CHECK(!s->closed);
-    s->closed = true;
-}
-
-static void io_wake(void *ctx, uint64_t at) { (void)ctx, (void)at; }
-
-static const kc_session_io_t io = {io_send, io_close, io_wake};
-
 static void start(kc_faults_t *f, uint64_t now)
 {
     kc_scenario_diags_t d = {0};
@@ -106,12 +67,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(faults != NULL);
     uint64_t now = 1000000;
     start(faults, now);
-    st_t st = {.pool = &pool};
+    fuzz_owner_t st = {.pool = &pool, .allow_cut = true};
     kc_pipe_env_t env = {.pool = &pool, .route = &route, .client_ids = &ids, .max_frame = 1 << 20,
                          .decide_request = kc_fault_decide_request,
                          .decide_response = kc_fault_decide_response, .decide_ctx = faults};
     kc_session_t s;
-    CHECK(kc_session_init(&s, &env, &io, &st, (kc_log_ctx_t){.conn = 1}) == 0);
+    CHECK(kc_session_init(&s, &env, &fuzz_io, &st, (kc_log_ctx_t){.conn = 1}) == 0);
     fuzz_drive(&s, &st.closed, in, size, now, 250000, restart, faults);
     kc_session_free(&s);
     kc_faults_free(faults);

@@ -13,40 +13,10 @@
 #include "session_drive.h"
 
 typedef struct st {
-    kc_pool_t *pool;
-    bool closed;
+    fuzz_owner_t owner; /* first: the io's ctx */
     uint8_t verdicts[16];
     int nverdicts, next;
 } st_t;
-
-static int io_send(void *ctx, kc_dir_t to, kc_frame_t *f)
-{
-    (void)to;
-    st_t *s = ctx;
-    CHECK(!s->closed);
-    uv_buf_t iov[1024];
-    CHECK(kc_frame_niov(f) <= 1024);
-    unsigned n = kc_frame_iov(f, iov);
-    size_t total = 0;
-    for (unsigned i = 0; i < n; i++)
-        total += iov[i].len;
-    CHECK(total == kc_frame_wire_len(f));
-    CHECK(iov[0].len >= 4 && kc_be32((uint8_t *)iov[0].base) == total - 4);
-    kc_frame_release(s->pool, f);
-    return 0;
-}
-
-static void io_close(void *ctx, kc_log_level_t level, bool reset, const char *why)
-{
-    (void)level, (void)reset, (void)why;
-    st_t *s = ctx;
-    CHECK(!s->closed);
-    s->closed = true;
-}
-
-static void io_wake(void *ctx, uint64_t at) { (void)ctx, (void)at; }
-
-static const kc_session_io_t io = {io_send, io_close, io_wake};
 
 static uint8_t verdict(st_t *s)
 {
@@ -100,13 +70,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     kc_route_init(&route, "kchaos.fuzz", 29000, 0, NULL, 0);
     kc_intern_t ids;
     CHECK(kc_intern_init(&ids, 64) == 0);
-    st_t st = {.pool = &pool};
+    st_t st = {.owner = {.pool = &pool}};
     kc_pipe_env_t env = {.pool = &pool, .route = &route, .client_ids = &ids, .max_frame = 1 << 20,
                          .decide_request = decide_req, .decide_response = decide_resp,
                          .decide_ctx = &st};
     kc_session_t s;
-    CHECK(kc_session_init(&s, &env, &io, &st, (kc_log_ctx_t){.conn = 1}) == 0);
-    fuzz_drive(&s, &st.closed, in, size, 1, 500, verdicts, &st);
+    CHECK(kc_session_init(&s, &env, &fuzz_io, &st, (kc_log_ctx_t){.conn = 1}) == 0);
+    fuzz_drive(&s, &st.owner.closed, in, size, 1, 500, verdicts, &st);
     kc_session_free(&s);
     kc_route_free(&route);
     kc_intern_free(&ids);

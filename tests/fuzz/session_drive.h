@@ -11,6 +11,49 @@
 #include "fuzz.h"
 #include "session.h"
 
+/* The session's owner in a fuzz target: it checks every frame handed out (its size prefix
+ * equal to its length on the wire, unless allow_cut: then a response may promise more than it
+ * holds, a frame cut mid-response, and nothing may follow it) and that nothing follows a close.
+ * A target's own state begins with it, so the io's ctx serves both. */
+typedef struct fuzz_owner {
+    kc_pool_t *pool;
+    bool closed, cut, allow_cut;
+} fuzz_owner_t;
+
+static inline int fuzz_io_send(void *ctx, kc_dir_t to, kc_frame_t *f)
+{
+    fuzz_owner_t *o = ctx;
+    CHECK(!o->closed && !o->cut);
+    uv_buf_t iov[1024];
+    CHECK(kc_frame_niov(f) <= 1024);
+    unsigned n = kc_frame_iov(f, iov);
+    size_t total = 0;
+    for (unsigned i = 0; i < n; i++)
+        total += iov[i].len;
+    CHECK(total == kc_frame_wire_len(f));
+    CHECK(iov[0].len >= 4);
+    uint32_t said = kc_be32((uint8_t *)iov[0].base);
+    if (said != total - 4) {
+        CHECK(o->allow_cut && to == KC_TO_CLIENT && said > total - 4);
+        o->cut = true;
+    }
+    kc_frame_release(o->pool, f);
+    return 0;
+}
+
+static inline void fuzz_io_close(void *ctx, kc_log_level_t level, bool reset, const char *why)
+{
+    (void)level, (void)reset, (void)why;
+    fuzz_owner_t *o = ctx;
+    CHECK(!o->closed);
+    o->closed = true;
+}
+
+static inline void fuzz_io_wake(void *ctx, uint64_t at) { (void)ctx, (void)at; }
+
+static const kc_session_io_t fuzz_io __attribute__((unused)) = {fuzz_io_send, fuzz_io_close,
+                                                                 fuzz_io_wake};
+
 typedef void (*fuzz_own_fn)(void *ctx, uint8_t arg, const uint8_t *in, size_t size, size_t *i,
                             uint64_t now);
 
