@@ -172,10 +172,7 @@ int kc_faults_load_files(kc_faults_t *f, char *const *paths, int n, uint64_t now
 typedef struct plan {
     bool close, reset, drop;
     uint64_t hold;             /* 0: none */
-    const kc_scenario_t *err_sc;
-    const kc_fault_rule_t *err_rule; /* the first error rule that fired (before or after) */
-    kc_fault_note_t *note;     /* what the response will need */
-    char why[128];             /* for a close */
+    kc_fault_note_t *note;     /* what the response will need; its error, the request's */
 } plan_t;
 
 static kc_fault_conn_t conn_of(const kc_session_t *s)
@@ -213,16 +210,11 @@ static void log_fault(const kc_session_t *s, const kc_scenario_t *sc, const kc_f
 }
 
 /* The parts of q a rule picks, recorded on the note (copied: the request goes away). */
-static int pick_parts(kc_fault_note_t *nt, const kc_fault_rule_t *r, const kc_fault_req_t *q,
-                      int *picked)
+static int pick_parts(kc_fault_note_t *nt, const kc_fault_rule_t *r, const kc_fault_req_t *q)
 {
-    *picked = 0;
     for (int i = 0; i < q->nparts; i++)
-        if (kc_fault_match_part(&r->match, &q->parts[i])) {
-            if (kc_fault_note_pick(nt, &q->parts[i]))
-                return -KC_ENOMEM;
-            (*picked)++;
-        }
+        if (kc_fault_match_part(&r->match, &q->parts[i]) && kc_fault_note_pick(nt, &q->parts[i]))
+            return -KC_ENOMEM;
     return 0;
 }
 
@@ -242,12 +234,8 @@ static void apply(plan_t *pl, kc_session_t *s, const kc_scenario_t *sc, const kc
     kc_fault_note_t *nt;
     switch (a->kind) {
     case KC_FAULT_ERROR: {
-        if (!(nt = note_of(pl, s)))
+        if (!(nt = note_of(pl, s)) || pick_parts(nt, r, q))
             return;
-        int picked = 0;
-        if (pick_parts(nt, r, q, &picked))
-            return;
-        pl->err_sc = sc, pl->err_rule = r;
         nt->error = a->error;
         nt->error_after = a->when == KC_WHEN_AFTER;
         return;
@@ -272,8 +260,8 @@ static void apply(plan_t *pl, kc_session_t *s, const kc_scenario_t *sc, const kc
         if (a->when == KC_WHEN_BEFORE) {
             pl->close = true;
             pl->reset = a->reset;
-            snprintf(pl->why, sizeof(pl->why), "scenario %s rule %s: disconnect before the broker",
-                     sc->name, r->name);
+            snprintf(s->fault_why, sizeof(s->fault_why),
+                     "scenario %s rule %s: disconnect before the broker", sc->name, r->name);
         } else if ((nt = note_of(pl, s))) {
             nt->disconnect = (int8_t)a->when;
             nt->reset = a->reset;
@@ -329,7 +317,7 @@ static void walk_rules(kc_faults_t *F, kc_session_t *s, kc_inflight_t *e, kc_fra
                 continue;
             /* One error per request: once a rule has given it one, later error rules do not
              * see it (nor count it, nor spend their budget on it). */
-            if (k == KC_FAULT_ERROR && pl->err_rule)
+            if (k == KC_FAULT_ERROR && pl->note && pl->note->error)
                 continue;
             if (!kc_fault_window_open(sc, r, s->now, &closes) || !kc_fault_match_conn(&r->match, &c))
                 continue;
@@ -375,8 +363,7 @@ void kc_fault_decide_request(void *ctx, kc_session_t *s, kc_inflight_t *e, kc_fr
         kc_fault_view_free(&v);
         d->verdict = KC_CLOSE;
         d->reset = pl.reset;
-        snprintf(s->fault_why, sizeof(s->fault_why), "%s", pl.why);
-        d->why = s->fault_why;
+        d->why = s->fault_why; /* written by the rule that asked for the close */
         return;
     }
     if (pl.drop) {
@@ -386,7 +373,7 @@ void kc_fault_decide_request(void *ctx, kc_session_t *s, kc_inflight_t *e, kc_fr
         return;
     }
     kc_fault_note_t *nt = pl.note;
-    if (nt && pl.err_rule && !nt->error_after) {
+    if (nt && nt->error && !nt->error_after) {
         /* Before the broker: the picked partitions are answered here, the rest go on. */
         int rc = kc_fault_note_split(nt, s, e, &v.q);
         if (rc == KC_FAULT_ANSWERED || rc < 0) {
