@@ -1,5 +1,6 @@
 /* What the engine tells: GET /api/v1/scenarios (JSON) and its Prometheus families. */
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "fault/engine.h"
@@ -10,6 +11,7 @@ typedef struct report {
     kc_sb_t b;
     uint64_t now;
     int first;
+    bool injected; /* prom_rules: kchaos_faults_injected_total, else the matches */
 } report_t;
 
 static void json_scenario(void *ctx, const kc_scenario_t *sc)
@@ -71,23 +73,17 @@ static void labels(kc_sb_t *b, const kc_scenario_t *sc, const kc_fault_rule_t *r
     kc_sb_printf(b, "\",action=\"%s\"}", kc_fault_kind_name(ru->action.kind));
 }
 
-static void prom_matches(void *ctx, const kc_scenario_t *sc)
+/* One sample per rule of a per-rule counter (report_t.injected: which one). */
+static void prom_rules(void *ctx, const kc_scenario_t *sc)
 {
     report_t *r = ctx;
     for (int i = 0; i < sc->nrules; i++) {
-        kc_sb_printf(&r->b, "kchaos_fault_matches_total");
-        labels(&r->b, sc, &sc->rules[i]);
-        kc_sb_printf(&r->b, " %llu\n", (unsigned long long)atomic_load(&sc->rules[i].matches));
-    }
-}
-
-static void prom_injected(void *ctx, const kc_scenario_t *sc)
-{
-    report_t *r = ctx;
-    for (int i = 0; i < sc->nrules; i++) {
-        kc_sb_printf(&r->b, "kchaos_faults_injected_total");
-        labels(&r->b, sc, &sc->rules[i]);
-        kc_sb_printf(&r->b, " %llu\n", (unsigned long long)atomic_load(&sc->rules[i].injected));
+        const kc_fault_rule_t *ru = &sc->rules[i];
+        kc_sb_printf(&r->b, "%s", r->injected ? "kchaos_faults_injected_total"
+                                              : "kchaos_fault_matches_total");
+        labels(&r->b, sc, ru);
+        uint64_t n = r->injected ? atomic_load(&ru->injected) : atomic_load(&ru->matches);
+        kc_sb_printf(&r->b, " %llu\n", (unsigned long long)n);
     }
 }
 
@@ -109,9 +105,10 @@ char *kc_faults_prometheus(kc_faults_t *f, uint64_t now, size_t *len)
     kc_sb_printf(&r.b, "# HELP kchaos_fault_matches_total Requests (connections for refuse, "
                        "responses for leader) each rule's matchers accepted.\n"
                        "# TYPE kchaos_fault_matches_total counter\n");
-    kc_faults_each(f, prom_matches, &r);
+    kc_faults_each(f, prom_rules, &r);
     kc_sb_printf(&r.b, "# HELP kchaos_faults_injected_total Faults each rule injected (in a dry "
                        "run: would have injected).\n# TYPE kchaos_faults_injected_total counter\n");
-    kc_faults_each(f, prom_injected, &r);
+    r.injected = true;
+    kc_faults_each(f, prom_rules, &r);
     return kc_sb_done(&r.b, len);
 }
