@@ -12,6 +12,7 @@ defaults. One JSON summary line on stdout; librdkafka's
 logs and everything else go to stderr. "version" is confluent-kafka's version; "librdkafka"
 is the librdkafka underneath.
 """
+import os
 import sys
 import time
 
@@ -45,9 +46,14 @@ def record_brokers(st, handle):
 
 
 def base_config(a):
-    return dict(contract.librdkafka_security(a), **{
+    cfg = dict(contract.librdkafka_security(a), **{
         "bootstrap.servers": a.bootstrap, "client.id": "kchaos-test-confluent",
         "error_cb": lambda e: log("error: %s" % e)})
+    # KCHAOS_RDKAFKA_DEBUG=msg,...: librdkafka's own debug log on stderr (test_real_record reads
+    # the errors each partition's message sets met from it).
+    if os.environ.get("KCHAOS_RDKAFKA_DEBUG"):
+        cfg["debug"] = os.environ["KCHAOS_RDKAFKA_DEBUG"]
+    return cfg
 
 
 def producer_config(a):
