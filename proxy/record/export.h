@@ -1,7 +1,8 @@
 /* A recording as a scenario (issue 16): an ordinary scenario file, in the format of
  * scenarios/README.md, that reproduces what the producers met, window by window:
  *   - per topic and partition, runs of windows in which the brokers answered Produce with an
- *     error become `error` rules (probability: errors / partition results over the run; a run
+ *     error become `error` rules (every: partition results / errors over the run, rounded, so
+ *     the first request of the run meets it and the rate is the brokers'; a run
  *     is consecutive windows with the same code, whichever broker answered: the leaders of the
  *     replay's cluster are its own);
  *   - per broker, windows whose Produce latency (the broker leg) is well above the recording's
@@ -41,7 +42,7 @@ kc_scenario_t *kc_record_rules(const kc_record_data_t *d, const kc_export_opts_t
 /* A scenario as YAML that kc_scenario_parse reads back into the same rules; comments (may be
  * NULL) are written above each rule, `header` (may be NULL) above everything. Only what the
  * export produces is written: name, description, max_duration; per rule name, match (api,
- * client_id, topic, partitions, brokers), at, for, probability, max and the action. */
+ * client_id, topic, partitions, brokers), at, for, probability, every, max and the action. */
 char *kc_scenario_yaml(const kc_scenario_t *sc, char *const *comments, const char *header,
                        size_t *len);
 /* Both: the export of a recording as YAML, malloc'd; *nrules (when not NULL) how many rules it

@@ -166,6 +166,8 @@ char *kc_scenario_yaml(const kc_scenario_t *sc, char *const *comments, const cha
         kc_sb_printf(&b, "\n");
         if (r->trigger.probability < 1)
             kc_sb_printf(&b, "    probability: %.15g\n", r->trigger.probability);
+        if (r->trigger.every > 1)
+            kc_sb_printf(&b, "    every: %" PRIu64 "\n", r->trigger.every);
         if (r->trigger.max)
             kc_sb_printf(&b, "    max: %" PRIu64 "\n", r->trigger.max);
         action(&b, &r->action);
