@@ -81,16 +81,25 @@ typedef struct rules {
     int oom;
 } rules_t;
 
-/* A topic or client id matched exactly: fnmatch's special characters escaped. */
+/* A topic or client id matched exactly: fnmatch's special characters escaped. A byte that is
+ * not UTF-8 (a client id may hold any) cannot be written in YAML: '?' matches it (kchaos runs
+ * in the C locale, where fnmatch's '?' is one byte). */
 static char *glob_exact(const char *s)
 {
     char *out = malloc(strlen(s) * 2 + 1), *p = out;
     if (!out)
         return NULL;
     for (; *s; s++) {
+        uint32_t c;
+        int n = kc_export_utf8(s, &c);
+        if (!n) {
+            *p++ = '?';
+            continue;
+        }
         if (strchr("*?[]\\", *s))
             *p++ = '\\';
-        *p++ = *s;
+        memcpy(p, s, (size_t)n);
+        p += n, s += n - 1;
     }
     *p = 0;
     return out;
@@ -177,7 +186,7 @@ static void error_rules(rules_t *rs, const kc_record_data_t *d, const kc_export_
     for (uint32_t i = 0; i < d->ncells; i++) {
         const kc_rec_cell_t *c = &d->cells[i];
         const kc_rec_series_t *s = &d->series[c->series];
-        if (s->kind == KC_REC_PRODUCE)
+        if (s->kind == KC_REC_PRODUCE && s->partition >= 0) /* a broker's nonsense: no rule */
             v[n++] = (agg_t){s->name, s->partition, c->code, c->window, c->a, s->node};
     }
     qsort(v, n, sizeof(*v), agg_cmp);
@@ -363,6 +372,19 @@ static void run_rules(rules_t *rs, const kc_record_data_t *d, const kc_export_op
     }
 }
 
+/* The scenario's name as a scenario may have one ([A-Za-z0-9._-], 1 to 64: it goes into URLs
+ * and metric labels): any other character becomes '-'; none given (or empty), "recorded". */
+static char *scenario_name(const char *given)
+{
+    if (!given || !given[0])
+        given = "recorded";
+    char *out = strndup(given, 64);
+    for (char *p = out; p && *p; p++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", *p))
+            *p = '-';
+    return out;
+}
+
 static int xrule_cmp(const void *x, const void *y)
 {
     const xrule_t *a = x, *b = y;
@@ -385,7 +407,8 @@ kc_scenario_t *kc_record_rules(const kc_record_data_t *d, const kc_export_opts_t
         if (s->kind == KC_REC_LATENCY && s->node >= 0)
             latency_rules(&rs, d, o, i, j);
         else if (s->kind != KC_REC_PRODUCE && s->kind != KC_REC_LATENCY &&
-                 (s->kind != KC_REC_CONNECT || s->node >= 0))
+                 (s->kind != KC_REC_CONNECT || s->node >= 0) &&
+                 (s->kind != KC_REC_LEADERLESS || s->partition >= 0))
             run_rules(&rs, d, o, i, j);
     }
     if (rs.n)
@@ -393,7 +416,7 @@ kc_scenario_t *kc_record_rules(const kc_record_data_t *d, const kc_export_opts_t
     kc_scenario_t *sc = calloc(1, sizeof(*sc));
     char **cm = calloc((size_t)rs.n + 1, sizeof(*cm));
     if (sc) {
-        sc->name = strdup(o && o->name ? o->name : "recorded");
+        sc->name = scenario_name(o ? o->name : NULL);
         sc->description = strdup("recorded by kchaos: what the brokers answered, window by window");
         sc->max_duration_ns = (uint64_t)(d->nwindows ? d->nwindows : 1) * KC_REC_WINDOW_NS;
         sc->rules = calloc((size_t)rs.n + 1, sizeof(*sc->rules));

@@ -24,7 +24,8 @@
 #define KC_EXPORT_MAPS 16
 
 typedef struct kc_export_opts {
-    const char *name;       /* the scenario's name; NULL: "recorded" */
+    const char *name;       /* the scenario's name (others than [A-Za-z0-9._-] become '-',
+                               at most 64); NULL or "": "recorded" */
     const char *topic_from[KC_EXPORT_MAPS], *topic_to[KC_EXPORT_MAPS]; /* --topic-map old=new */
     int ntopic_maps;
     int32_t broker_from[KC_EXPORT_MAPS], broker_to[KC_EXPORT_MAPS];    /* --broker-map old=new */
@@ -45,6 +46,9 @@ kc_scenario_t *kc_record_rules(const kc_record_data_t *d, const kc_export_opts_t
  * client_id, topic, partitions, brokers), at, for, probability, every, max and the action. */
 char *kc_scenario_yaml(const kc_scenario_t *sc, char *const *comments, const char *header,
                        size_t *len);
+/* The length of the well-formed UTF-8 character at s (its code point in *cp), or 0 (not UTF-8,
+ * or the end). The YAML writer and the export's globs agree on it. */
+int kc_export_utf8(const char *s, uint32_t *cp);
 /* Both: the export of a recording as YAML, malloc'd; *nrules (when not NULL) how many rules it
  * holds (0: nothing to replay, which kc_scenario_parse would refuse). */
 char *kc_record_export(const kc_record_data_t *d, const kc_export_opts_t *o, size_t *len,

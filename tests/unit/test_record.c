@@ -337,6 +337,62 @@ static void test_round_trip(void **state)
     kc_record_data_free(&d);
 }
 
+/* The export, then kc_scenario_parse, then the writer again: the same text, and the scenario. */
+static kc_scenario_t *export_parsed(const kc_record_data_t *d, const kc_export_opts_t *o,
+                                    char **text)
+{
+    size_t len, n1, n2;
+    int nrules;
+    *text = kc_record_export(d, o, &len, &nrules);
+    assert_non_null(*text);
+    kc_scenario_diags_t diags = {0};
+    kc_scenario_t *back = kc_scenario_parse("rec.yaml", *text, len, &diags);
+    if (!back)
+        fail_msg("%s\n%s", diags.n ? diags.v[0] : "?", *text);
+    assert_int_equal(back->nrules, nrules);
+    kc_scenario_t *sc = kc_record_rules(d, o, NULL);
+    char *first = kc_scenario_yaml(sc, NULL, NULL, &n1), *second = kc_scenario_yaml(back, NULL, NULL, &n2);
+    assert_string_equal(first, second);
+    free(first), free(second);
+    kc_scenario_free(sc);
+    return back;
+}
+
+/* Found by fuzz_record: names as a client or broker sent them (a carriage return, DEL, U+2028,
+ * bytes that are not UTF-8) made an export libyaml refused, or read back as another name; a
+ * partition below 0 made a rule the parser refused; so did a --name that is no scenario name. */
+static void test_export_odd_values(void **state)
+{
+    (void)state;
+    kc_record_data_t d = {0};
+    const char *topic = "caf\xc3\xa9\xe2\x80\xa8\x7f\"\\*";
+    const char *client = "app\r- x: \xff";
+    kc_record_data_add(&d, 0, KC_REC_PRODUCE, 1, 2, topic, 0, 4, 0);
+    kc_record_data_add(&d, 0, KC_REC_PRODUCE, 1, 2, topic, 6, 2, 0);
+    kc_record_data_add(&d, 1, KC_REC_THROTTLE, -1, -1, client, 0, 1, 300);
+    kc_record_data_add(&d, 1, KC_REC_PRODUCE, 1, -7, "t", 0, 4, 0); /* no partition: no rule */
+    kc_record_data_add(&d, 1, KC_REC_PRODUCE, 1, -7, "t", 6, 4, 0);
+    kc_record_data_add(&d, 2, KC_REC_LEADERLESS, -1, -1, "t", 0, 1, 0);
+    kc_record_data_seal(&d);
+    kc_export_opts_t o = {.name = "incident at 10:30!"};
+    char *text;
+    kc_scenario_t *back = export_parsed(&d, &o, &text);
+    assert_int_equal(back->nrules, 2);
+    assert_string_equal(back->name, "incident-at-10-30-");
+    assert_string_equal(back->rules[0].match.topic, "caf\xc3\xa9\xe2\x80\xa8\x7f\"\\\\\\*");
+    assert_string_equal(back->rules[1].match.client_id, "app\r- x: ?"); /* '?': that byte */
+    assert_non_null(strstr(text, "topic: \"caf\xc3\xa9\\u2028\\x7f\\\"\\\\\\\\\\\\*\"\n"));
+    assert_non_null(strstr(text, "client app\\x0d- x: \\xff throttled"));
+    kc_scenario_free(back);
+    free(text);
+    o.name = "";
+    back = export_parsed(&d, &o, &text);
+    assert_string_equal(back->name, "recorded");
+    kc_scenario_free(back);
+    free(text);
+    kc_record_data_free(&d);
+}
+
 /* An export cut short or edited into nonsense is refused like any scenario: FILE:LINE. */
 static void test_mangled_refused(void **state)
 {
@@ -366,7 +422,7 @@ int main(void)
         cmocka_unit_test(test_windows_and_stop), cmocka_unit_test(test_caps),
         cmocka_unit_test(test_long_recording),
         cmocka_unit_test(test_feed_produce),     cmocka_unit_test(test_export_text),
-        cmocka_unit_test(test_round_trip),       cmocka_unit_test(test_mangled_refused),
+        cmocka_unit_test(test_round_trip),       cmocka_unit_test(test_export_odd_values),       cmocka_unit_test(test_mangled_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
