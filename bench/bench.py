@@ -353,6 +353,13 @@ class Path:
         with urllib.request.urlopen(req, timeout=10) as r:
             return json.loads(r.read() or b"{}")
 
+    def produce_requests(self):
+        """kchaos-record: kchaos_produce_requests_total summed over its series (/metrics)."""
+        url = f"http://127.0.0.1:{PORTS[self.b.name]['kchaos-admin']}/metrics"
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return sum(float(ln.rsplit(" ", 1)[1]) for ln in r.read().decode().splitlines()
+                       if ln.startswith("kchaos_produce_requests_total{"))
+
     def alive(self):
         return self.proc is None or self.proc.poll() is None
 
@@ -563,7 +570,10 @@ def recording_cost(L, a, summary, skipped):
                      f"the last slot: {last.get('state', '?')}, {last.get('windows', '?')} windows, "
                      f"{last.get('series', '?')} series, {last.get('cells', '?')} cells, "
                      f"{last.get('bytes', '?')} bytes, dropped {last.get('dropped_series', '?')} series / "
-                     f"{last.get('dropped_cells', '?')} cells")
+                     f"{last.get('dropped_cells', '?')} cells; Produce responses fed to it: "
+                     f"{fmt(med([x['responses_per_gb'] for x in held if 'responses_per_gb' in x]), 0)} "
+                     "per GB (median over slots; times bench_micro's kc_record_response: the feed's "
+                     "own cost)")
     if lines:
         L.append("**What recording costs** (issue 16's budget: at most 5 % of throughput)\n")
         L.extend(lines)
@@ -718,8 +728,13 @@ def slot(a, b, path, rnd, tools, logdir, res, skipped):
         if path == "kchaos-record" and P.alive():
             try:
                 st = P.recording("GET")
+                # every Produce response of the slot was fed to the recording: how many, per GB
+                st["produce_requests"] = P.produce_requests()
+                moved = (max(a.count // 10, 1000) + a.count + a.latency_count + 101) * VALUE_SIZE / 1e9
+                st["responses_per_gb"] = st["produce_requests"] / moved
                 log(f"[{tag}] recording: {st.get('state')}, {st.get('windows')} windows, "
-                    f"{st.get('series')} series, {st.get('cells')} cells, {st.get('bytes')} bytes")
+                    f"{st.get('series')} series, {st.get('cells')} cells, {st.get('bytes')} bytes; "
+                    f"{st['produce_requests']:.0f} Produce requests ({st['responses_per_gb']:.0f} per GB)")
                 for prod in PRODUCERS[b.name]:
                     res.setdefault((b.name, prod, path), {}).setdefault("recording", []).append(st)
             except OSError as e:

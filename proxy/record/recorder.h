@@ -6,10 +6,11 @@
  * broker). While no recording runs a feed costs one relaxed atomic load and nothing else; while
  * one runs, a feed takes the recorder's mutex once per response (decoding happens outside it).
  * A mutex rather than per-loop shards: the windows are sparse, a feed is a few hash look-ups,
- * and with the default single loop it is never contended. Measured (bench/README.md, path
- * kchaos-record, mock, 2M records a run, medians of 5 and 7 rounds): no cost above the noise,
- * throughput +2 % and +9 %, CPU per GB -3 % and -6 % against kchaos (the budget: <= 5 %);
- * bench_micro: ~160 ns a 3-partition Produce response, one mutex take per response.
+ * and with the default single loop it is never contended. Measured under load (bench/README.md,
+ * path kchaos-record, mock): ~160 ns per 3-partition Produce response (bench_micro), ~2,000
+ * responses per GB, so ~0.1 % of kchaos's CPU per GB; perf puts the recorder at ~0.4 % of
+ * kchaos's samples. The issue's budget is 5 % of throughput; whole-process runs here (±25 %
+ * noise between runs) show no difference beyond their noise.
  *
  * Memory is bounded: at most KC_REC_MAX_WINDOWS windows (then the recording stops by itself,
  * state "full"), KC_REC_MAX_SERIES series (a broker, topic and partition; a client; a broker),
