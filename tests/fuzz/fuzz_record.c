@@ -148,8 +148,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char *first = kc_scenario_yaml(rules, NULL, NULL, &n1);
         char *second = kc_scenario_yaml(back, NULL, NULL, &n2);
         if (n1 != n2 || strcmp(first, second)) {
-            fprintf(stderr, "the round trip changed the rules:\n--- exported\n%s\n--- read back\n%s\n",
-                    first, second);
+            fprintf(stderr, "the round trip changed the rules:\n--- exported\n%s\n"
+                            "--- read back\n%s\n", first, second);
             abort();
         }
         free(first), free(second);

@@ -500,8 +500,8 @@ x: 1
 
     # orders[3]: NOT_LEADER_OR_FOLLOWER (code index 0) half the time in windows 2-4, leaderless
     # in 2; broker 1 slow in 5-6; app-1 throttled in 7; broker 2 refusing in 8-9, resetting in 9
-    incident = names(b"orders", b"app-1", b"orders-replay", b"incident") + bytes([1 | 1 << 1 | 1 << 3]) + \
-        bytes([0, 2]) + bytes([2, 5])
+    incident = names(b"orders", b"app-1", b"orders-replay", b"incident") + \
+        bytes([1 | 1 << 1 | 1 << 3]) + bytes([0, 2]) + bytes([2, 5])
     for w in range(10):
         incident += ok(w, 1 if w < 3 else 2, 3, 0, 10)
         incident += latency(w, 1, [102000 if w in (5, 6) else 2000] * 4)
@@ -511,8 +511,8 @@ x: 1
     incident += bytes([4, 8, 3, 0, 0, 2]) + bytes([4, 9, 3, 0, 0, 0]) + bytes([4, 9, 3, 1, 0, 3])
     # names a YAML writer has to take care of: quotes, a backslash, glob characters, a newline,
     # a carriage return, DEL, a line separator (U+2028), bytes that are not UTF-8
-    odd = names(b'or"de\\rs*[1]', b"app\n# x: 1\r- y", "caf\u00e9\u2028\x7f".encode(), b"\xff\xfe ") + \
-        bytes([2 | 1 << 1]) + bytes([0, 2])
+    odd = names(b'or"de\\rs*[1]', b"app\n# x: 1\r- y", "caf\u00e9\u2028\x7f".encode(),
+                b"\xff\xfe ") + bytes([2 | 1 << 1]) + bytes([0, 2])
     for w in range(3):
         odd += produce_err(w, 0, 1, w % 4, 4, 1, w + 1) + produce_err(w, 0, 1, 2, 4, 3, 4)
         odd += bytes([1, w, 1 + w, 9]) + struct.pack(">I", 700) + bytes([3, w, 2, 3, 1])

@@ -352,7 +352,8 @@ static kc_scenario_t *export_parsed(const kc_record_data_t *d, const kc_export_o
         fail_msg("%s\n%s", diags.n ? diags.v[0] : "?", *text);
     assert_int_equal(back->nrules, nrules);
     kc_scenario_t *sc = kc_record_rules(d, o, NULL);
-    char *first = kc_scenario_yaml(sc, NULL, NULL, &n1), *second = kc_scenario_yaml(back, NULL, NULL, &n2);
+    char *first = kc_scenario_yaml(sc, NULL, NULL, &n1);
+    char *second = kc_scenario_yaml(back, NULL, NULL, &n2);
     assert_string_equal(first, second);
     free(first), free(second);
     kc_scenario_free(sc);
@@ -421,9 +422,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_windows_and_stop), cmocka_unit_test(test_caps),
-        cmocka_unit_test(test_long_recording),
-        cmocka_unit_test(test_feed_produce),     cmocka_unit_test(test_export_text),
-        cmocka_unit_test(test_round_trip),       cmocka_unit_test(test_export_odd_values),       cmocka_unit_test(test_mangled_refused),
+        cmocka_unit_test(test_long_recording),   cmocka_unit_test(test_feed_produce),
+        cmocka_unit_test(test_export_text),      cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_export_odd_values), cmocka_unit_test(test_mangled_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
