@@ -259,6 +259,35 @@ static int dbl_cmp(const void *x, const void *y)
     return a < b ? -1 : a > b;
 }
 
+/* A run of slow windows of one broker: responses, and the sums (weighted by responses) of the
+ * latency added to the baseline and of its second moment, for the pooled spread. */
+typedef struct lat_run {
+    uint32_t w0, w1;
+    uint64_t n;
+    double sum, sq, p99;
+} lat_run_t;
+
+/* The run as a normally distributed latency rule on the response path; -1: out of memory. */
+static int latency_rule(rules_t *rs, const kc_export_opts_t *o, int32_t node, const lat_run_t *run,
+                        double base)
+{
+    double mean = run->sum / (double)run->n, var = run->sq / (double)run->n - mean * mean;
+    kc_fault_rule_t *r = add(rs, KC_FAULT_LATENCY, KC_API_PRODUCE, run->w0, run->w1,
+                             "windows %u-%u: broker %d's Produce latency averaged %.1f ms over "
+                             "%llu responses (p99 %.1f ms), baseline %.1f ms",
+                             run->w0, run->w1, node, (mean + base) / MS,
+                             (unsigned long long)run->n, run->p99 / MS, base / MS);
+    if (!r)
+        return -1;
+    double ms = round(mean / MS);
+    r->match.brokers = one(map_broker(o, node)), r->match.nbrokers = 1;
+    r->action.dist = KC_DIST_NORMAL;
+    r->action.path = KC_PATH_RESPONSE;
+    r->action.ms = ms < 1 ? 1 : ms;
+    r->action.stddev_ms = round(sqrt(var > 0 ? var : 0) / MS);
+    return 0;
+}
+
 /* One broker's latency cells (contiguous, by window): the slow windows as rules. */
 static void latency_rules(rules_t *rs, const kc_record_data_t *d, const kc_export_opts_t *o,
                           uint32_t from, uint32_t to)
@@ -277,8 +306,7 @@ static void latency_rules(rules_t *rs, const kc_record_data_t *d, const kc_expor
     qsort(means, n, sizeof(*means), dbl_cmp);
     double base = n ? means[n / 2] : 0;
     free(means);
-    kc_fault_rule_t *last = NULL;
-    uint32_t last_w = 0;
+    lat_run_t run = {0};
     for (uint32_t i = from; i < to; i++) {
         const kc_rec_cell_t *c = &d->cells[i];
         const kc_hist_t *h = c->hist >= 0 ? &d->hists[c->hist] : NULL;
@@ -287,25 +315,25 @@ static void latency_rules(rules_t *rs, const kc_record_data_t *d, const kc_expor
         double mean = (double)h->sum_ns / (double)h->count;
         if (mean < base * SLOW_FACTOR || mean - base < SLOW_MIN_NS)
             continue;
-        double ms = round((mean - base) / MS), sd = round(hist_stddev(h, mean) / MS);
-        if (last && last_w + 1 == c->window && last->action.ms == ms && last->action.stddev_ms == sd) {
-            last->window.for_ns += KC_REC_WINDOW_NS, last_w = c->window;
-            continue;
+        double added = mean - base, sd = hist_stddev(h, mean);
+        /* Consecutive slow windows within a factor of 1.5 of the run so far are one rule. */
+        double avg = run.n ? run.sum / (double)run.n : 0;
+        if (run.n && (c->window != run.w1 + 1 || added > avg * 1.5 || added < avg / 1.5)) {
+            if (latency_rule(rs, o, s->node, &run, base))
+                return;
+            run = (lat_run_t){0};
         }
-        last = add(rs, KC_FAULT_LATENCY, KC_API_PRODUCE, c->window, c->window,
-                   "window %u on: broker %d's Produce latency averaged %.1f ms over %llu "
-                   "responses (p99 %.1f ms), baseline %.1f ms",
-                   c->window, s->node, mean / MS, (unsigned long long)h->count,
-                   (double)kc_hist_quantile(h, 0.99) / MS, base / MS);
-        if (!last)
-            return;
-        last_w = c->window;
-        last->match.brokers = one(map_broker(o, s->node)), last->match.nbrokers = 1;
-        last->action.dist = KC_DIST_NORMAL;
-        last->action.path = KC_PATH_RESPONSE;
-        last->action.ms = ms < 1 ? 1 : ms;
-        last->action.stddev_ms = sd;
+        if (!run.n)
+            run.w0 = c->window;
+        run.w1 = c->window;
+        run.n += h->count;
+        run.sum += (double)h->count * added;
+        run.sq += (double)h->count * (sd * sd + added * added);
+        double p99 = (double)kc_hist_quantile(h, 0.99);
+        run.p99 = p99 > run.p99 ? p99 : run.p99;
     }
+    if (run.n)
+        (void)latency_rule(rs, o, s->node, &run, base);
 }
 
 /* Runs of consecutive windows of one series and code, as one rule each. */

@@ -395,6 +395,34 @@ static void test_export_odd_values(void **state)
     kc_record_data_free(&d);
 }
 
+/* Consecutive slow windows of a broker whose added latency stays within a factor of 1.5 are
+ * one rule (the mean weighted by responses); a window three times slower starts another. */
+static void test_latency_runs(void **state)
+{
+    (void)state;
+    kc_record_data_t d;
+    memset(&d, 0, sizeof(d));
+    for (uint32_t w = 0; w < 10; w++)
+        for (int i = 0; i < 10; i++)
+            kc_record_data_latency(&d, w, 3, (w == 3 ? 52 : w == 4 ? 62 : w == 5 ? 302 : 2) * MSEC);
+    kc_record_data_seal(&d);
+    size_t len;
+    int nrules;
+    char *text = kc_record_export(&d, NULL, &len, &nrules);
+    assert_non_null(text);
+    assert_int_equal(nrules, 2);
+    const char *want[] = {
+        "# windows 3-4: broker 3's Produce latency averaged 57.0 ms over 20 responses",
+        "    at: 3s\n    for: 2s\n    latency: {distribution: normal, ms: 55, stddev_ms: ",
+        "    at: 5s\n    for: 1s\n    latency: {distribution: normal, ms: 300, stddev_ms: ",
+    };
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+        if (!strstr(text, want[i]))
+            fail_msg("missing:\n%s\nin:\n%s", want[i], text);
+    free(text);
+    kc_record_data_free(&d);
+}
+
 /* An export cut short or edited into nonsense is refused like any scenario: FILE:LINE. */
 static void test_mangled_refused(void **state)
 {
@@ -422,9 +450,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_windows_and_stop), cmocka_unit_test(test_caps),
-        cmocka_unit_test(test_long_recording),   cmocka_unit_test(test_feed_produce),
-        cmocka_unit_test(test_export_text),      cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_long_recording),    cmocka_unit_test(test_feed_produce),
+        cmocka_unit_test(test_export_text),       cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_export_odd_values), cmocka_unit_test(test_mangled_refused),
+        cmocka_unit_test(test_latency_runs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
