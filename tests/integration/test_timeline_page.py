@@ -9,6 +9,7 @@ recorded the page says how to start a recording and still shows the producers.
 The incident is the mock brokers' own (push-errors: NOT_LEADER_OR_FOLLOWER), so the recording,
 which keeps what the brokers answered, holds it; the test reads which windows it fell in from
 the recording itself and checks them against the window count around the push."""
+import collections
 import http.client
 import json
 import os
@@ -131,8 +132,8 @@ class producer:
 
 
 def png_pixels(path):
-    """(width, height, set of distinct RGBA pixels) of an 8-bit RGB(A) PNG, decoded with the
-    standard library (zlib, struct): chromium writes such PNGs."""
+    """(width, height, {pixel: count}) of an 8-bit RGB(A) PNG, decoded with the standard library
+    (zlib, struct): chromium writes such PNGs."""
     data = open(path, "rb").read()
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
     pos, idat, w = 8, b"", None
@@ -150,7 +151,7 @@ def png_pixels(path):
     raw = zlib.decompress(idat)
     stride = w * bpp
     assert len(raw) == h * (stride + 1), "image data of the wrong size"
-    prev, colours = bytearray(stride), set()
+    prev, colours = bytearray(stride), collections.Counter()
     for y in range(h):
         f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
         for i in range(stride):  # PNG's five filters (RFC 2083 6)
@@ -234,7 +235,12 @@ def test_timeline_page(tmp_path):
                 harness.wait_for(lambda: windows() >= 3, 10, "three windows")
                 w_push = windows() - 1  # the window the push falls in, or a later one
                 mock.ctl("push-errors 0 %s" % ",".join([str(NOT_LEADER)] * 4))  # raises on ERR
-                harness.wait_for(lambda: windows() >= w_push + 5, 15, "the incident's windows")
+                harness.wait_for(lambda: windows() >= w_push + 2, 10, "a window after the errors")
+                w_slow = windows() - 1
+                mock.ctl("broker-rtt 1 100")  # one[0]'s leader slow for two windows
+                harness.wait_for(lambda: windows() >= w_slow + 3, 10, "the slow windows")
+                mock.ctl("broker-rtt 1 0")
+                harness.wait_for(lambda: windows() >= w_slow + 5, 10, "windows after them")
                 # Live: the running recording is drawn as it is.
                 live = Dom(browse(url))
                 assert live.find("body", data_recording="running")
@@ -268,8 +274,16 @@ def test_timeline_page(tmp_path):
             for lane in (("one", 0), ("two", 0), ("two", 1)):
                 assert dom.find("g", class_="lane-partition", data_topic=lane[0],
                                 data_partition=lane[1]), lane
-            assert dom.find("g", class_="lane-broker"), "no broker latency lane"
-            assert dom.find("circle", class_="latency", data_series="p99")
+            # Broker 1's latency: each window's p50 and p99 as the recording holds them, and
+            # its slow windows well above the rest.
+            b1 = [b for b in tl["brokers"] if b["node"] == 1]
+            assert b1 and dom.find("g", class_="lane-broker", data_broker=1), tl["brokers"]
+            for series, at in (("p50", 2), ("p99", 3)):
+                drawn_ms = {int(e["data-window"]): float(e["data-ms"]) for e in
+                            dom.find("circle", class_="latency", data_broker=1, data_series=series)}
+                assert drawn_ms == {c[0]: c[at] for c in b1[0]["latency"]}, (series, drawn_ms)
+            slow = {c[0] for c in b1[0]["latency"] if c[3] >= 50}
+            assert slow and all(w_slow <= w <= w_slow + 3 for w in slow), (w_slow, b1)
 
             # The bands: the recording's own error rule, where the export puts it, and the
             # scenario applied while it ran.
@@ -289,17 +303,24 @@ def test_timeline_page(tmp_path):
                 assert dom.find("tr", data_rule_row=r["rule"])
             for r in errors:
                 assert any(r["from"] <= w < r["to"] for _, _, w, _ in held), (r, held)
-            slow = [r for r in tl["rules"] if r["rule"] == "slow-two"]
-            assert len(slow) == 1 and slow[0]["source"] == "scenario", tl["rules"]
-            assert slow[0]["scenario"] == "page-slow" and slow[0]["to"] - slow[0]["from"] in (3, 4)
+            assert any(r["action"] == "latency" and "broker 1" in r["what"] for r in rec_rules), \
+                rec_rules
+            applied = [r for r in tl["rules"] if r["rule"] == "slow-two"]
+            assert len(applied) == 1 and applied[0]["source"] == "scenario", tl["rules"]
+            assert applied[0]["scenario"] == "page-slow"
+            # 3 s: three windows, or four when it began inside one.
+            assert applied[0]["to"] - applied[0]["from"] in (3, 4), applied
             band = dom.find("rect", class_="rule-band", data_rule="slow-two", data_source="scenario")
             assert band and band[0]["data-scenario"] == "page-slow", band
 
-            # The screenshot: the window's size, and drawn (a blank page has a handful of
-            # colours; the timeline's text, bars, lines and bands many).
+            # The screenshot: the window's size, and drawn: a page with a line of text has some
+            # 30 colours, this one (text, bars, lines, bands) over 2,000; and the incident is
+            # there in red (its cells and its rule's band, #d62728 over white).
             w, h, colours = png_pixels(png)
             assert (w, h) == SIZE, (w, h)
-            assert len(colours) >= 50, "the screenshot looks blank: %d colours" % len(colours)
+            assert len(colours) >= 500, "the screenshot looks blank: %d colours" % len(colours)
+            red = sum(n for c, n in colours.items() if c[0] > 180 and c[1] < 130 and c[2] < 130)
+            assert red >= 1000, "no incident drawn in red: %d pixels" % red
             keep = os.environ.get("KCHAOS_TIMELINE_PNG")
             if keep:
                 shutil.copy(png, keep)
