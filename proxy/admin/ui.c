@@ -18,4 +18,7 @@ static void on_page(void *ctx, const kc_admin_req_t *req, kc_admin_reply_t *r)
     kc_admin_reply_headers(r, 200, KC_UI_CONTENT_TYPE, KC_UI_HEADERS, body, kc_ui_page_len);
 }
 
-int kc_admin_ui_route(kc_admin_t *a) { return kc_admin_route(a, "GET", "/ui", on_page, NULL); }
+int kc_admin_ui_route(kc_admin_t *a)
+{
+    return kc_admin_route(a, "GET", "/ui", on_page, NULL);
+}

@@ -14,10 +14,10 @@ extern const size_t kc_ui_page_len;
 
 /* What the page is served with: its type and the header lines that keep it to itself. */
 #define KC_UI_CONTENT_TYPE "text/html; charset=utf-8"
-#define KC_UI_HEADERS                                                                          \
-    "Content-Security-Policy: default-src 'none'; script-src 'unsafe-inline'; "               \
-    "style-src 'unsafe-inline'; connect-src 'self'; img-src data:; base-uri 'none'; "         \
-    "form-action 'none'; frame-ancestors 'none'\r\n"                                           \
+#define KC_UI_HEADERS                                                                              \
+    "Content-Security-Policy: default-src 'none'; script-src 'unsafe-inline'; "                    \
+    "style-src 'unsafe-inline'; connect-src 'self'; img-src data:; base-uri 'none'; "              \
+    "form-action 'none'; frame-ancestors 'none'\r\n"                                               \
     "X-Content-Type-Options: nosniff\r\n"
 
 /* GET /ui. 0, UV_EEXIST or UV_ENOMEM (kc_admin_route's). */

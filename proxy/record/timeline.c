@@ -29,15 +29,13 @@ static char *describe(const kc_fault_rule_t *r)
     else if (a->kind == KC_FAULT_BANDWIDTH)
         kc_sb_printf(&b, " %llu B/s", (unsigned long long)a->bytes_per_s);
     const kc_fault_match_t *m = &r->match;
-    if (m->topic)
-        kc_sb_printf(&b, " topic %s", m->topic);
+    if (m->topic) kc_sb_printf(&b, " topic %s", m->topic);
     for (int i = 0; i < m->npartitions; i++)
         kc_sb_printf(&b, "%s%d%s", i ? "," : " [", m->partitions[i],
                      i + 1 == m->npartitions ? "]" : "");
     for (int i = 0; i < m->nbrokers; i++)
         kc_sb_printf(&b, "%s%d", i ? "," : " broker ", m->brokers[i]);
-    if (m->client_id)
-        kc_sb_printf(&b, " client %s", m->client_id);
+    if (m->client_id) kc_sb_printf(&b, " client %s", m->client_id);
     size_t len;
     return kc_sb_done(&b, &len);
 }
@@ -59,10 +57,15 @@ static void band(kc_tl_bands_t *b, const kc_scenario_t *sc, const kc_fault_rule_
         b->v = v, b->cap = cap;
     }
     kc_tl_band_t *x = &b->v[b->n];
-    *x = (kc_tl_band_t){.scenario = strdup(sc->name), .rule = strdup(r->name),
-                        .what = describe(r), .comment = comment ? strdup(comment) : NULL,
-                        .kind = r->action.kind, .recorded = recorded, .dry_run = sc->dry_run,
-                        .from = from, .to = to};
+    *x = (kc_tl_band_t){.scenario = strdup(sc->name),
+                        .rule = strdup(r->name),
+                        .what = describe(r),
+                        .comment = comment ? strdup(comment) : NULL,
+                        .kind = r->action.kind,
+                        .recorded = recorded,
+                        .dry_run = sc->dry_run,
+                        .from = from,
+                        .to = to};
     if (!x->scenario || !x->rule || !x->what || (comment && !x->comment)) {
         free(x->scenario), free(x->rule), free(x->what), free(x->comment);
         b->oom = true;
@@ -90,8 +93,7 @@ void kc_tl_bands_add(kc_tl_bands_t *b, const kc_scenario_t *sc, char *const *com
             if (t1 > 0 && t1 > t0)
                 band(b, sc, r, comments ? comments[i] : NULL, recorded,
                      (uint32_t)(t0 > 0 ? t0 / W : 0), (uint32_t)((t1 + W - 1) / W));
-            if (!period || !w->for_ns)
-                break; /* a window without an end covers every later cycle */
+            if (!period || !w->for_ns) break; /* a window without an end covers every later cycle */
             t0 += period;
         }
     }
@@ -109,9 +111,9 @@ void kc_tl_bands_free(kc_tl_bands_t *b)
 
 enum { LANE_PART, LANE_BROKER, LANE_CLIENT };
 /* What a point counts, by lane; the order they are written in. */
-enum { P_RESULTS, P_ERROR, P_LEADERLESS };          /* partition */
+enum { P_RESULTS, P_ERROR, P_LEADERLESS };             /* partition */
 enum { B_LATENCY, B_CONNECT_FAILED, B_CONNECT_RESET }; /* broker */
-enum { C_THROTTLE };                                 /* client */
+enum { C_THROTTLE };                                   /* client */
 
 typedef struct pt {
     uint8_t lane, what;
@@ -120,26 +122,22 @@ typedef struct pt {
     const char *name; /* topic or client id (the snapshot's); "" */
     uint32_t col;
     uint64_t a, b;
-    int32_t hist;     /* B_LATENCY: into the snapshot's hists; else -1 */
+    int32_t hist; /* B_LATENCY: into the snapshot's hists; else -1 */
 } pt_t;
 
 static int pt_key_cmp(const pt_t *x, const pt_t *y) /* lane and entity */
 {
-    if (x->lane != y->lane)
-        return x->lane < y->lane ? -1 : 1;
+    if (x->lane != y->lane) return x->lane < y->lane ? -1 : 1;
     int c = strcmp(x->name, y->name);
-    if (c)
-        return c;
+    if (c) return c;
     return x->key < y->key ? -1 : x->key > y->key;
 }
 
 static int pt_series_cmp(const pt_t *x, const pt_t *y) /* ... and series */
 {
     int c = pt_key_cmp(x, y);
-    if (c)
-        return c;
-    if (x->what != y->what)
-        return x->what < y->what ? -1 : 1;
+    if (c) return c;
+    if (x->what != y->what) return x->what < y->what ? -1 : 1;
     return x->code < y->code ? -1 : x->code > y->code;
 }
 
@@ -147,24 +145,25 @@ static int pt_cmp(const void *a, const void *b) /* ... and column */
 {
     const pt_t *x = a, *y = b;
     int c = pt_series_cmp(x, y);
-    if (c)
-        return c;
+    if (c) return c;
     return x->col < y->col ? -1 : x->col > y->col;
 }
 
 /* The cells of [from, to) as points, in columns of `step` windows. */
-static pt_t *points(const kc_record_data_t *d, uint32_t from, uint32_t to, uint32_t step,
-                    size_t *n)
+static pt_t *points(const kc_record_data_t *d, uint32_t from, uint32_t to, uint32_t step, size_t *n)
 {
     pt_t *v = malloc(((size_t)d->ncells + 1) * sizeof(*v));
     *n = 0;
     for (uint32_t i = 0; v && i < d->ncells; i++) {
         const kc_rec_cell_t *c = &d->cells[i];
         const kc_rec_series_t *s = &d->series[c->series];
-        if (c->window < from || c->window >= to)
-            continue;
-        pt_t p = {.key = s->partition, .name = s->name, .col = (c->window - from) / step,
-                  .a = c->a, .b = c->b, .hist = -1};
+        if (c->window < from || c->window >= to) continue;
+        pt_t p = {.key = s->partition,
+                  .name = s->name,
+                  .col = (c->window - from) / step,
+                  .a = c->a,
+                  .b = c->b,
+                  .hist = -1};
         switch (s->kind) {
         case KC_REC_PRODUCE: /* summed over the brokers that answered for the partition */
             p.lane = LANE_PART, p.what = c->code ? P_ERROR : P_RESULTS, p.code = c->code;
@@ -187,8 +186,7 @@ static pt_t *points(const kc_record_data_t *d, uint32_t from, uint32_t to, uint3
         }
         v[(*n)++] = p;
     }
-    if (v && *n)
-        qsort(v, *n, sizeof(*v), pt_cmp);
+    if (v && *n) qsort(v, *n, sizeof(*v), pt_cmp);
     return v;
 }
 
@@ -210,7 +208,10 @@ static size_t run_end(const pt_t *v, size_t i, size_t n, int (*cmp)(const pt_t *
     return j;
 }
 
-static double ms(uint64_t ns) { return (double)ns / 1e6; }
+static double ms(uint64_t ns)
+{
+    return (double)ns / 1e6;
+}
 
 /* One series' columns [i, j): [window, a] each, or for latency [window, count, p50, p99, max]
  * (ms), for throttle [window, responses, mean ms]. */
@@ -221,12 +222,10 @@ static void columns(out_t *o, size_t i, size_t j)
         size_t e = k + 1;
         uint64_t a = o->v[k].a, b = o->v[k].b;
         kc_hist_t h = {0};
-        if (o->v[k].hist >= 0)
-            kc_hist_merge(&h, &o->d->hists[o->v[k].hist]);
+        if (o->v[k].hist >= 0) kc_hist_merge(&h, &o->d->hists[o->v[k].hist]);
         for (; e < j && o->v[e].col == o->v[k].col; e++) {
             a += o->v[e].a, b += o->v[e].b;
-            if (o->v[e].hist >= 0)
-                kc_hist_merge(&h, &o->d->hists[o->v[e].hist]);
+            if (o->v[e].hist >= 0) kc_hist_merge(&h, &o->d->hists[o->v[e].hist]);
         }
         uint32_t w = o->from + o->v[k].col * o->step;
         const pt_t *p = &o->v[k];
@@ -308,8 +307,7 @@ static void bands(out_t *o, const kc_tl_bands_t *b, uint32_t from, uint32_t to, 
 {
     for (int i = 0; b && i < b->n; i++) {
         const kc_tl_band_t *x = &b->v[i];
-        if (x->to <= from || x->from >= to)
-            continue;
+        if (x->to <= from || x->from >= to) continue;
         kc_sb_printf(&o->b, "%s{\"source\":\"%s\",\"scenario\":\"", *first ? "" : ",",
                      x->recorded ? "recording" : "scenario");
         *first = 0;
@@ -350,12 +348,11 @@ static void recorded_bands(const kc_record_data_t *d, kc_tl_bands_t *b)
 char *kc_record_timeline_json(const kc_record_data_t *d, uint32_t from, uint32_t to,
                               const kc_tl_bands_t *running, const char *state, size_t *len)
 {
-    if (!to || to > d->nwindows)
-        to = d->nwindows;
-    if (from > to)
-        from = to;
+    if (!to || to > d->nwindows) to = d->nwindows;
+    if (from > to) from = to;
     uint32_t span = to - from;
-    uint32_t step = span > KC_TL_MAX_COLUMNS ? (span + KC_TL_MAX_COLUMNS - 1) / KC_TL_MAX_COLUMNS : 1;
+    uint32_t step =
+        span > KC_TL_MAX_COLUMNS ? (span + KC_TL_MAX_COLUMNS - 1) / KC_TL_MAX_COLUMNS : 1;
     size_t n = 0;
     pt_t *v = points(d, from, to, step, &n);
     kc_tl_bands_t rec = {0};
@@ -366,13 +363,13 @@ char *kc_record_timeline_json(const kc_record_data_t *d, uint32_t from, uint32_t
         return NULL;
     }
     out_t o = {.d = d, .v = v, .from = from, .step = step};
-    kc_sb_printf(&o.b, "{\"window_s\":1,\"windows\":%u,\"from\":%u,\"to\":%u,\"step\":%u,"
-                       "\"columns\":%u,\"max_columns\":%u,\"recording\":%s",
+    kc_sb_printf(&o.b,
+                 "{\"window_s\":1,\"windows\":%u,\"from\":%u,\"to\":%u,\"step\":%u,"
+                 "\"columns\":%u,\"max_columns\":%u,\"recording\":%s",
                  d->nwindows, from, to, step, (span + step - 1) / step, KC_TL_MAX_COLUMNS,
                  state ? state : "null");
     /* kc_recorder_json ends its object with a newline: take it out of ours. */
-    if (o.b.n && o.b.p[o.b.n - 1] == '\n')
-        o.b.p[--o.b.n] = 0;
+    if (o.b.n && o.b.p[o.b.n - 1] == '\n') o.b.p[--o.b.n] = 0;
     write_lane(&o, n, LANE_PART, "partitions");
     write_lane(&o, n, LANE_BROKER, "brokers");
     write_lane(&o, n, LANE_CLIENT, "clients");
@@ -380,8 +377,9 @@ char *kc_record_timeline_json(const kc_record_data_t *d, uint32_t from, uint32_t
     int first = 1;
     bands(&o, &rec, from, to, &first);
     bands(&o, running, from, to, &first);
-    kc_sb_printf(&o.b, "],\"bands_cut\":%s,\"dropped\":{\"series\":%llu,\"cells\":%llu,"
-                       "\"histograms\":%llu}}\n",
+    kc_sb_printf(&o.b,
+                 "],\"bands_cut\":%s,\"dropped\":{\"series\":%llu,\"cells\":%llu,"
+                 "\"histograms\":%llu}}\n",
                  rec.cut || (running && running->cut) ? "true" : "false",
                  (unsigned long long)d->dropped_series, (unsigned long long)d->dropped_cells,
                  (unsigned long long)d->dropped_hists);

@@ -29,7 +29,7 @@ typedef struct kc_tl_band {
     char *what;     /* owned: the match and the action in a few words */
     char *comment;  /* owned: the export's comment for a recorded rule, else NULL */
     kc_fault_kind_t kind;
-    bool recorded;  /* from the recording's export, not a running scenario */
+    bool recorded; /* from the recording's export, not a running scenario */
     bool dry_run;
     uint32_t from, to;
 } kc_tl_band_t;
@@ -37,7 +37,7 @@ typedef struct kc_tl_band {
 typedef struct kc_tl_bands {
     kc_tl_band_t *v; /* owned */
     int n, cap;
-    bool oom, cut;   /* out of memory; past KC_TL_MAX_BANDS */
+    bool oom, cut; /* out of memory; past KC_TL_MAX_BANDS */
 } kc_tl_bands_t;
 
 /* Append the windows of [0, nwindows) in which each of sc's rules was active. sc's time zero lies

@@ -48,10 +48,9 @@ static char *timeline(const kc_record_data_t *d, uint32_t from, uint32_t to,
     return json;
 }
 
-#define HAS(json, s)                                                                              \
-    do {                                                                                          \
-        if (!strstr(json, s))                                                                     \
-            fail_msg("%s\nholds no\n%s", json, s);                                                \
+#define HAS(json, s)                                                                               \
+    do {                                                                                           \
+        if (!strstr(json, s)) fail_msg("%s\nholds no\n%s", json, s);                               \
     } while (0)
 
 static void test_lanes(void **state)
@@ -93,7 +92,7 @@ static void test_lanes(void **state)
     HAS(j, "\"windows\":5,\"from\":3,\"to\":4,\"step\":1,\"columns\":1,");
     HAS(j, "\"results\":[[3,12]],\"errors\":[{\"code\":6,\"name\":\"NOT_LEADER_OR_FOLLOWER\","
            "\"cells\":[[3,6]]}],\"leaderless\":[]");
-    HAS(j, "\"clients\":[],"); /* its only throttle was in window 1 */
+    HAS(j, "\"clients\":[],");                       /* its only throttle was in window 1 */
     assert_null(strstr(j, "\"action\":\"leader\"")); /* window 4 only */
     HAS(j, "\"from\":2,\"to\":4}");
     free(j);
@@ -107,8 +106,7 @@ static void test_columns_bounded(void **state)
     kc_record_data_t d = {0};
     for (uint32_t w = 0; w < KC_REC_MAX_WINDOWS; w++) {
         kc_record_data_add(&d, w, KC_REC_PRODUCE, 1, 0, "t", 0, 2, 0);
-        if (w % 1000 == 999)
-            kc_record_data_add(&d, w, KC_REC_PRODUCE, 1, 0, "t", 6, 1, 0);
+        if (w % 1000 == 999) kc_record_data_add(&d, w, KC_REC_PRODUCE, 1, 0, "t", 6, 1, 0);
         kc_record_data_latency(&d, w, 1, (w + 1) * 1000);
     }
     d.nwindows = KC_REC_MAX_WINDOWS;
@@ -138,8 +136,7 @@ static kc_scenario_t *scenario(const char *yaml)
 {
     kc_scenario_diags_t diags = {0};
     kc_scenario_t *sc = kc_scenario_parse("<test>", yaml, strlen(yaml), &diags);
-    if (!sc)
-        fail_msg("%s", diags.n ? diags.v[0] : "?");
+    if (!sc) fail_msg("%s", diags.n ? diags.v[0] : "?");
     kc_scenario_diags_free(&diags);
     return sc;
 }
