@@ -244,8 +244,8 @@ static void on_timeline(void *ctx, const kc_admin_req_t *req, kc_admin_reply_t *
     }
     uint64_t now = uv_hrtime(), started = 0;
     kc_record_data_t d;
-    if (kc_recorder_snapshot(timeline.rec, now, &d) ||
-        kc_recorder_started(timeline.rec, &started)) {
+    if (kc_recorder_started(timeline.rec, &started) ||
+        kc_recorder_snapshot(timeline.rec, now, &d)) { /* a failed snapshot holds nothing */
         kc_admin_reply_text(r, 404, "nothing was recorded: start a recording first (POST)\n");
         return;
     }
