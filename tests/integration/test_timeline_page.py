@@ -313,6 +313,16 @@ def test_timeline_page(tmp_path):
             band = dom.find("rect", class_="rule-band", data_rule="slow-two", data_source="scenario")
             assert band and band[0]["data-scenario"] == "page-slow", band
 
+            # A range (#from=&to=, the timeline's own query): the first error window alone.
+            w0 = min(w for _, _, w, _ in held)
+            part = Dom(browse(url + "#from=%d&to=%d" % (w0, w0 + 1)))
+            svg = part.find("svg", id="timeline-svg")
+            assert svg and (svg[0]["data-from"], svg[0]["data-to"]) == (str(w0), str(w0 + 1)), svg
+            drawn = {(e["data-topic"], int(e["data-partition"]), int(e["data-window"]),
+                      e["data-code"]) for e in part.find("rect", class_="incident")}
+            assert drawn and drawn == {h for h in held if h[2] == w0}, (drawn, held)
+            assert not part.find(class_="results", data_window=w0 + 1), "a window out of range"
+
             # The screenshot: the window's size, and drawn: a page with a line of text has some
             # 30 colours, this one (text, bars, lines, bands) over 2,000; and the incident is
             # there in red (its cells and its rule's band, #d62728 over white).
