@@ -225,6 +225,7 @@ def test_timeline_page(tmp_path):
                 help_ = dom.find("div", id="help")
                 assert help_ and "hidden" not in help_[0], "no help to start a recording"
                 assert not dom.find(class_="incident") and not dom.find(class_="rule-band")
+                assert not dom.find("tr", data_scenario=None), "a scenario before any was applied"
 
                 # ---- the incident, recorded ----
                 status, _, body = request(admin, "POST", "/api/v1/recordings")
@@ -245,6 +246,7 @@ def test_timeline_page(tmp_path):
                 live = Dom(browse(url))
                 assert live.find("body", data_recording="running")
                 assert live.find(class_="incident", data_code="NOT_LEADER_OR_FOLLOWER")
+                assert live.find("tr", data_scenario="page-slow", data_state="running")
                 status, _, body = request(admin, "DELETE", "/api/v1/recordings")
                 assert status == 200, body
             finally:
