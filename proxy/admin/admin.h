@@ -50,6 +50,12 @@ typedef struct kc_admin_opts {
  * handler or from any later callback on the admin's loop, never from another thread. */
 void kc_admin_reply_send(kc_admin_reply_t *r, int status, const char *content_type, char *body,
                          size_t len);
+/* kc_admin_reply_send with more header lines, each ending in CRLF (a page's
+ * Content-Security-Policy): written by code, never taken from a peer, at most
+ * KC_ADMIN_HEADERS_MAX bytes. */
+#define KC_ADMIN_HEADERS_MAX 256
+void kc_admin_reply_headers(kc_admin_reply_t *r, int status, const char *content_type,
+                            const char *headers, char *body, size_t len);
 /* kc_admin_reply_send with a copy of a NUL-terminated text/plain body. */
 void kc_admin_reply_text(kc_admin_reply_t *r, int status, const char *text);
 /* A JSON body built by the handler (taken, as by kc_admin_reply_send); NULL, when building it

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 #include <strings.h>
 
 #include "admin_int.h"
@@ -163,11 +164,60 @@ static void route_healthz(void *ctx, const kc_admin_req_t *req, kc_admin_reply_t
     kc_admin_reply_text(r, 200, "ok\n");
 }
 
-/* One line per route; a prefix route ends in '*'. */
+/* s with HTML's special characters escaped, onto out (cap bytes, NUL-terminated). */
+static size_t html_text(char *out, size_t cap, const char *s)
+{
+    size_t n = 0;
+    for (; *s && n + 7 < cap; s++) {
+        const char *e = *s == '<' ? "&lt;" : *s == '>' ? "&gt;" : *s == '&' ? "&amp;"
+                      : *s == '"' ? "&quot;" : NULL;
+        n += e ? (size_t)snprintf(out + n, cap - n, "%s", e) : (out[n] = *s, 1);
+    }
+    out[n] = 0;
+    return n;
+}
+
+/* For a browser: the same list, each GET route a link, the page (GET /ui) first. */
+static void route_index_html(kc_admin_t *a, kc_admin_reply_t *r)
+{
+    size_t cap = 512, n = 0;
+    for (int i = 0; i < a->nroutes; i++)
+        cap += 2 * 6 * strlen(a->routes[i].path) + strlen(a->routes[i].method) + 48;
+    char *body = malloc(cap);
+    if (!body) {
+        kc_admin_reply_send(r, 500, NULL, NULL, 0);
+        return;
+    }
+    n += (size_t)snprintf(body, cap, "<!doctype html><meta charset=utf-8><title>kchaos admin"
+                                     "</title><h1>kchaos admin</h1>");
+    for (int i = 0; i < a->nroutes; i++)
+        if (!strcmp(a->routes[i].path, "/ui"))
+            n += (size_t)snprintf(body + n, cap - n, "<p><a href=\"/ui\">The timeline page</a>: "
+                                  "the producers live, the recording's incidents and rules.</p>");
+    n += (size_t)snprintf(body + n, cap - n, "<ul>");
+    for (int i = 0; i < a->nroutes; i++) {
+        char p[6 * 256 + 8];
+        html_text(p, sizeof(p), a->routes[i].path);
+        bool link = !strcmp(a->routes[i].method, "GET") && !a->routes[i].prefix;
+        if (link)
+            n += (size_t)snprintf(body + n, cap - n, "<li>%s <a href=\"%s\">%s</a>",
+                                  a->routes[i].method, p, p);
+        else
+            n += (size_t)snprintf(body + n, cap - n, "<li>%s %s%s", a->routes[i].method, p,
+                                  a->routes[i].prefix ? "*" : "");
+    }
+    n += (size_t)snprintf(body + n, cap - n, "</ul>\n");
+    kc_admin_reply_send(r, 200, "text/html; charset=utf-8", body, n);
+}
+
+/* One line per route; a prefix route ends in '*'. A browser (Accept: text/html) gets links. */
 static void route_index(void *ctx, const kc_admin_req_t *req, kc_admin_reply_t *r)
 {
-    (void)req;
     kc_admin_t *a = ctx;
+    if (strstr(req->accept, "text/html")) {
+        route_index_html(a, r);
+        return;
+    }
     size_t cap = 64, n = 0;
     for (int i = 0; i < a->nroutes; i++)
         cap += strlen(a->routes[i].method) + strlen(a->routes[i].path) + 3;

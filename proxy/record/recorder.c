@@ -358,6 +358,15 @@ int kc_recorder_snapshot(kc_recorder_t *r, uint64_t now, kc_record_data_t *out)
     return rc;
 }
 
+int kc_recorder_started(kc_recorder_t *r, uint64_t *started)
+{
+    pthread_mutex_lock(&r->mu);
+    int rc = r->state == KC_REC_IDLE ? -ENOENT : 0;
+    *started = r->started;
+    pthread_mutex_unlock(&r->mu);
+    return rc;
+}
+
 /* ---- the feeds ---- */
 
 /* Under the lock: the window `now` falls in, or -1 when no recording takes it. */

@@ -107,6 +107,10 @@ char *kc_recorder_json(kc_recorder_t *r, uint64_t now, size_t *len);
  * recorded. Free with kc_record_data_free. */
 int kc_recorder_snapshot(kc_recorder_t *r, uint64_t now, kc_record_data_t *out);
 void kc_record_data_free(kc_record_data_t *d);
+/* When the recording (running or finished) began, on the clock its `now`s came from, so that
+ * other timelines (the running scenarios') can be drawn on its windows. 0, or -ENOENT when
+ * nothing was ever recorded. */
+int kc_recorder_started(kc_recorder_t *r, uint64_t *started);
 
 /* The bytes the recorder's store holds (kc_record_data_bytes), at most KC_REC_MAX_BYTES. */
 size_t kc_recorder_bytes(kc_recorder_t *r);
