@@ -74,6 +74,9 @@ int kc_admin_start(kc_admin_t **out, uv_loop_t *loop, const kc_admin_opts_t *opt
  * token, when set, is checked first, whatever the method. */
 int kc_admin_route(kc_admin_t *a, const char *method, const char *path, kc_admin_handler_fn fn,
                    void *ctx);
+/* The same for GET (and HEAD) on path, served without the bearer token: only for what holds
+ * no data (the admin page, whose own requests carry the token). */
+int kc_admin_route_open(kc_admin_t *a, const char *path, kc_admin_handler_fn fn, void *ctx);
 /* Answer method on every path that starts with prefix ("/api/v1/scenarios/"); the handler reads
  * the rest from req->path. An exact route for the path and method wins; among prefix routes the
  * longest prefix does. 0, UV_EEXIST when that method and prefix already have a prefix route, or

@@ -68,11 +68,22 @@ static void allow_header(const kc_admin_t *a, const char *path, char *out, size_
     memcpy(out + n, "\r\n", 3);
 }
 
+/* A GET or HEAD of a path served without the token (a page that holds no data). */
+static bool open_route(const kc_admin_t *a, const kc_http_request_t *req)
+{
+    if (strcmp(req->method, "GET") && strcmp(req->method, "HEAD"))
+        return false;
+    for (int i = 0; i < a->nroutes; i++)
+        if (a->routes[i].open && !strcmp(a->routes[i].path, req->path))
+            return true;
+    return false;
+}
+
 const route_t *kc_admin_match(const kc_admin_t *a, const kc_http_request_t *req,
                               kc_admin_miss_t *m)
 {
     memset(m, 0, sizeof(*m));
-    if (a->token && !authorized(a, req)) {
+    if (a->token && !authorized(a, req) && !open_route(a, req)) {
         *m = (kc_admin_miss_t){401, "unauthorized\n",
                                req->authorization[0] ? "wrong bearer token" : "no bearer token",
                                "WWW-Authenticate: Bearer\r\n"};
@@ -123,7 +134,7 @@ static int add(kc_admin_t *a, const char *method, const char *path, bool prefix,
         return UV_ENOMEM;
     a->routes = rs;
     route_t *r = &rs[a->nroutes];
-    *r = (route_t){strdup(method), strdup(path), prefix, fn, ctx};
+    *r = (route_t){strdup(method), strdup(path), prefix, false, fn, ctx};
     if (!r->method || !r->path) {
         free(r->method);
         free(r->path);
@@ -137,6 +148,14 @@ int kc_admin_route(kc_admin_t *a, const char *method, const char *path, kc_admin
                    void *ctx)
 {
     return add(a, method, path, false, fn, ctx);
+}
+
+int kc_admin_route_open(kc_admin_t *a, const char *path, kc_admin_handler_fn fn, void *ctx)
+{
+    int rc = add(a, "GET", path, false, fn, ctx);
+    if (rc == 0)
+        a->routes[a->nroutes - 1].open = true;
+    return rc;
 }
 
 int kc_admin_route_prefix(kc_admin_t *a, const char *method, const char *prefix,

@@ -20,5 +20,5 @@ static void on_page(void *ctx, const kc_admin_req_t *req, kc_admin_reply_t *r)
 
 int kc_admin_ui_route(kc_admin_t *a)
 {
-    return kc_admin_route(a, "GET", "/ui", on_page, NULL);
+    return kc_admin_route_open(a, "/ui", on_page, NULL);
 }

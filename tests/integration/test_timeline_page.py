@@ -336,3 +336,34 @@ def test_timeline_page(tmp_path):
             keep = os.environ.get("KCHAOS_TIMELINE_PNG")
             if keep:
                 shutil.copy(png, keep)
+
+
+def test_page_with_an_admin_token(tmp_path):
+    """With --admin-token the page itself is served without the token (it holds no data), and
+    draws the producers only when given the token in its fragment (/ui#token=T), which it sends
+    to the API; without it the page says it is unauthorized and draws nothing."""
+    token = tmp_path / "token"
+    token.write_text("page-t0ken\n")
+    with harness.MockCluster(brokers=1, topics=["one:1"]) as mock:
+        admin, args = kcmetrics.admin_args()
+        with harness.Kchaos(mock, extra=args + ["--admin-token", str(token)],
+                            log_level="info") as kc:
+            assert request(admin, "GET", "/api/v1/clients")[0] == 401
+            served_page(admin)
+            p = producer(kc, "one", "page-token")
+            try:
+                def clients():
+                    c = http.client.HTTPConnection("127.0.0.1", admin, timeout=10)
+                    c.request("GET", "/api/v1/clients",
+                              headers={"Authorization": "Bearer page-t0ken"})
+                    return {x["client_id"] for x in json.loads(c.getresponse().read())["clients"]}
+                harness.wait_for(lambda: "page-token" in clients(), 30, "the producer")
+                url = "http://127.0.0.1:%d/ui" % admin
+                dom = Dom(browse(url + "#token=page-t0ken"))
+                assert dom.find("tr", data_client="page-token"), "no producer drawn with the token"
+                assert not dom.find(class_="err"), "the page reports a problem with the token"
+                dom = Dom(browse(url))
+                assert not dom.find("tr", data_client="page-token"), "drawn without the token"
+                assert dom.find(id="status", class_="err"), "no problem reported without the token"
+            finally:
+                p.stop()

@@ -537,6 +537,24 @@ static void test_server_token(void **state)
     free(c);
 }
 
+/* The page holds no data: GET and HEAD /ui are served without the token, nothing else is
+ * (its requests to the API carry the token from its fragment, /ui#token=T). */
+static void test_server_token_open_page(void **state)
+{
+    (void)state;
+    client_t *c = exchange("HEAD /ui HTTP/1.1\r\n\r\n"
+                           "POST /ui HTTP/1.1\r\nContent-Length: 0\r\n\r\n"
+                           "GET /ui/x HTTP/1.1\r\n\r\n"
+                           "GET /uix HTTP/1.1\r\n\r\n"
+                           "GET /api/v1/scenarios HTTP/1.1\r\n\r\n"
+                           "GET /ui HTTP/1.1\r\n\r\n", /* last: the page fills the buffer */
+                           "s3cret", 0, 0, true);
+    assert_int_equal(count(c->out, "HTTP/1.1 200 OK\r\n"), 2);
+    assert_int_equal(count(c->out, "HTTP/1.1 401 Unauthorized\r\n"), 4);
+    assert_int_equal(count(c->out, "Content-Security-Policy: "), 2);
+    free(c);
+}
+
 static void test_server_bad_request_closes(void **state)
 {
     (void)state;
@@ -674,6 +692,7 @@ int main(void)
         cmocka_unit_test(test_server_page),
         cmocka_unit_test(test_server_not_found_and_method),
         cmocka_unit_test(test_server_token),
+        cmocka_unit_test(test_server_token_open_page),
         cmocka_unit_test(test_server_bad_request_closes),
         cmocka_unit_test(test_server_bodies_and_prefixes),
         cmocka_unit_test(test_server_length_refusals),
