@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 
 from install import GO_PEERS, given_var, install_all
 
@@ -32,15 +33,17 @@ HZ = os.sysconf("SC_CLK_TCK")
 # 28800 or 28850 (which reach 28921 with --secure).
 REAL_BASE = 28925
 PORTS = {
-    "real": {"kchaos": 28640, "toxiproxy-api": 28639, "kafka-proxy": 28651, "kafka-proxy-http": 28659,
-             "kroxylicious": 28660, "haproxy-tls": 28671},
+    "real": {"kchaos": 28640, "kchaos-admin": 28648, "toxiproxy-api": 28639, "kafka-proxy": 28651,
+             "kafka-proxy-http": 28659, "kroxylicious": 28660, "haproxy-tls": 28671},
     "mock": {"l4": 28671, "kroxylicious": 28675, "toxiproxy-api": 28679, "kchaos": 28680,
-             "kafka-proxy": 28685, "kafka-proxy-http": 28689},
+             "kafka-proxy": 28685, "kafka-proxy-http": 28689, "kchaos-admin": 28690},
 }
 # kchaos-2t is kchaos with --threads 2: two event loops sharing every port (SO_REUSEPORT);
 # kchaos-off is kchaos with --metrics off (what the produce metrics cost); kchaos-base is the
 # binary named by KCHAOS_BENCH_BASE (an earlier build, for a before/after comparison);
 # kchaos-faults runs bench/never-matches.yaml, a scenario that matches nothing (the matchers' cost).
+# kchaos-record runs a recording (issue 16) for its whole slot: kchaos with --admin, and
+# POST /api/v1/recordings as soon as it listens (what recording costs; the issue's budget is 5 %).
 # kchaos-tls serves TLS to the producer (--tls-cert/--tls-key) and speaks plaintext upstream;
 # haproxy-tls terminates TLS the same way (bind ... ssl crt). The producer verifies both.
 # On the real backend (its brokers' SSL listeners) TLS runs end to end instead: direct-tls is the
@@ -48,14 +51,14 @@ PORTS = {
 # (--tls-cert/--tls-key, --upstream-tls --upstream-ca); haproxy-tls there re-encrypts to the
 # brokers (server ... ssl verify required ca-file). kchaos-tls is mock only, kchaos-tls2 and
 # direct-tls real only.
-KCHAOS_PATHS = ["kchaos", "kchaos-2t", "kchaos-off", "kchaos-faults", "kchaos-base", "kchaos-tls",
-                "kchaos-tls2"]
+KCHAOS_PATHS = ["kchaos", "kchaos-2t", "kchaos-off", "kchaos-faults", "kchaos-record", "kchaos-base",
+                "kchaos-tls", "kchaos-tls2"]
 TLS_PATHS = ["kchaos-tls", "haproxy-tls", "direct-tls", "kchaos-tls2"]
 ONLY = {"kchaos-tls": ("mock", "mock backend only (TLS to the proxy, plaintext upstream)"),
         "kchaos-tls2": ("real", "real backend only (TLS to the brokers: the mock has none)"),
         "direct-tls": ("real", "real backend only (the mock has no TLS listener)")}
-PATHS = ["direct", "direct-tls", "kchaos", "kchaos-2t", "kchaos-off", "kchaos-faults", "kchaos-tls",
-         "kchaos-tls2", "haproxy", "haproxy-tls", "socat", "toxiproxy", "kafka-proxy", "kroxylicious"]
+PATHS = ["direct", "direct-tls", "kchaos", "kchaos-2t", "kchaos-off", "kchaos-faults", "kchaos-record",
+         "kchaos-tls", "kchaos-tls2", "haproxy", "haproxy-tls", "socat", "toxiproxy", "kafka-proxy", "kroxylicious"]
 PRODUCERS = {"mock": ["librdkafka"], "real": ["librdkafka", "java"]}
 
 
@@ -298,6 +301,8 @@ class Path:
             if self.name == "kchaos-faults":
                 cmd += ["--scenario", os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                    "never-matches.yaml")]
+            if self.name == "kchaos-record":
+                cmd += ["--admin", f"127.0.0.1:{ports['kchaos-admin']}"]
             if self.name in ("kchaos-tls", "kchaos-tls2"):
                 cmd += ["--tls-cert", f"{certs}/server.crt", "--tls-key", f"{certs}/server.key"]
             if self.name == "kchaos-tls2":
@@ -333,7 +338,27 @@ class Path:
                 self.stop()
                 return f"{self.name} did not listen on {p}" + (f" (exit {rc})" if rc is not None else "") + \
                     f", see {self.logdir}/{tag}.log"
+        if self.name == "kchaos-record":
+            try:
+                self.recording("POST")  # no `for`: until kchaos stops (or its 6 h cap)
+            except OSError as e:
+                self.stop()
+                return f"kchaos-record: POST /api/v1/recordings failed: {e}"
         return None
+
+    def recording(self, method):
+        """kchaos-record: the admin API's /api/v1/recordings (POST starts, GET is its state)."""
+        url = f"http://127.0.0.1:{PORTS[self.b.name]['kchaos-admin']}/api/v1/recordings"
+        req = urllib.request.Request(url, data=b"" if method == "POST" else None, method=method)
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.loads(r.read() or b"{}")
+
+    def produce_requests(self):
+        """kchaos-record: kchaos_produce_requests_total summed over its series (/metrics)."""
+        url = f"http://127.0.0.1:{PORTS[self.b.name]['kchaos-admin']}/metrics"
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return sum(float(ln.rsplit(" ", 1)[1]) for ln in r.read().decode().splitlines()
+                       if ln.startswith("kchaos_produce_requests_total{"))
 
     def alive(self):
         return self.proc is None or self.proc.poll() is None
@@ -450,6 +475,7 @@ def report(a, res, skipped, versions, install, backends, started, elapsed):
                     "cpu": [x["cpu_per_gb"] for x in r.get("throughput", []) if "cpu_per_gb" in x],
                     "rss": r.get("rss", []),
                     "errors": r.get("errors", []),
+                    "recording": r.get("recording", []),
                 }
             summary[(b.name, prod)] = S
             d, h = S.get("direct", {}), S.get("haproxy", {})
@@ -493,7 +519,8 @@ def report(a, res, skipped, versions, install, backends, started, elapsed):
 
     against([p for p in a.paths if p in KCHAOS_PATHS and p != "kchaos"], "variant",
             "**kchaos against its variants** (kchaos's median ÷ the variant's; kchaos-off has no "
-            "metrics, kchaos-faults runs a scenario that matches nothing, kchaos-base is KCHAOS_BENCH_BASE, "
+            "metrics, kchaos-faults runs a scenario that matches nothing, kchaos-record runs a recording "
+            "for its whole slot, kchaos-base is KCHAOS_BENCH_BASE, "
             "kchaos-tls serves TLS to the producer, kchaos-tls2 speaks TLS to the producer and the broker: "
             "the cost of TLS)")
     against([p for p in a.paths if p not in ["direct"] + KCHAOS_PATHS + TLS_PATHS], "peer",
@@ -506,6 +533,7 @@ def report(a, res, skipped, versions, install, backends, started, elapsed):
             "**TLS end to end: kchaos-tls2 against haproxy-tls and direct-tls** (real: TLS from the "
             "producer and TLS to the broker's SSL listener; kchaos-tls2's median ÷ the other's, read as "
             "above)", base="kchaos-tls2")
+    recording_cost(L, a, summary, skipped)
     errs = [(bn, prod, path, e) for (bn, prod), S in summary.items() for path in a.paths
             for e in S[path]["errors"]]
     if errs:
@@ -518,6 +546,38 @@ def report(a, res, skipped, versions, install, backends, started, elapsed):
         L.append(f"- {name}: {v}" + (f" — install: {install[name]}" if name in install else ""))
     L.append("")
     return "\n".join(L)
+
+
+def recording_cost(L, a, summary, skipped):
+    """kchaos-record against kchaos in the issue's terms (a throughput budget of 5 %), and what
+    the recording held at the end of each slot (kchaos's own GET /api/v1/recordings)."""
+    if "kchaos" not in a.paths or "kchaos-record" not in a.paths:
+        return
+    lines = []
+    for (bn, prod), S in summary.items():
+        if skipped.get((bn, "kchaos-record")) or not S["kchaos-record"]["mbs"]:
+            continue
+        k, r = S["kchaos"], S["kchaos-record"]
+        pct = {}
+        for x in ("mbs", "cpu", "p50", "p99"):
+            q = ratio(med(r[x]), med(k[x]))
+            pct[x] = "—" if q is None else f"{100 * (q - 1):+.1f} %"
+        held = r.get("recording", [])
+        last = held[-1] if held else {}
+        lines.append(f"- {bn} / {prod}: throughput {pct['mbs']}, CPU per GB {pct['cpu']}, "
+                     f"p50 {pct['p50']}, p99 {pct['p99']} (kchaos-record's median against kchaos's; "
+                     f"throughput below 0 and the others above 0 are a cost); the recording at the end of "
+                     f"the last slot: {last.get('state', '?')}, {last.get('windows', '?')} windows, "
+                     f"{last.get('series', '?')} series, {last.get('cells', '?')} cells, "
+                     f"{last.get('bytes', '?')} bytes, dropped {last.get('dropped_series', '?')} series / "
+                     f"{last.get('dropped_cells', '?')} cells; Produce responses fed to it: "
+                     f"{fmt(med([x['responses_per_gb'] for x in held if 'responses_per_gb' in x]), 0)} "
+                     "per GB (median over slots; times bench_micro's kc_record_response: the feed's "
+                     "own cost)")
+    if lines:
+        L.append("**What recording costs** (issue 16's budget: at most 5 % of throughput)\n")
+        L.extend(lines)
+        L.append("")
 
 
 # ---- main -----------------------------------------------------------------------------------
@@ -571,7 +631,8 @@ def main():
             for path in a.paths:
                 need = {"haproxy": "haproxy", "socat": "socat", "toxiproxy": "toxiproxy",
                         "kafka-proxy": "kafka-proxy", "kroxylicious": "kroxylicious", "kchaos": "kchaos", "kchaos-2t": "kchaos",
-                        "kchaos-off": "kchaos", "kchaos-faults": "kchaos", "kchaos-base": "kchaos-base",
+                        "kchaos-off": "kchaos", "kchaos-faults": "kchaos", "kchaos-record": "kchaos",
+                        "kchaos-base": "kchaos-base",
                         "kchaos-tls": "kchaos", "kchaos-tls2": "kchaos", "haproxy-tls": "haproxy"}.get(path)
                 if need and not tools.get(need):
                     skipped[(b.name, path)] = "not installed (the reason is under Versions and installs)"
@@ -664,6 +725,20 @@ def slot(a, b, path, rnd, tools, logdir, res, skipped):
                     f"{out['mb_per_s']:.1f} MB/s" if mode == "throughput" else
                     f"p50 {out['p50_ms']:.3f} ms p99 {out['p99_ms']:.3f} ms") +
                     (f", proxy CPU {out['cpu_per_gb']:.2f} s/GB" if P.proc and mode == "throughput" else ""))
+        if path == "kchaos-record" and P.alive():
+            try:
+                st = P.recording("GET")
+                # every Produce response of the slot was fed to the recording: how many, per GB
+                st["produce_requests"] = P.produce_requests()
+                moved = (max(a.count // 10, 1000) + a.count + a.latency_count + 101) * VALUE_SIZE / 1e9
+                st["responses_per_gb"] = st["produce_requests"] / moved
+                log(f"[{tag}] recording: {st.get('state')}, {st.get('windows')} windows, "
+                    f"{st.get('series')} series, {st.get('cells')} cells, {st.get('bytes')} bytes; "
+                    f"{st['produce_requests']:.0f} Produce requests ({st['responses_per_gb']:.0f} per GB)")
+                for prod in PRODUCERS[b.name]:
+                    res.setdefault((b.name, prod, path), {}).setdefault("recording", []).append(st)
+            except OSError as e:
+                log(f"[{tag}] GET /api/v1/recordings failed: {e}")
         if mem:
             rss = mem.finish()
             for prod in PRODUCERS[b.name]:

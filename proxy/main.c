@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "admin/ui.h"
 #include "config.h"
 #include "fault/engine.h"
 #include "fault/routes.h"
@@ -160,7 +161,8 @@ int main(int argc, char **argv)
         loops[i].px.env.recorder = recorder;
     if (loops[0].px.admin && (kc_scrape_routes(loops[0].px.admin, all, cfg.threads) ||
                               kc_fault_routes(loops[0].px.admin, faults) ||
-                              kc_record_routes(loops[0].px.admin, recorder)))
+                              kc_record_routes(loops[0].px.admin, recorder, faults) ||
+                              kc_admin_ui_route(loops[0].px.admin)))
         return 1;
     kc_log(KC_LOG_INFO,
            "kchaos %s: bootstrap %s:%u, brokers on port %d + node id - %d, advertised as %s, "

@@ -32,7 +32,7 @@ struct kc_admin_reply {
     char *body;             /* owned, from the handler; freed with the reply */
     size_t len;
     size_t head_len;
-    char head[512];
+    char head[768];         /* the status line and headers: see send_reply for the bound */
     char strs[];            /* method, path, query and accept, each NUL-terminated */
 };
 
@@ -432,6 +432,14 @@ void kc_admin_reply_send(kc_admin_reply_t *r, int status, const char *content_ty
                          size_t len)
 {
     send_reply(r, status, content_type, body, len, NULL);
+}
+
+void kc_admin_reply_headers(kc_admin_reply_t *r, int status, const char *content_type,
+                            const char *headers, char *body, size_t len)
+{
+    if (strlen(headers) > KC_ADMIN_HEADERS_MAX)
+        abort(); /* written by code, not by a peer: a longer one is a bug */
+    send_reply(r, status, content_type, body, len, headers);
 }
 
 static char *copy_text(const char *text, size_t *len)

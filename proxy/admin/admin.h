@@ -50,6 +50,12 @@ typedef struct kc_admin_opts {
  * handler or from any later callback on the admin's loop, never from another thread. */
 void kc_admin_reply_send(kc_admin_reply_t *r, int status, const char *content_type, char *body,
                          size_t len);
+/* kc_admin_reply_send with more header lines, each ending in CRLF (a page's
+ * Content-Security-Policy): written by code, never taken from a peer, at most
+ * KC_ADMIN_HEADERS_MAX bytes. */
+#define KC_ADMIN_HEADERS_MAX 256
+void kc_admin_reply_headers(kc_admin_reply_t *r, int status, const char *content_type,
+                            const char *headers, char *body, size_t len);
 /* kc_admin_reply_send with a copy of a NUL-terminated text/plain body. */
 void kc_admin_reply_text(kc_admin_reply_t *r, int status, const char *text);
 /* A JSON body built by the handler (taken, as by kc_admin_reply_send); NULL, when building it
@@ -68,6 +74,9 @@ int kc_admin_start(kc_admin_t **out, uv_loop_t *loop, const kc_admin_opts_t *opt
  * token, when set, is checked first, whatever the method. */
 int kc_admin_route(kc_admin_t *a, const char *method, const char *path, kc_admin_handler_fn fn,
                    void *ctx);
+/* The same for GET (and HEAD) on path, served without the bearer token: only for what holds
+ * no data (the admin page, whose own requests carry the token). */
+int kc_admin_route_open(kc_admin_t *a, const char *path, kc_admin_handler_fn fn, void *ctx);
 /* Answer method on every path that starts with prefix ("/api/v1/scenarios/"); the handler reads
  * the rest from req->path. An exact route for the path and method wins; among prefix routes the
  * longest prefix does. 0, UV_EEXIST when that method and prefix already have a prefix route, or

@@ -17,6 +17,7 @@ typedef struct route {
     char *method; /* owned */
     char *path;   /* owned; with prefix, any path that starts with it */
     bool prefix;
+    bool open;    /* served without the bearer token (kc_admin_route_open) */
     kc_admin_handler_fn fn;
     void *ctx;
 } route_t;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 #include <strings.h>
 
 #include "admin_int.h"
@@ -67,11 +68,22 @@ static void allow_header(const kc_admin_t *a, const char *path, char *out, size_
     memcpy(out + n, "\r\n", 3);
 }
 
+/* A GET or HEAD of a path served without the token (a page that holds no data). */
+static bool open_route(const kc_admin_t *a, const kc_http_request_t *req)
+{
+    if (strcmp(req->method, "GET") && strcmp(req->method, "HEAD"))
+        return false;
+    for (int i = 0; i < a->nroutes; i++)
+        if (a->routes[i].open && !strcmp(a->routes[i].path, req->path))
+            return true;
+    return false;
+}
+
 const route_t *kc_admin_match(const kc_admin_t *a, const kc_http_request_t *req,
                               kc_admin_miss_t *m)
 {
     memset(m, 0, sizeof(*m));
-    if (a->token && !authorized(a, req)) {
+    if (a->token && !authorized(a, req) && !open_route(a, req)) {
         *m = (kc_admin_miss_t){401, "unauthorized\n",
                                req->authorization[0] ? "wrong bearer token" : "no bearer token",
                                "WWW-Authenticate: Bearer\r\n"};
@@ -122,7 +134,7 @@ static int add(kc_admin_t *a, const char *method, const char *path, bool prefix,
         return UV_ENOMEM;
     a->routes = rs;
     route_t *r = &rs[a->nroutes];
-    *r = (route_t){strdup(method), strdup(path), prefix, fn, ctx};
+    *r = (route_t){strdup(method), strdup(path), prefix, false, fn, ctx};
     if (!r->method || !r->path) {
         free(r->method);
         free(r->path);
@@ -136,6 +148,14 @@ int kc_admin_route(kc_admin_t *a, const char *method, const char *path, kc_admin
                    void *ctx)
 {
     return add(a, method, path, false, fn, ctx);
+}
+
+int kc_admin_route_open(kc_admin_t *a, const char *path, kc_admin_handler_fn fn, void *ctx)
+{
+    int rc = add(a, "GET", path, false, fn, ctx);
+    if (rc == 0)
+        a->routes[a->nroutes - 1].open = true;
+    return rc;
 }
 
 int kc_admin_route_prefix(kc_admin_t *a, const char *method, const char *prefix,
@@ -163,11 +183,60 @@ static void route_healthz(void *ctx, const kc_admin_req_t *req, kc_admin_reply_t
     kc_admin_reply_text(r, 200, "ok\n");
 }
 
-/* One line per route; a prefix route ends in '*'. */
+/* s with HTML's special characters escaped, onto out (cap bytes, NUL-terminated). */
+static size_t html_text(char *out, size_t cap, const char *s)
+{
+    size_t n = 0;
+    for (; *s && n + 7 < cap; s++) {
+        const char *e = *s == '<' ? "&lt;" : *s == '>' ? "&gt;" : *s == '&' ? "&amp;"
+                      : *s == '"' ? "&quot;" : NULL;
+        n += e ? (size_t)snprintf(out + n, cap - n, "%s", e) : (out[n] = *s, 1);
+    }
+    out[n] = 0;
+    return n;
+}
+
+/* For a browser: the same list, each GET route a link, the page (GET /ui) first. */
+static void route_index_html(kc_admin_t *a, kc_admin_reply_t *r)
+{
+    size_t cap = 512, n = 0;
+    for (int i = 0; i < a->nroutes; i++)
+        cap += 2 * 6 * strlen(a->routes[i].path) + strlen(a->routes[i].method) + 48;
+    char *body = malloc(cap);
+    if (!body) {
+        kc_admin_reply_send(r, 500, NULL, NULL, 0);
+        return;
+    }
+    n += (size_t)snprintf(body, cap, "<!doctype html><meta charset=utf-8><title>kchaos admin"
+                                     "</title><h1>kchaos admin</h1>");
+    for (int i = 0; i < a->nroutes; i++)
+        if (!strcmp(a->routes[i].path, "/ui"))
+            n += (size_t)snprintf(body + n, cap - n, "<p><a href=\"/ui\">The timeline page</a>: "
+                                  "the producers live, the recording's incidents and rules.</p>");
+    n += (size_t)snprintf(body + n, cap - n, "<ul>");
+    for (int i = 0; i < a->nroutes; i++) {
+        char p[6 * 256 + 8];
+        html_text(p, sizeof(p), a->routes[i].path);
+        bool link = !strcmp(a->routes[i].method, "GET") && !a->routes[i].prefix;
+        if (link)
+            n += (size_t)snprintf(body + n, cap - n, "<li>%s <a href=\"%s\">%s</a>",
+                                  a->routes[i].method, p, p);
+        else
+            n += (size_t)snprintf(body + n, cap - n, "<li>%s %s%s", a->routes[i].method, p,
+                                  a->routes[i].prefix ? "*" : "");
+    }
+    n += (size_t)snprintf(body + n, cap - n, "</ul>\n");
+    kc_admin_reply_send(r, 200, "text/html; charset=utf-8", body, n);
+}
+
+/* One line per route; a prefix route ends in '*'. A browser (Accept: text/html) gets links. */
 static void route_index(void *ctx, const kc_admin_req_t *req, kc_admin_reply_t *r)
 {
-    (void)req;
     kc_admin_t *a = ctx;
+    if (strstr(req->accept, "text/html")) {
+        route_index_html(a, r);
+        return;
+    }
     size_t cap = 64, n = 0;
     for (int i = 0; i < a->nroutes; i++)
         cap += strlen(a->routes[i].method) + strlen(a->routes[i].path) + 3;

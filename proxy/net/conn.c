@@ -142,12 +142,21 @@ void kc_conn_close(kc_conn_t *c, kc_log_level_t level, bool reset, const char *f
     maybe_free(c);
 }
 
-/* Half-closed or draining pairs close once nothing is left to send. */
+/* Half-closed or draining pairs close once nothing is left to send. A client that hung up
+ * is passed on as its FIN, and the pair closes when the broker closes too (side_gone) or the
+ * linger runs out (kc_conn_sweep): closing the socket while the broker's answers arrive would
+ * reset it, and a broker that sees the reset drops the requests it has not read yet, an
+ * acks=0 producer's last records among them. */
 static void maybe_finish(kc_conn_t *c)
 {
     if (c->state != KC_CONN_OPEN || !kc_outq_idle(&c->client.out) || !kc_outq_idle(&c->upstream.out))
         return;
-    if (c->half_closed)
+    if (c->half_closed && c->client_gone && c->upstream.open) {
+        if (!c->up_shut && kc_session_held(&c->session, KC_TO_UPSTREAM) == 0) {
+            c->up_shut = true;
+            c->upstream.tr.ops->shutdown(&c->upstream.tr);
+        }
+    } else if (c->half_closed)
         kc_conn_close(c, KC_LOG_INFO, false, "%s", c->reason);
     else if (c->draining && kc_session_pending(&c->session) == 0)
         kc_conn_close(c, KC_LOG_INFO, false, "kchaos shutting down");
@@ -262,7 +271,7 @@ void kc_conn_flow(kc_conn_t *c)
     bool client = !c->half_closed && !c->draining && !mem_client &&
                   kc_session_pending(&c->session) < cfg->max_inflight &&
                   below_watermark(cfg, c->client.tr.reading, to_up);
-    bool upstream = !c->half_closed && !mem_upstream &&
+    bool upstream = (!c->half_closed || c->client_gone) && !mem_upstream &&
                     below_watermark(cfg, c->upstream.tr.reading, to_client);
     bool was_client = c->client.tr.reading, was_upstream = c->upstream.tr.reading;
     c->mem_paused = mem_client || mem_upstream;
@@ -357,6 +366,10 @@ static void on_alloc(kc_transport_t *t, uv_buf_t *buf)
  * been written (a client that sends acks=0 requests and hangs up still gets them delivered). */
 static void side_gone(kc_conn_t *c, kc_side_t *s, ssize_t n)
 {
+    if (s == &c->upstream && c->client_gone) { /* the close maybe_finish waits for */
+        kc_conn_close(c, KC_LOG_INFO, false, "%s", c->reason);
+        return;
+    }
     if (n != UV_EOF) {
         if (s == &c->upstream) /* a recording notes the broker's resets (issue 16) */
             kc_record_conn(c->px->env.recorder, uv_hrtime(), c->node_id, KC_REC_CONN_RESET);
@@ -373,6 +386,7 @@ static void side_gone(kc_conn_t *c, kc_side_t *s, ssize_t n)
          * would fail and take the requests still on their way to the broker with it: an
          * acks=0 producer's last records), what it sent is still delivered. */
         c->client_gone = true;
+        c->linger_until = uv_hrtime() + KC_CONN_LINGER_NS;
         release_unwritten(c, &c->client);
     }
     kc_conn_flow(c);

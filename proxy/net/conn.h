@@ -22,6 +22,10 @@
 #include "outq.h"
 #include "transport.h"
 
+/* How long a pair whose client hung up waits for the broker to close after the FIN kchaos
+ * passed on (conn.c, maybe_finish); checked by the once-a-second sweep. */
+#define KC_CONN_LINGER_NS (5 * 1000000000ull)
+
 typedef struct kc_side {
     kc_transport_t tr;
     kc_outq_t out;      /* frames to write to it */
@@ -48,6 +52,8 @@ typedef struct kc_conn {
     kc_session_t session;     /* the Kafka side of the pair */
     bool half_closed;         /* one side is gone: close once the queues drain */
     bool client_gone;         /* the client hung up: nothing more is written to it */
+    bool up_shut;             /* ... and the broker was told so (FIN): waiting for its close */
+    uint64_t linger_until;    /* uv_hrtime() by which the broker must close (0: not waiting) */
     bool draining;            /* shutdown: no new requests, close once all are answered */
     kc_log_level_t close_level;
     uint64_t t_start;

@@ -127,6 +127,11 @@ void kc_conn_sweep(kc_proxy_t *px, uint64_t now)
         next = c->next;
         if (c->state != KC_CONN_OPEN)
             continue;
+        if (c->linger_until && now >= c->linger_until) { /* maybe_finish */
+            kc_conn_close(c, KC_LOG_INFO, false, "%s; the broker did not close within %llu ms",
+                          c->reason, (unsigned long long)(KC_CONN_LINGER_NS / 1000000));
+            continue;
+        }
         /* Idle: nothing read either way and nothing owed (a request parked at the broker,
          * a long fetch, is not idleness). */
         if (idle && now - c->last_active >= idle && kc_session_pending(&c->session) == 0) {

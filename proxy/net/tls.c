@@ -386,6 +386,19 @@ static void on_closed(uv_handle_t *h)
     cb((uv_handle_t *)&t->tcp);
 }
 
+/* The TLS end of the writing side is close_notify (RFC 8446 6.1); the FIN follows only when
+ * it is on the socket now (a shutdown behind a pending write would be refused later). OpenSSL
+ * goes on reading after sending it. */
+static void tls_shutdown(kc_transport_t *t)
+{
+    struct kc_tls *x = t->tls;
+    if (x->wbusy || x->werr || !x->eng.established || x->eng.failed)
+        return;
+    kc_tls_close_notify(&x->eng);
+    if (flush(t) == 0)
+        kc_transport_fin(t);
+}
+
 /* A clean close tells the peer with close_notify (RFC 8446 6.1), sent if the socket takes it
  * now; a reset says nothing more. */
 static void tls_close(kc_transport_t *t, bool reset, uv_close_cb cb)
@@ -416,6 +429,7 @@ static const kc_transport_ops_t tls_ops = {
     .read_start = tls_read_start,
     .read_stop = tls_read_stop,
     .write = tls_write,
+    .shutdown = tls_shutdown,
     .close = tls_close,
     .why = tls_why,
 };

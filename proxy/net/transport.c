@@ -60,6 +60,16 @@ static int tcp_write(kc_transport_t *t, uv_buf_t *iov, unsigned n, size_t total)
     return rc ? rc : KC_TRANSPORT_PENDING;
 }
 
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+    (void)req, (void)status; /* nothing to do either way: the peer's EOF or the close ends it */
+}
+
+void kc_transport_fin(kc_transport_t *t)
+{
+    (void)uv_shutdown(&t->sreq, (uv_stream_t *)&t->tcp, on_shutdown);
+}
+
 static void tcp_close(kc_transport_t *t, bool reset, uv_close_cb cb)
 {
     t->reading = false;
@@ -80,6 +90,7 @@ static const kc_transport_ops_t tcp_ops = {
     .read_start = tcp_read_start,
     .read_stop = tcp_read_stop,
     .write = tcp_write,
+    .shutdown = kc_transport_fin,
     .close = tcp_close,
     .why = tcp_why,
 };

@@ -37,6 +37,9 @@ typedef struct kc_transport_ops {
      * KC_TRANSPORT_PENDING: keep them until cbs->written; or a negative error. One write may be
      * pending at a time. */
     int (*write)(kc_transport_t *t, uv_buf_t *iov, unsigned n, size_t total);
+    /* End the writing side once what was written has gone (a FIN; TLS: close_notify), and
+     * keep reading: the peer says when it is done by closing its side. Best effort. */
+    void (*shutdown)(kc_transport_t *t);
     /* Close (with a reset instead of a clean close when asked); cb gets the socket's handle. */
     void (*close)(kc_transport_t *t, bool reset, uv_close_cb cb);
     /* After read reported -KC_ETLS: what went wrong, in one phrase. */
@@ -49,6 +52,7 @@ struct kc_transport {
     void *owner;
     uv_tcp_t tcp;     /* the socket; tcp.data points back at the transport */
     uv_write_t wreq;
+    uv_shutdown_t sreq; /* ops->shutdown's; libuv cancels it (UV_ECANCELED) at close */
     bool reading;
     struct kc_tls *tls; /* the TLS transport's state (tls.c), owned; NULL for plain TCP */
 };
@@ -63,6 +67,9 @@ static inline int kc_transport_write(kc_transport_t *t, uv_buf_t *iov, unsigned 
 {
     return t->ops->write(t, iov, n, total);
 }
+/* The socket's FIN once the writes queued on it are done (uv_shutdown): plain TCP's
+ * ops->shutdown, and the TLS transport's after its close_notify. */
+void kc_transport_fin(kc_transport_t *t);
 /* Read or not; idempotent. */
 void kc_transport_reading(kc_transport_t *t, bool on);
 

@@ -81,16 +81,25 @@ typedef struct rules {
     int oom;
 } rules_t;
 
-/* A topic or client id matched exactly: fnmatch's special characters escaped. */
+/* A topic or client id matched exactly: fnmatch's special characters escaped. A byte that is
+ * not UTF-8 (a client id may hold any) cannot be written in YAML: '?' matches it (kchaos runs
+ * in the C locale, where fnmatch's '?' is one byte). */
 static char *glob_exact(const char *s)
 {
     char *out = malloc(strlen(s) * 2 + 1), *p = out;
     if (!out)
         return NULL;
     for (; *s; s++) {
+        uint32_t c;
+        int n = kc_export_utf8(s, &c);
+        if (!n) {
+            *p++ = '?';
+            continue;
+        }
         if (strchr("*?[]\\", *s))
             *p++ = '\\';
-        *p++ = *s;
+        memcpy(p, s, (size_t)n);
+        p += n, s += n - 1;
     }
     *p = 0;
     return out;
@@ -177,7 +186,7 @@ static void error_rules(rules_t *rs, const kc_record_data_t *d, const kc_export_
     for (uint32_t i = 0; i < d->ncells; i++) {
         const kc_rec_cell_t *c = &d->cells[i];
         const kc_rec_series_t *s = &d->series[c->series];
-        if (s->kind == KC_REC_PRODUCE)
+        if (s->kind == KC_REC_PRODUCE && s->partition >= 0) /* a broker's nonsense: no rule */
             v[n++] = (agg_t){s->name, s->partition, c->code, c->window, c->a, s->node};
     }
     qsort(v, n, sizeof(*v), agg_cmp);
@@ -201,8 +210,11 @@ static void error_rules(rules_t *rs, const kc_record_data_t *d, const kc_export_
             errs += v[j].n;
             total += results_at(v, m, &v[j], v[j].window);
         }
-        double p = total ? (double)errs / (double)total : 1;
-        p = round(p * 1000) / 1000;
+        /* Every Nth match, N the recorded ratio: deterministic, the rate the brokers answered
+         * with, and the first request of the run always meets the error, so a replaying
+         * producer that sends fewer requests than the recorded one (which retried) still
+         * meets it. A probability of errs/total would miss a rare error half the time. */
+        uint64_t every = errs && total > errs ? (total + errs / 2) / errs : 1;
         const char *ename = kc_kafka_error_name(v[i].code);
         if (!kc_fault_produce_error_ok(v[i].code)) {
             i = j;
@@ -217,7 +229,7 @@ static void error_rules(rules_t *rs, const kc_record_data_t *d, const kc_export_
         if (r) {
             r->match.topic = glob_exact(map_topic(o, v[i].topic));
             r->match.partitions = one(v[i].partition), r->match.npartitions = 1;
-            r->trigger.probability = p < 0.001 ? 0.001 : p > 1 ? 1 : p;
+            r->trigger.every = every;
             r->action.error = v[i].code;
             r->action.when = KC_WHEN_BEFORE;
         }
@@ -247,6 +259,35 @@ static int dbl_cmp(const void *x, const void *y)
     return a < b ? -1 : a > b;
 }
 
+/* A run of slow windows of one broker: responses, and the sums (weighted by responses) of the
+ * latency added to the baseline and of its second moment, for the pooled spread. */
+typedef struct lat_run {
+    uint32_t w0, w1;
+    uint64_t n;
+    double sum, sq, p99;
+} lat_run_t;
+
+/* The run as a normally distributed latency rule on the response path; -1: out of memory. */
+static int latency_rule(rules_t *rs, const kc_export_opts_t *o, int32_t node, const lat_run_t *run,
+                        double base)
+{
+    double mean = run->sum / (double)run->n, var = run->sq / (double)run->n - mean * mean;
+    kc_fault_rule_t *r = add(rs, KC_FAULT_LATENCY, KC_API_PRODUCE, run->w0, run->w1,
+                             "windows %u-%u: broker %d's Produce latency averaged %.1f ms over "
+                             "%llu responses (p99 %.1f ms), baseline %.1f ms",
+                             run->w0, run->w1, node, (mean + base) / MS,
+                             (unsigned long long)run->n, run->p99 / MS, base / MS);
+    if (!r)
+        return -1;
+    double ms = round(mean / MS);
+    r->match.brokers = one(map_broker(o, node)), r->match.nbrokers = 1;
+    r->action.dist = KC_DIST_NORMAL;
+    r->action.path = KC_PATH_RESPONSE;
+    r->action.ms = ms < 1 ? 1 : ms;
+    r->action.stddev_ms = round(sqrt(var > 0 ? var : 0) / MS);
+    return 0;
+}
+
 /* One broker's latency cells (contiguous, by window): the slow windows as rules. */
 static void latency_rules(rules_t *rs, const kc_record_data_t *d, const kc_export_opts_t *o,
                           uint32_t from, uint32_t to)
@@ -265,8 +306,7 @@ static void latency_rules(rules_t *rs, const kc_record_data_t *d, const kc_expor
     qsort(means, n, sizeof(*means), dbl_cmp);
     double base = n ? means[n / 2] : 0;
     free(means);
-    kc_fault_rule_t *last = NULL;
-    uint32_t last_w = 0;
+    lat_run_t run = {0};
     for (uint32_t i = from; i < to; i++) {
         const kc_rec_cell_t *c = &d->cells[i];
         const kc_hist_t *h = c->hist >= 0 ? &d->hists[c->hist] : NULL;
@@ -275,25 +315,25 @@ static void latency_rules(rules_t *rs, const kc_record_data_t *d, const kc_expor
         double mean = (double)h->sum_ns / (double)h->count;
         if (mean < base * SLOW_FACTOR || mean - base < SLOW_MIN_NS)
             continue;
-        double ms = round((mean - base) / MS), sd = round(hist_stddev(h, mean) / MS);
-        if (last && last_w + 1 == c->window && last->action.ms == ms && last->action.stddev_ms == sd) {
-            last->window.for_ns += KC_REC_WINDOW_NS, last_w = c->window;
-            continue;
+        double added = mean - base, sd = hist_stddev(h, mean);
+        /* Consecutive slow windows within a factor of 1.5 of the run so far are one rule. */
+        double avg = run.n ? run.sum / (double)run.n : 0;
+        if (run.n && (c->window != run.w1 + 1 || added > avg * 1.5 || added < avg / 1.5)) {
+            if (latency_rule(rs, o, s->node, &run, base))
+                return;
+            run = (lat_run_t){0};
         }
-        last = add(rs, KC_FAULT_LATENCY, KC_API_PRODUCE, c->window, c->window,
-                   "window %u on: broker %d's Produce latency averaged %.1f ms over %llu "
-                   "responses (p99 %.1f ms), baseline %.1f ms",
-                   c->window, s->node, mean / MS, (unsigned long long)h->count,
-                   (double)kc_hist_quantile(h, 0.99) / MS, base / MS);
-        if (!last)
-            return;
-        last_w = c->window;
-        last->match.brokers = one(map_broker(o, s->node)), last->match.nbrokers = 1;
-        last->action.dist = KC_DIST_NORMAL;
-        last->action.path = KC_PATH_RESPONSE;
-        last->action.ms = ms < 1 ? 1 : ms;
-        last->action.stddev_ms = sd;
+        if (!run.n)
+            run.w0 = c->window;
+        run.w1 = c->window;
+        run.n += h->count;
+        run.sum += (double)h->count * added;
+        run.sq += (double)h->count * (sd * sd + added * added);
+        double p99 = (double)kc_hist_quantile(h, 0.99);
+        run.p99 = p99 > run.p99 ? p99 : run.p99;
     }
+    if (run.n)
+        (void)latency_rule(rs, o, s->node, &run, base);
 }
 
 /* Runs of consecutive windows of one series and code, as one rule each. */
@@ -360,6 +400,19 @@ static void run_rules(rules_t *rs, const kc_record_data_t *d, const kc_export_op
     }
 }
 
+/* The scenario's name as a scenario may have one ([A-Za-z0-9._-], 1 to 64: it goes into URLs
+ * and metric labels): any other character becomes '-'; none given (or empty), "recorded". */
+static char *scenario_name(const char *given)
+{
+    if (!given || !given[0])
+        given = "recorded";
+    char *out = strndup(given, 64);
+    for (char *p = out; p && *p; p++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", *p))
+            *p = '-';
+    return out;
+}
+
 static int xrule_cmp(const void *x, const void *y)
 {
     const xrule_t *a = x, *b = y;
@@ -382,7 +435,8 @@ kc_scenario_t *kc_record_rules(const kc_record_data_t *d, const kc_export_opts_t
         if (s->kind == KC_REC_LATENCY && s->node >= 0)
             latency_rules(&rs, d, o, i, j);
         else if (s->kind != KC_REC_PRODUCE && s->kind != KC_REC_LATENCY &&
-                 (s->kind != KC_REC_CONNECT || s->node >= 0))
+                 (s->kind != KC_REC_CONNECT || s->node >= 0) &&
+                 (s->kind != KC_REC_LEADERLESS || s->partition >= 0))
             run_rules(&rs, d, o, i, j);
     }
     if (rs.n)
@@ -390,7 +444,7 @@ kc_scenario_t *kc_record_rules(const kc_record_data_t *d, const kc_export_opts_t
     kc_scenario_t *sc = calloc(1, sizeof(*sc));
     char **cm = calloc((size_t)rs.n + 1, sizeof(*cm));
     if (sc) {
-        sc->name = strdup(o && o->name ? o->name : "recorded");
+        sc->name = scenario_name(o ? o->name : NULL);
         sc->description = strdup("recorded by kchaos: what the brokers answered, window by window");
         sc->max_duration_ns = (uint64_t)(d->nwindows ? d->nwindows : 1) * KC_REC_WINDOW_NS;
         sc->rules = calloc((size_t)rs.n + 1, sizeof(*sc->rules));

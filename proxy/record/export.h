@@ -1,7 +1,8 @@
 /* A recording as a scenario (issue 16): an ordinary scenario file, in the format of
  * scenarios/README.md, that reproduces what the producers met, window by window:
  *   - per topic and partition, runs of windows in which the brokers answered Produce with an
- *     error become `error` rules (probability: errors / partition results over the run; a run
+ *     error become `error` rules (every: partition results / errors over the run, rounded, so
+ *     the first request of the run meets it and the rate is the brokers'; a run
  *     is consecutive windows with the same code, whichever broker answered: the leaders of the
  *     replay's cluster are its own);
  *   - per broker, windows whose Produce latency (the broker leg) is well above the recording's
@@ -23,7 +24,8 @@
 #define KC_EXPORT_MAPS 16
 
 typedef struct kc_export_opts {
-    const char *name;       /* the scenario's name; NULL: "recorded" */
+    const char *name;       /* the scenario's name (others than [A-Za-z0-9._-] become '-',
+                               at most 64); NULL or "": "recorded" */
     const char *topic_from[KC_EXPORT_MAPS], *topic_to[KC_EXPORT_MAPS]; /* --topic-map old=new */
     int ntopic_maps;
     int32_t broker_from[KC_EXPORT_MAPS], broker_to[KC_EXPORT_MAPS];    /* --broker-map old=new */
@@ -41,9 +43,12 @@ kc_scenario_t *kc_record_rules(const kc_record_data_t *d, const kc_export_opts_t
 /* A scenario as YAML that kc_scenario_parse reads back into the same rules; comments (may be
  * NULL) are written above each rule, `header` (may be NULL) above everything. Only what the
  * export produces is written: name, description, max_duration; per rule name, match (api,
- * client_id, topic, partitions, brokers), at, for, probability, max and the action. */
+ * client_id, topic, partitions, brokers), at, for, probability, every, max and the action. */
 char *kc_scenario_yaml(const kc_scenario_t *sc, char *const *comments, const char *header,
                        size_t *len);
+/* The length of the well-formed UTF-8 character at s (its code point in *cp), or 0 (not UTF-8,
+ * or the end). The YAML writer and the export's globs agree on it. */
+int kc_export_utf8(const char *s, uint32_t *cp);
 /* Both: the export of a recording as YAML, malloc'd; *nrules (when not NULL) how many rules it
  * holds (0: nothing to replay, which kc_scenario_parse would refuse). */
 char *kc_record_export(const kc_record_data_t *d, const kc_export_opts_t *o, size_t *len,

@@ -45,12 +45,13 @@ static uint32_t cell_hash(uint32_t window, uint32_t series, int16_t code)
     return mix(((uint64_t)window << 32) ^ ((uint64_t)series << 16) ^ (uint16_t)code);
 }
 
-/* Grow an index to hold twice n entries; rehash what it holds. 0 or -ENOMEM. */
+/* Grow an index to hold twice n entries; rehash what it holds. 0 or -ENOMEM. Not past twice
+ * its array's cap: a full array takes no new entry (KC_REC_MAX_BYTES counts on that). */
 static int index_grow(kc_record_data_t *d, bool cells)
 {
     uint32_t n = cells ? d->ncells : d->nseries;
     uint32_t cap = cells ? d->cidx_cap : d->sidx_cap;
-    if (cap && (n + 1) * 2 <= cap)
+    if (cap && ((n + 1) * 2 <= cap || n >= (cells ? KC_REC_MAX_CELLS : KC_REC_MAX_SERIES)))
         return 0;
     uint32_t ncap = cap ? cap * 2 : 1024;
     uint32_t *idx = calloc(ncap, sizeof(*idx));
@@ -106,12 +107,16 @@ static int64_t series_of(kc_record_data_t *d, kc_rec_kind_t kind, int32_t node, 
             return at - 1;
     }
     char *copy = NULL;
-    if (room((void **)&d->series, d->nseries, &d->series_cap, sizeof(*d->series),
+    size_t len = strlen(name) + 1;
+    if (d->name_bytes + len > KC_REC_MAX_NAME_BYTES ||
+        room((void **)&d->series, d->nseries, &d->series_cap, sizeof(*d->series),
              KC_REC_MAX_SERIES) ||
-        !(copy = strdup(name))) {
+        !(copy = malloc(len))) {
         d->dropped_series++;
         return -1;
     }
+    memcpy(copy, name, len);
+    d->name_bytes += len;
     d->series[d->nseries] = (kc_rec_series_t){kind, node, partition, copy};
     d->sidx[h & (d->sidx_cap - 1)] = ++d->nseries;
     return d->nseries - 1;
@@ -178,6 +183,13 @@ static int cell_cmp(const void *x, const void *y)
     if (a->code != b->code)
         return a->code < b->code ? -1 : 1;
     return a->window < b->window ? -1 : a->window > b->window;
+}
+
+size_t kc_record_data_bytes(const kc_record_data_t *d)
+{
+    return (size_t)d->series_cap * sizeof(*d->series) + d->name_bytes +
+           (size_t)d->cells_cap * sizeof(*d->cells) + (size_t)d->hists_cap * sizeof(*d->hists) +
+           ((size_t)d->cidx_cap + d->sidx_cap) * sizeof(uint32_t);
 }
 
 void kc_record_data_seal(kc_record_data_t *d)
@@ -298,11 +310,17 @@ char *kc_recorder_json(kc_recorder_t *r, uint64_t now, size_t *len)
                      "\"dropped_cells\":%llu,\"dropped_histograms\":%llu,\"bytes\":%zu}\n",
                  d->nseries, d->ncells, d->nhists, (unsigned long long)d->dropped_series,
                  (unsigned long long)d->dropped_cells, (unsigned long long)d->dropped_hists,
-                 (size_t)d->series_cap * sizeof(*d->series) + (size_t)d->cells_cap * sizeof(*d->cells) +
-                     (size_t)d->hists_cap * sizeof(*d->hists) +
-                     ((size_t)d->cidx_cap + d->sidx_cap) * sizeof(uint32_t));
+                 kc_record_data_bytes(d));
     pthread_mutex_unlock(&r->mu);
     return kc_sb_done(&b, len);
+}
+
+size_t kc_recorder_bytes(kc_recorder_t *r)
+{
+    pthread_mutex_lock(&r->mu);
+    size_t n = kc_record_data_bytes(&r->data);
+    pthread_mutex_unlock(&r->mu);
+    return n;
 }
 
 int kc_recorder_snapshot(kc_recorder_t *r, uint64_t now, kc_record_data_t *out)
@@ -337,6 +355,15 @@ int kc_recorder_snapshot(kc_recorder_t *r, uint64_t now, kc_record_data_t *out)
         kc_record_data_free(out);
     else
         kc_record_data_seal(out);
+    return rc;
+}
+
+int kc_recorder_started(kc_recorder_t *r, uint64_t *started)
+{
+    pthread_mutex_lock(&r->mu);
+    int rc = r->state == KC_REC_IDLE ? -ENOENT : 0;
+    *started = r->started;
+    pthread_mutex_unlock(&r->mu);
     return rc;
 }
 

@@ -6,12 +6,17 @@
  * broker). While no recording runs a feed costs one relaxed atomic load and nothing else; while
  * one runs, a feed takes the recorder's mutex once per response (decoding happens outside it).
  * A mutex rather than per-loop shards: the windows are sparse, a feed is a few hash look-ups,
- * and with the default single loop it is never contended. Not measured yet under load: the
- * issue's <= 5% throughput budget still needs a benchmark run.
+ * and with the default single loop it is never contended. Measured under load (bench/README.md,
+ * path kchaos-record, mock): ~160 ns per 3-partition Produce response (bench_micro), ~2,000
+ * responses per GB, so ~0.1 % of kchaos's CPU per GB; perf puts the recorder at ~0.4 % of
+ * kchaos's samples. The issue's budget is 5 % of throughput; whole-process runs here (±25 %
+ * noise between runs) show no difference beyond their noise.
  *
  * Memory is bounded: at most KC_REC_MAX_WINDOWS windows (then the recording stops by itself,
  * state "full"), KC_REC_MAX_SERIES series (a broker, topic and partition; a client; a broker),
- * KC_REC_MAX_CELLS (window, series, code) counters and KC_REC_MAX_HISTS latency histograms.
+ * KC_REC_MAX_CELLS (window, series, code) counters, KC_REC_MAX_HISTS latency histograms and
+ * KC_REC_MAX_NAME_BYTES of names: KC_REC_MAX_BYTES (15.4 MiB) in all, by the capacities of its
+ * arrays (kc_recorder_bytes; test_record's 6 h run on a fake clock checks it against the heap).
  * Past a cap new series or cells are not kept and counted as dropped (the export says so in its
  * header); what is already kept goes on counting. Nothing of the records' contents is kept. */
 #ifndef KC_RECORD_RECORDER_H
@@ -29,8 +34,9 @@
 #define KC_REC_WINDOW_NS 1000000000ull /* the resolution: 1 s */
 #define KC_REC_MAX_WINDOWS 21600u      /* 6 h */
 #define KC_REC_MAX_SERIES 4096u
-#define KC_REC_MAX_CELLS 262144u       /* 40 bytes each (+ 8 of index): 12 MiB at most */
+#define KC_REC_MAX_CELLS 262144u       /* 32 bytes each (+ 8 of index): 10 MiB at most */
 #define KC_REC_MAX_HISTS 8192u         /* 544 bytes each: 4.3 MiB at most */
+#define KC_REC_MAX_NAME_BYTES (1u << 20) /* all names together: a client id may be 32 KiB */
 
 typedef enum kc_rec_kind {
     KC_REC_PRODUCE,    /* node, topic, partition. code 0: a = partition results; else a = those with code */
@@ -65,10 +71,19 @@ typedef struct kc_record_data {
     uint32_t ncells, cells_cap;
     kc_hist_t *hists;
     uint32_t nhists, hists_cap;
+    size_t name_bytes; /* the series' names, strlen + 1 each */
     uint64_t dropped_series, dropped_cells, dropped_hists;
     /* Look-up indexes (open addressing, entry = position + 1, 0 empty); NULL once sealed. */
     uint32_t *sidx, sidx_cap, *cidx, cidx_cap;
 } kc_record_data_t;
+
+/* What a store may hold at most (kc_record_data_bytes): every array at its cap, each index at
+ * twice its array's cap (4-byte entries), the names at theirs. 15.4 MiB. */
+#define KC_REC_MAX_BYTES                                                                           \
+    ((size_t)KC_REC_MAX_SERIES * (sizeof(kc_rec_series_t) + 2 * sizeof(uint32_t)) +                \
+     KC_REC_MAX_NAME_BYTES +                                                                       \
+     (size_t)KC_REC_MAX_CELLS * (sizeof(kc_rec_cell_t) + 2 * sizeof(uint32_t)) +                   \
+     (size_t)KC_REC_MAX_HISTS * sizeof(kc_hist_t))
 
 typedef enum kc_rec_state { KC_REC_IDLE, KC_REC_RUNNING, KC_REC_DONE, KC_REC_FULL } kc_rec_state_t;
 
@@ -92,6 +107,13 @@ char *kc_recorder_json(kc_recorder_t *r, uint64_t now, size_t *len);
  * recorded. Free with kc_record_data_free. */
 int kc_recorder_snapshot(kc_recorder_t *r, uint64_t now, kc_record_data_t *out);
 void kc_record_data_free(kc_record_data_t *d);
+/* When the recording (running or finished) began, on the clock its `now`s came from, so that
+ * other timelines (the running scenarios') can be drawn on its windows. 0, or -ENOENT when
+ * nothing was ever recorded. */
+int kc_recorder_started(kc_recorder_t *r, uint64_t *started);
+
+/* The bytes the recorder's store holds (kc_record_data_bytes), at most KC_REC_MAX_BYTES. */
+size_t kc_recorder_bytes(kc_recorder_t *r);
 
 /* Is a recording running? The hot path's only cost when none is. */
 bool kc_recorder_on(const kc_recorder_t *r);
@@ -113,6 +135,8 @@ kc_rec_cell_t *kc_record_data_add(kc_record_data_t *d, uint32_t window, kc_rec_k
                                   uint64_t a, uint64_t b);
 /* The same for a latency sample (ns) of a broker. */
 void kc_record_data_latency(kc_record_data_t *d, uint32_t window, int32_t node, uint64_t ns);
+/* The bytes d holds: the capacities of its arrays and indexes, and its names. */
+size_t kc_record_data_bytes(const kc_record_data_t *d);
 /* Sort the cells (series, code, window) and drop the look-up index: a snapshot's form. */
 void kc_record_data_seal(kc_record_data_t *d);
 

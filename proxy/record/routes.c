@@ -10,6 +10,7 @@
 
 #include "fault/units.h"
 #include "record/export.h"
+#include "record/timeline.h"
 
 static int hex(char c)
 {
@@ -198,8 +199,72 @@ static void on_scenario(void *ctx, const kc_admin_req_t *req, kc_admin_reply_t *
         free((char *)o.topic_from[i]);
 }
 
-int kc_record_routes(kc_admin_t *a, kc_recorder_t *r)
+/* The timeline route's context: one recorder and one engine per process. */
+static struct {
+    kc_recorder_t *rec;
+    kc_faults_t *faults;
+} timeline;
+
+typedef struct running {
+    kc_tl_bands_t *b;
+    uint64_t started;
+    uint32_t nwindows;
+} running_t;
+
+static void running_bands(void *ctx, const kc_scenario_t *sc)
 {
+    running_t *x = ctx;
+    kc_tl_bands_add(x->b, sc, NULL, (int64_t)sc->started_ns - (int64_t)x->started, x->nwindows,
+                    false);
+}
+
+/* A window number: digits only. */
+static bool window_param(const char *v, uint32_t *out)
+{
+    char *end;
+    unsigned long n = strtoul(v, &end, 10);
+    if (!*v || *end || v[0] == '-' || v[0] == '+' || n > KC_REC_MAX_WINDOWS)
+        return false;
+    *out = (uint32_t)n;
+    return true;
+}
+
+static void on_timeline(void *ctx, const kc_admin_req_t *req, kc_admin_reply_t *r)
+{
+    (void)ctx;
+    uint32_t from = 0, to = 0;
+    char k[32], v[64];
+    for (const char *q = req->query; next_param(&q, k, sizeof(k), v, sizeof(v));) {
+        bool ok = !strcmp(k, "from") ? window_param(v, &from)
+                  : !strcmp(k, "to") ? window_param(v, &to) : false;
+        if (!ok) {
+            kc_admin_reply_text(r, 400, "bad option: from=W and to=W take window numbers\n");
+            return;
+        }
+    }
+    uint64_t now = uv_hrtime(), started = 0;
+    kc_record_data_t d;
+    if (kc_recorder_started(timeline.rec, &started) ||
+        kc_recorder_snapshot(timeline.rec, now, &d)) { /* a failed snapshot holds nothing */
+        kc_admin_reply_text(r, 404, "nothing was recorded: start a recording first (POST)\n");
+        return;
+    }
+    kc_tl_bands_t b = {0};
+    running_t x = {&b, started, d.nwindows};
+    if (timeline.faults)
+        kc_faults_each(timeline.faults, running_bands, &x);
+    size_t len = 0;
+    char *state = kc_recorder_json(timeline.rec, now, &len);
+    char *body = b.oom ? NULL : kc_record_timeline_json(&d, from, to, &b, state, &len);
+    free(state);
+    kc_tl_bands_free(&b);
+    kc_record_data_free(&d);
+    kc_admin_reply_json(r, 200, body, len);
+}
+
+int kc_record_routes(kc_admin_t *a, kc_recorder_t *r, kc_faults_t *faults)
+{
+    timeline.rec = r, timeline.faults = faults;
     int rc = kc_admin_route(a, "POST", "/api/v1/recordings", on_start, r);
     if (!rc)
         rc = kc_admin_route(a, "DELETE", "/api/v1/recordings", on_stop, r);
@@ -207,5 +272,7 @@ int kc_record_routes(kc_admin_t *a, kc_recorder_t *r)
         rc = kc_admin_route(a, "GET", "/api/v1/recordings", on_state, r);
     if (!rc)
         rc = kc_admin_route(a, "GET", "/api/v1/recordings/scenario", on_scenario, r);
+    if (!rc)
+        rc = kc_admin_route(a, "GET", "/api/v1/recordings/timeline", on_timeline, NULL);
     return rc;
 }

@@ -7,13 +7,19 @@
  *   GET    /api/v1/recordings/scenario  the export as a scenario (YAML); repeatable query keys
  *                                       topic-map=old=new, broker-map=1=2, and name=NAME; 404
  *                                       when nothing was recorded, 422 when the recording holds
- *                                       nothing to replay */
+ *                                       nothing to replay
+ *   GET    /api/v1/recordings/timeline  the recording as a timeline (JSON, timeline.h) for the
+ *                                       admin page, with the bands of the recording's own rules
+ *                                       and of the running scenarios (faults; may be NULL);
+ *                                       from=W&to=W: windows [from, to) only; 404 when nothing
+ *                                       was recorded */
 #ifndef KC_RECORD_ROUTES_H
 #define KC_RECORD_ROUTES_H
 
 #include "admin/admin.h"
+#include "fault/engine.h"
 #include "record/recorder.h"
 
-int kc_record_routes(kc_admin_t *a, kc_recorder_t *r);
+int kc_record_routes(kc_admin_t *a, kc_recorder_t *r, kc_faults_t *faults);
 
 #endif

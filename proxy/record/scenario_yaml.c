@@ -2,6 +2,7 @@
  * export builds, in the format scenarios/README.md describes, so that kc_scenario_parse reads
  * the same rules back and writing them again gives the same text. */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,19 +12,54 @@
 #include "record/export.h"
 #include "util/sb.h"
 
+int kc_export_utf8(const char *str, uint32_t *cp)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    int n = s[0] < 0x80 ? 1 : (s[0] & 0xE0) == 0xC0 ? 2 : (s[0] & 0xF0) == 0xE0 ? 3
+          : (s[0] & 0xF8) == 0xF0 ? 4 : 0;
+    if (!n || !s[0])
+        return 0;
+    uint32_t c = n == 1 ? s[0] : s[0] & (0x7Fu >> n);
+    for (int i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80) /* the NUL at the end too */
+            return 0;
+        c = c << 6 | (s[i] & 0x3F);
+    }
+    static const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000}; /* overlong forms are not UTF-8 */
+    if (c < least[n] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+        return 0;
+    *cp = c;
+    return n;
+}
+
+/* A character libyaml's reader takes as it is (YAML 1.1's printable set) and its scanner not as
+ * a line break (\r, \n, NEL, U+2028, U+2029) or a byte order mark: written as it is. */
+static bool as_is(uint32_t c)
+{
+    return (c >= 0x20 && c <= 0x7E) || (c >= 0xA0 && c <= 0xD7FF && c != 0x2028 && c != 0x2029) ||
+           (c >= 0xE000 && c <= 0xFFFD && c != 0xFEFF) || (c >= 0x10000 && c <= 0x10FFFF);
+}
+
 /* A YAML double-quoted scalar: every string is quoted, so no name reads as a number, a boolean
- * or YAML syntax. */
+ * or YAML syntax. One form for each string, so that reading it back and writing it again gives
+ * the same text: what YAML cannot carry as it is, escaped (\xNN up to U+00FF, else \uNNNN);
+ * bytes that are not UTF-8, which YAML cannot carry at all, as U+FFFD (the export's globs have
+ * '?' there instead: export.c). */
 static void quoted(kc_sb_t *b, const char *s)
 {
     kc_sb_printf(b, "\"");
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            kc_sb_printf(b, "\\%c", ch);
-        else if (ch < 0x20)
-            kc_sb_printf(b, "\\x%02x", ch);
+    while (*s) {
+        uint32_t c;
+        int n = kc_export_utf8(s, &c);
+        if (!n)
+            kc_sb_printf(b, "\xef\xbf\xbd"), n = 1;
+        else if (c == '"' || c == '\\')
+            kc_sb_printf(b, "\\%c", (char)c);
+        else if (as_is(c))
+            kc_sb_printf(b, "%.*s", n, s);
         else
-            kc_sb_printf(b, "%c", ch);
+            kc_sb_printf(b, c <= 0xFF ? "\\x%02x" : "\\u%04x", (unsigned)c);
+        s += n;
     }
     kc_sb_printf(b, "\"");
 }
@@ -119,13 +155,26 @@ static void action(kc_sb_t *b, const kc_fault_action_t *a)
     }
 }
 
-/* A comment, one "# " line per line of it. */
+/* A comment, one "# " line per line of it. A comment names topics and client ids as they came:
+ * what would end its line early (\r, NEL, U+2028...) or make libyaml refuse the file (controls,
+ * bytes that are not UTF-8) is written as \xNN, for the reader. */
 static void comment(kc_sb_t *b, const char *indent, const char *text)
 {
     while (text && *text) {
         const char *nl = strchr(text, '\n');
-        int n = nl ? (int)(nl - text) : (int)strlen(text);
-        kc_sb_printf(b, "%s# %.*s\n", indent, n, text);
+        const char *end = nl ? nl : text + strlen(text);
+        kc_sb_printf(b, "%s# ", indent);
+        while (text < end) {
+            uint32_t c;
+            int n = kc_export_utf8(text, &c);
+            if (n && as_is(c) && text + n <= end)
+                kc_sb_printf(b, "%.*s", n, text);
+            else
+                for (int i = 0; i < (n ? n : 1); i++)
+                    kc_sb_printf(b, "\\x%02x", (unsigned char)text[i]);
+            text += n ? n : 1;
+        }
+        kc_sb_printf(b, "\n");
         text = nl ? nl + 1 : NULL;
     }
 }
@@ -166,6 +215,8 @@ char *kc_scenario_yaml(const kc_scenario_t *sc, char *const *comments, const cha
         kc_sb_printf(&b, "\n");
         if (r->trigger.probability < 1)
             kc_sb_printf(&b, "    probability: %.15g\n", r->trigger.probability);
+        if (r->trigger.every > 1)
+            kc_sb_printf(&b, "    every: %" PRIu64 "\n", r->trigger.every);
         if (r->trigger.max)
             kc_sb_printf(&b, "    max: %" PRIu64 "\n", r->trigger.max);
         action(&b, &r->action);

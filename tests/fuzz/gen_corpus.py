@@ -481,6 +481,51 @@ x: 1
         "anchors.yaml": b"name: a\nrules:\n  - &r {drop: true, match: &m {partitions: [1, 2]}}\n"
                         b"  - {stall: true, match: *m}\n",
     }
+    # The export of a recording (fuzz_record.c reads the input as one): 4 names (a length, then
+    # bytes), flags (bit 0: the scenario named after name 3; bits 1-2: topic maps, 3-4: broker
+    # maps), the maps, then ops of a window each: 0 Produce results with an error, 1 throttle,
+    # 2 latency samples, 3 leaderless, 4 connects, 5 Produce results.
+    def names(*ns):
+        return b"".join(bytes([len(n)]) + n for n in ns)
+
+    def produce_err(w, node, part, name, total, errs, code):
+        return bytes([0, w, node + 1, part, name]) + struct.pack(">HH", total - 1, errs - 1) + \
+            bytes([code])
+
+    def ok(w, node, part, name, total):
+        return bytes([5, w, node + 1, part, name]) + struct.pack(">H", total - 1)
+
+    def latency(w, node, us):
+        return bytes([2, w, node + 1, len(us) - 1]) + b"".join(struct.pack(">I", u) for u in us)
+
+    # orders[3]: NOT_LEADER_OR_FOLLOWER (code index 0) half the time in windows 2-4, leaderless
+    # in 2; broker 1 slow in 5-6; app-1 throttled in 7; broker 2 refusing in 8-9, resetting in 9
+    incident = names(b"orders", b"app-1", b"orders-replay", b"incident") + \
+        bytes([1 | 1 << 1 | 1 << 3]) + bytes([0, 2]) + bytes([2, 5])
+    for w in range(10):
+        incident += ok(w, 1 if w < 3 else 2, 3, 0, 10)
+        incident += latency(w, 1, [102000 if w in (5, 6) else 2000] * 4)
+    for w in (2, 3, 4):
+        incident += produce_err(w, 1 if w < 3 else 2, 3, 0, 10, 5, 0)
+    incident += bytes([3, 2, 3, 0, 1]) + bytes([1, 7, 1, 1]) + struct.pack(">I", 2000)
+    incident += bytes([4, 8, 3, 0, 0, 2]) + bytes([4, 9, 3, 0, 0, 0]) + bytes([4, 9, 3, 1, 0, 3])
+    # names a YAML writer has to take care of: quotes, a backslash, glob characters, a newline,
+    # a carriage return, DEL, a line separator (U+2028), bytes that are not UTF-8
+    odd = names(b'or"de\\rs*[1]', b"app\n# x: 1\r- y", "caf\u00e9\u2028\x7f".encode(),
+                b"\xff\xfe ") + bytes([2 | 1 << 1]) + bytes([0, 2])
+    for w in range(3):
+        odd += produce_err(w, 0, 1, w % 4, 4, 1, w + 1) + produce_err(w, 0, 1, 2, 4, 3, 4)
+        odd += bytes([1, w, 1 + w, 9]) + struct.pack(">I", 700) + bytes([3, w, 2, 3, 1])
+    out["record"] = {
+        "incident": incident,
+        "odd_names": odd,
+        "empty": b"",
+        "big_values": names(b"t", b"c", b"", b"") + bytes([0]) +
+        bytes([0, 0, 250]) + struct.pack(">i", 2**31 - 1) + bytes([250]) + struct.pack(">i", -7) +
+        bytes([0, 0xff, 0xff, 0xff, 0xff, 0xfe]) + struct.pack(">h", 6) +
+        bytes([1, 0, 1, 0]) + struct.pack(">I", 0xffffffff) +
+        latency(0, 0, [0xffffffff] * 3) + latency(1, 0, [1] * 3) + latency(2, 0, [1] * 3),
+    }
     return out
 
 

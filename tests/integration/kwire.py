@@ -301,6 +301,8 @@ class FakeBroker:
         self.srv.listen(16)
         self.port = self.srv.getsockname()[1]
         self.requests = []  # (api_key, version) seen
+        self.ends = []      # (how, api keys it carried) per connection ended; how: "eof" (the
+                            # peer's FIN), "reset" or "closed" (by us)
         self.running = True
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -313,6 +315,7 @@ class FakeBroker:
             threading.Thread(target=self._serve, args=(c,), daemon=True).start()
 
     def _serve(self, c):
+        keys = set()
         try:
             while True:
                 msg = recv_frame(c)
@@ -320,6 +323,7 @@ class FakeBroker:
                 key, ver, corr = r.i16(), r.i16(), r.i32()
                 r.string()  # client id
                 self.requests.append((key, ver))
+                keys.add(key)
                 if key == 18:
                     # Classic v0-v2 layout (header v0): error, [key, min, max], throttle (v1+).
                     body = i16(0) + i32(len(self.api_versions))
@@ -338,9 +342,17 @@ class FakeBroker:
                 elif self.on_request:
                     self.on_request(c, key, ver, corr, msg)
                 else:
+                    self.ends.append(("closed", keys))
                     c.close()
                     return
-        except (ConnectionError, OSError, struct.error):
+        except ConnectionResetError:
+            self.ends.append(("reset", keys))
+            c.close()
+        except ConnectionError:  # recv_exact: the peer's FIN
+            self.ends.append(("eof", keys))
+            c.close()
+        except (OSError, struct.error):
+            self.ends.append(("closed", keys))
             c.close()
 
     def close(self):

@@ -118,6 +118,41 @@ def test_drain_timeout_expires_on_a_request_never_answered():
     assert timeout_s - 0.1 <= exited <= timeout_s + margin_s, "exited after %.2fs" % exited
 
 
+def test_a_client_that_hangs_up_is_passed_on_as_a_fin():
+    """An acks=0 producer writes its last requests and hangs up at once. kchaos delivers them,
+    passes the hang-up on as a FIN and closes only when the broker closes too: a broker that
+    reads slowly (and answers acks=0 Produce, as librdkafka's mock does) reads every request
+    and then sees EOF, never a reset. Closing the socket while the broker's answers arrive
+    resets it, and the broker drops what it had not read: kafkajs's last records were lost so
+    (once in a dozen runs under ASan)."""
+    got = []
+
+    def slow_answer(conn, key, ver, corr, msg):
+        time.sleep(0.05)
+        got.append(corr)
+        conn.sendall(kwire.produce_response_v7(corr, "t", 0))
+
+    broker = kwire.FakeBroker([(0, 0, 7), (3, 0, 8), (18, 0, 2)], on_request=slow_answer)
+    try:
+        with harness.Kchaos(harness.ScriptedCluster(broker)) as kc:
+            s = socket.create_connection(("127.0.0.1", kc.port_of(0)), timeout=30)
+            batch = kwire.record_batch(b"k", b"v" * 2000)
+            s.sendall(b"".join(kwire.produce_request_v7(i, "t", 0, batch, acks=0) for i in range(20)))
+            s.close()
+            produce = lambda: [how for how, keys in broker.ends if 0 in keys]
+            harness.wait_for(produce, 20, "the producer's connection to end at the broker")
+            assert got == list(range(20)), "the broker read %s" % got
+            assert produce() == ["eof"], broker.ends
+            # The pair closed after the broker did, not at the client's hang-up.
+            harness.wait_for(lambda: [e for e in kc.conn_summaries() if e.get("apis", {}).get("Produce")],
+                             10, "the pair's close summary")
+            close = [e for e in kc.conn_summaries() if e.get("apis", {}).get("Produce")][0]
+            assert close["reason"] == "client closed the connection", close
+            assert close["bytes_to_upstream"] == close["bytes_from_client"], close
+    finally:
+        broker.close()
+
+
 def metadata_on_new_connection(port, corr):
     with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
         kwire.metadata_round_trip(s, corr)

@@ -69,7 +69,7 @@ def error_rules(text):
     out = []
     for block in text.split("\n  - name: ")[1:]:
         m = re.search(r'topic: "one"\n      partitions: \[0\]\n    at: (\d+)s\n    for: (\d+)s\n'
-                      r'(?:    probability: [0-9.]+\n)?    error: (\w+)', block)
+                      r'(?:    every: \d+\n)?    error: (\w+)', block)
         if m:
             out.append((int(m.group(1)), int(m.group(2)), m.group(3)))
     return out

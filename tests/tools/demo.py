@@ -3,8 +3,9 @@
 producer and consumer through it and, at the same time, a second producer with acks=1 and no
 idempotence; `kchaos top` while they run (the live view on a terminal, its plain table
 otherwise), what kchaos saw pass, each producer's figures as kchaos measured them from the wire
-(its admin listener, /api/v1/clients) beside what the producer itself reports, and a
-`kchaos health` run.
+(its admin listener, /api/v1/clients) beside what the producer itself reports, a
+`kchaos health` run, and (on the mock) an incident the brokers make, recorded and exported as a
+scenario.
 
 Default: librdkafka's mock cluster (3 brokers, no JVM). --kafka: a real Apache Kafka cluster
 (3 brokers) started from Maven Central jars by tests/tools/kafka-cluster.sh. --tls: clients
@@ -133,6 +134,49 @@ def show_faults(kc_bin, port):
     for labels, v in prom.find("kchaos_produce_errors_total"):
         print("    %-18s %-26s source=%-6s %d" % (labels.get("client_id"), labels.get("error"),
                                                  labels.get("source"), v))
+
+
+def record_incident(kc, cluster, rdkafka):
+    """The mock brokers themselves make an incident (NOT_LEADER_OR_FOLLOWER on Produce, then
+    one broker slow) while a producer runs; `kchaos record` captures what they answered and
+    writes it as a scenario, which `check-scenario` accepts and any kchaos replays."""
+    admin = "127.0.0.1:%d" % ADMIN_PORT
+    out = os.path.join(tempfile.mkdtemp(prefix="kchaos-demo-"), "incident.yaml")
+    print("  $ kchaos record --admin %s --for 6s --topic demo --out incident.yaml" % admin,
+          flush=True)
+    rec = subprocess.Popen([harness.KCHAOS_BIN, "record", "--admin", admin, "--for", "6s",
+                            "--topic", "demo", "--out", out], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+    harness.wait_for(lambda: '"running"' in kcmetrics.get(ADMIN_PORT, "/api/v1/recordings"),
+                     what="the recording to start")
+    p = start_client(rdkafka + ["--bootstrap", kc.bootstrap, "--topic", "demo", "--prefix",
+                                "incident-%d" % os.getpid(), "--count", "3000", "--rate", "500",
+                                "--idempotent", "--max-in-flight", "1",
+                                "--client-id", "demo-incident"])
+    time.sleep(1.5)
+    print("  (the mock brokers answer 8 Produce requests with NOT_LEADER_OR_FOLLOWER; then "
+          "every broker is slow for 2 s)", flush=True)
+    cluster.ctl("push-errors 0 " + ",".join(["6"] * 8))
+    time.sleep(1.5)
+    for node in cluster.brokers:
+        cluster.ctl("broker-rtt %d 150" % node)
+    time.sleep(2)
+    for node in cluster.brokers:
+        cluster.ctl("broker-rtt %d 0" % node)
+    rec.wait(60)
+    s = finish_client(p)
+    print("  producer: produced %d, acknowledged %d" % (s["produced"], s["acked"]))
+    text = open(out).read()
+    for line in rec.stdout.read().strip().splitlines():
+        print("  " + line)
+    print("  its rules, each with the comment that says where it came from:")
+    for line in text.splitlines():
+        if line.startswith("  # "):
+            print("  " + line)
+    chk = subprocess.run([harness.KCHAOS_BIN, "check-scenario", out], capture_output=True,
+                         text=True)
+    print("  $ kchaos check-scenario %s\n  %s" % (out, (chk.stdout + chk.stderr).strip()))
+    print("  replay it in front of any cluster:  kchaos --upstream HOST:9092 --scenario %s" % out)
 
 
 def make_certs():
@@ -310,6 +354,10 @@ def main():
         show_faults(harness.KCHAOS_BIN, ADMIN_PORT)
         title("8. kchaos health: a verdict per producer, an exit code for monitoring")
         show_health(harness.KCHAOS_BIN)
+        if not args.kafka:
+            title("9. An incident the brokers made, recorded from the wire and exported as a "
+                  "scenario")
+            record_incident(kc, cluster, rdkafka)
         if args.keep:
             title("kchaos is running: try  kcat -b 127.0.0.1:%d %s-L   (Ctrl-C to stop)"
                   % (PORT, "".join(x + " " for x in kcat_ssl)))

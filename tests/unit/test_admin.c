@@ -8,6 +8,7 @@
 
 #include "admin/admin.h"
 #include "admin/http.h"
+#include "admin/ui.h"
 #include "kc_test.h"
 
 /* ---- the reader ---- */
@@ -411,6 +412,7 @@ static client_t *exchange2(const char *send, const char *send2, const char *toke
     assert_int_equal(kc_admin_route(ad, "PUT", "/api/v1/scenarios/special", route_echo, "exact"),
                      0);
     assert_int_equal(kc_admin_route_prefix(ad, "PUT", "/api/", route_echo, "x"), UV_EEXIST);
+    assert_int_equal(kc_admin_ui_route(ad), 0);
     uv_async_init(&w->loop, &w->done, on_done);
     w->done.data = w;
     client_t *c = calloc(1, sizeof(*c));
@@ -476,6 +478,35 @@ static void test_server_pause_at_read_boundary(void **state)
     free(c);
 }
 
+/* The page (ui.c): the bytes of proxy/admin/timeline.html as they are in the repository, served
+ * as HTML with a policy that allows nothing from elsewhere; a browser's index links it. */
+static void test_server_page(void **state)
+{
+    (void)state;
+    FILE *f = fopen(KC_SOURCE_DIR "/proxy/admin/timeline.html", "rb");
+    assert_non_null(f);
+    static char file[256 * 1024];
+    size_t n = fread(file, 1, sizeof(file), f);
+    fclose(f);
+    assert_int_equal(n, kc_ui_page_len);
+    assert_memory_equal(file, kc_ui_page, n);
+    assert_int_equal(kc_ui_page[n], 0);
+    client_t *c = exchange("HEAD /ui HTTP/1.1\r\n\r\n"
+                           "GET / HTTP/1.1\r\nAccept: text/html,*/*\r\nConnection: close\r\n\r\n",
+                           NULL, 0, 0, false);
+    char len[64];
+    snprintf(len, sizeof(len), "Content-Length: %zu\r\n", kc_ui_page_len);
+    assert_non_null(strstr(c->out, "Content-Type: text/html; charset=utf-8\r\n"));
+    assert_non_null(strstr(c->out, len));
+    assert_non_null(strstr(c->out, "\r\nContent-Security-Policy: default-src 'none'; "));
+    assert_non_null(strstr(c->out, "\r\nX-Content-Type-Options: nosniff\r\n\r\n"));
+    assert_null(strstr(c->out, "<!doctype html>\n<!--")); /* HEAD: not the page itself */
+    assert_non_null(strstr(c->out, "<p><a href=\"/ui\">The timeline page</a>"));
+    assert_non_null(strstr(c->out, "<li>GET <a href=\"/healthz\">/healthz</a>"));
+    assert_non_null(strstr(c->out, "<li>PUT /api/*")); /* a prefix route is no link */
+    free(c);
+}
+
 static void test_server_not_found_and_method(void **state)
 {
     (void)state;
@@ -503,6 +534,24 @@ static void test_server_token(void **state)
     assert_int_equal(count(c->out, "WWW-Authenticate: Bearer\r\n"), 5);
     assert_int_equal(count(c->out, "HTTP/1.1 200 OK\r\n"), 1);
     assert_null(strstr(c->out, "s3cret"));
+    free(c);
+}
+
+/* The page holds no data: GET and HEAD /ui are served without the token, nothing else is
+ * (its requests to the API carry the token from its fragment, /ui#token=T). */
+static void test_server_token_open_page(void **state)
+{
+    (void)state;
+    client_t *c = exchange("HEAD /ui HTTP/1.1\r\n\r\n"
+                           "POST /ui HTTP/1.1\r\nContent-Length: 0\r\n\r\n"
+                           "GET /ui/x HTTP/1.1\r\n\r\n"
+                           "GET /uix HTTP/1.1\r\n\r\n"
+                           "GET /api/v1/scenarios HTTP/1.1\r\n\r\n"
+                           "GET /ui HTTP/1.1\r\n\r\n", /* last: the page fills the buffer */
+                           "s3cret", 0, 0, true);
+    assert_int_equal(count(c->out, "HTTP/1.1 200 OK\r\n"), 2);
+    assert_int_equal(count(c->out, "HTTP/1.1 401 Unauthorized\r\n"), 4);
+    assert_int_equal(count(c->out, "Content-Security-Policy: "), 2);
     free(c);
 }
 
@@ -640,8 +689,10 @@ int main(void)
         cmocka_unit_test(test_reader_eof),
         cmocka_unit_test(test_server_in_order),
         cmocka_unit_test(test_server_pause_at_read_boundary),
+        cmocka_unit_test(test_server_page),
         cmocka_unit_test(test_server_not_found_and_method),
         cmocka_unit_test(test_server_token),
+        cmocka_unit_test(test_server_token_open_page),
         cmocka_unit_test(test_server_bad_request_closes),
         cmocka_unit_test(test_server_bodies_and_prefixes),
         cmocka_unit_test(test_server_length_refusals),
