@@ -383,8 +383,8 @@ static void run_rules(rules_t *rs, const kc_record_data_t *d, const kc_export_op
                         (unsigned long long)a, s->node);
             } else {
                 r = add(rs, KC_FAULT_DISCONNECT, KC_API_PRODUCE, w0, w1,
-                        "windows %u-%u: broker %d reset %llu connections", w0, w1, s->node,
-                        (unsigned long long)a);
+                        "windows %u-%u: broker %d reset or closed %llu connections", w0, w1,
+                        s->node, (unsigned long long)a);
                 if (r) {
                     r->trigger.max = a;
                     r->action.when = KC_WHEN_BEFORE, r->action.reset = true;

@@ -39,11 +39,13 @@
 #define KC_REC_MAX_NAME_BYTES (1u << 20) /* all names together: a client id may be 32 KiB */
 
 typedef enum kc_rec_kind {
-    KC_REC_PRODUCE,    /* node, topic, partition. code 0: a = partition results; else a = those with code */
+    KC_REC_PRODUCE,    /* node, topic, partition. code 0: a = partition results; else a = those with
+                          code */
     KC_REC_THROTTLE,   /* client id. a = responses with throttle_time_ms > 0, b = their sum (ms) */
     KC_REC_LATENCY,    /* node. a = Produce responses; hist = the broker leg's histogram */
     KC_REC_LEADERLESS, /* topic, partition. a = Metadata responses showing it leaderless */
-    KC_REC_CONNECT,    /* node. code 0: a = connects that failed; code 1: a = resets by the broker */
+    KC_REC_CONNECT,    /* node. code 0: a = connects that failed; code 1: a = connections the broker
+                        * reset or closed under a client still there */
 } kc_rec_kind_t;
 
 typedef struct kc_rec_series {
