@@ -180,11 +180,11 @@ class Sampler:
         """{series: [(window, increase)]}: where each counter grew, by the 1 s window of the
         sample that saw it."""
         out = {}
-        for (_, a), (t, b) in zip(self.samples, self.samples[1:]):
+        for (ta, a), (t, b) in zip(self.samples, self.samples[1:]):
             for k, v in b[key].items():
                 d = v - a[key].get(k, 0)
-                if d > 0:
-                    out.setdefault(k, []).append((int(t), d))
+                if d > 0:  # the middle of the span it grew in
+                    out.setdefault(k, []).append((int((ta + t) / 2), d))
         return out
 
     def latency(self):
@@ -412,6 +412,9 @@ def replay(kafka, tmp_path, mapped):
         # the replay, as the recording's start was of the recording.
         started = [e for e in kc.events() if re.match(r"scenario \S+ started", e.get("msg", ""))]
         assert started, kc.log_text()[-2000:]
+        # Loaded whole: every rule of the export (kchaos says how many it started).
+        nrules = mapped.count("\n  - name: ")
+        assert nrules and "(%d rules" % nrules in started[0]["msg"], (nrules, started[0]["msg"])
         t0_wall = datetime.datetime.fromisoformat(
             started[0]["ts"].replace("Z", "+00:00")).timestamp()
         t0 = time.monotonic() - (time.time() - t0_wall)
