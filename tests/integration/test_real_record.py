@@ -383,12 +383,7 @@ def record(kafka, tmp_path):
             if victim is not None:
                 kafka.ctl("start-broker %d" % victim, timeout=180)
                 stamp("start broker %d" % victim)
-        try:
-            summaries = {n: c.result() for n, c in prods.items()}
-        finally:
-            for c in prods.values():
-                c.kill()
-        sampler.finish()
+        summaries = finish(prods, sampler)
         t.join(SECONDS + 60)
         r = rec["r"]
         assert r.returncode == 0, r.stdout + r.stderr
@@ -397,6 +392,16 @@ def record(kafka, tmp_path):
         state = kcmetrics.get(admin, "/api/v1/recordings")
     return dict(topic=topic, out=out, mapped=mapped, state=state, kc=kc, t0_wall=t0_wall,
                 sampler=sampler, prods=prods, summaries=summaries, marks=marks, victim=victim)
+
+
+def finish(prods, sampler):
+    """Each producer's summary once it is done (killed if it is not), then the sampler's end."""
+    try:
+        return {n: c.result() for n, c in prods.items()}
+    finally:
+        for c in prods.values():
+            c.kill()
+        sampler.finish()
 
 
 def replay(kafka, tmp_path, mapped):
@@ -420,12 +425,7 @@ def replay(kafka, tmp_path, mapped):
         t0 = time.monotonic() - (time.time() - t0_wall)
         sampler = Sampler(admin, topic, t0)
         prods = start_producers(kc, topic, t0)
-        try:
-            summaries = {n: c.result() for n, c in prods.items()}
-        finally:
-            for c in prods.values():
-                c.kill()
-        sampler.finish()
+        summaries = finish(prods, sampler)
     return dict(topic=topic, path=path, kc=kc, t0_wall=t0_wall, sampler=sampler, prods=prods,
                 summaries=summaries, started=started)
 
