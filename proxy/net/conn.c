@@ -370,19 +370,17 @@ static void side_gone(kc_conn_t *c, kc_side_t *s, ssize_t n)
         kc_conn_close(c, KC_LOG_INFO, false, "%s", c->reason);
         return;
     }
+    /* A broker that resets or closes a connection its client still holds cuts the client off
+     * (a stopping broker, controlled or not, sends FINs rather than resets): a recording notes
+     * both as its reset, or a real broker's stop leaves no mark on the connections (issue 16). */
+    if (s == &c->upstream)
+        kc_record_conn(c->px->env.recorder, uv_hrtime(), c->node_id, KC_REC_CONN_RESET);
     if (n != UV_EOF) {
-        if (s == &c->upstream) /* a recording notes the broker's resets (issue 16) */
-            kc_record_conn(c->px->env.recorder, uv_hrtime(), c->node_id, KC_REC_CONN_RESET);
         /* A broker's reset reaches the client as one. */
         kc_conn_close(c, KC_LOG_INFO, s == &c->upstream, "%s connection failed: %s", who(c, s),
                       uv_strerror((int)n));
         return;
     }
-    /* A broker that closes a connection its client still holds (a broker stopping, controlled
-     * or not, sends FINs rather than resets) cuts the client off as a reset would: a recording
-     * notes it as one, or a real broker's stop leaves no mark on the connections (issue 16). */
-    if (s == &c->upstream)
-        kc_record_conn(c->px->env.recorder, uv_hrtime(), c->node_id, KC_REC_CONN_RESET);
     snprintf(c->reason, sizeof(c->reason), "%s closed the connection", who(c, s));
     c->half_closed = true;
     kc_transport_reading(&s->tr, false);
