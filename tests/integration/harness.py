@@ -56,6 +56,9 @@ def port_open(port, host="127.0.0.1"):
         return False
 
 
+_handed_out = set()  # every port free_port_block has returned in this process
+
+
 def free_port_block(n):
     """A random block of n consecutive ports that are free right now.
 
@@ -68,6 +71,10 @@ def free_port_block(n):
         base = random.randint(10000, 28000 - n)
         if base + n > 19000 and base < 20000:
             continue
+        # A block handed out earlier in this process may not be bound yet (admin_args() picks
+        # the admin port before Kchaos picks its listen block): never hand out one port twice.
+        if any(p in _handed_out for p in range(base, base + n)):
+            continue
         socks = []
         try:
             for p in range(base, base + n):
@@ -75,6 +82,7 @@ def free_port_block(n):
                 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 s.bind(("127.0.0.1", p))
                 socks.append(s)
+            _handed_out.update(range(base, base + n))
             return base
         except OSError:
             continue
