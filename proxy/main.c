@@ -159,9 +159,10 @@ int main(int argc, char **argv)
         return 1;
     for (uint32_t i = 0; i < cfg.threads; i++)
         loops[i].px.env.recorder = recorder;
+    kc_record_api_t record_api = {recorder, faults}; /* lives as long as the loops */
     if (loops[0].px.admin && (kc_scrape_routes(loops[0].px.admin, all, cfg.threads) ||
                               kc_fault_routes(loops[0].px.admin, faults) ||
-                              kc_record_routes(loops[0].px.admin, recorder, faults) ||
+                              kc_record_routes(loops[0].px.admin, &record_api) ||
                               kc_admin_ui_route(loops[0].px.admin)))
         return 1;
     kc_log(KC_LOG_INFO,

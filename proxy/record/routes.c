@@ -199,12 +199,6 @@ static void on_scenario(void *ctx, const kc_admin_req_t *req, kc_admin_reply_t *
         free((char *)o.topic_from[i]);
 }
 
-/* The timeline route's context: one recorder and one engine per process. */
-static struct {
-    kc_recorder_t *rec;
-    kc_faults_t *faults;
-} timeline;
-
 typedef struct running {
     kc_tl_bands_t *b;
     uint64_t started;
@@ -231,7 +225,7 @@ static bool window_param(const char *v, uint32_t *out)
 
 static void on_timeline(void *ctx, const kc_admin_req_t *req, kc_admin_reply_t *r)
 {
-    (void)ctx;
+    const kc_record_api_t *timeline = ctx;
     uint32_t from = 0, to = 0;
     char k[32], v[64];
     for (const char *q = req->query; next_param(&q, k, sizeof(k), v, sizeof(v));) {
@@ -244,17 +238,17 @@ static void on_timeline(void *ctx, const kc_admin_req_t *req, kc_admin_reply_t *
     }
     uint64_t now = uv_hrtime(), started = 0;
     kc_record_data_t d;
-    if (kc_recorder_started(timeline.rec, &started) ||
-        kc_recorder_snapshot(timeline.rec, now, &d)) { /* a failed snapshot holds nothing */
+    if (kc_recorder_started(timeline->rec, &started) ||
+        kc_recorder_snapshot(timeline->rec, now, &d)) { /* a failed snapshot holds nothing */
         kc_admin_reply_text(r, 404, "nothing was recorded: start a recording first (POST)\n");
         return;
     }
     kc_tl_bands_t b = {0};
     running_t x = {&b, started, d.nwindows};
-    if (timeline.faults)
-        kc_faults_each(timeline.faults, running_bands, &x);
+    if (timeline->faults)
+        kc_faults_each(timeline->faults, running_bands, &x);
     size_t len = 0;
-    char *state = kc_recorder_json(timeline.rec, now, &len);
+    char *state = kc_recorder_json(timeline->rec, now, &len);
     char *body = b.oom ? NULL : kc_record_timeline_json(&d, from, to, &b, state, &len);
     free(state);
     kc_tl_bands_free(&b);
@@ -262,9 +256,9 @@ static void on_timeline(void *ctx, const kc_admin_req_t *req, kc_admin_reply_t *
     kc_admin_reply_json(r, 200, body, len);
 }
 
-int kc_record_routes(kc_admin_t *a, kc_recorder_t *r, kc_faults_t *faults)
+int kc_record_routes(kc_admin_t *a, kc_record_api_t *api)
 {
-    timeline.rec = r, timeline.faults = faults;
+    kc_recorder_t *r = api->rec;
     int rc = kc_admin_route(a, "POST", "/api/v1/recordings", on_start, r);
     if (!rc)
         rc = kc_admin_route(a, "DELETE", "/api/v1/recordings", on_stop, r);
@@ -273,6 +267,6 @@ int kc_record_routes(kc_admin_t *a, kc_recorder_t *r, kc_faults_t *faults)
     if (!rc)
         rc = kc_admin_route(a, "GET", "/api/v1/recordings/scenario", on_scenario, r);
     if (!rc)
-        rc = kc_admin_route(a, "GET", "/api/v1/recordings/timeline", on_timeline, NULL);
+        rc = kc_admin_route(a, "GET", "/api/v1/recordings/timeline", on_timeline, api);
     return rc;
 }

@@ -10,7 +10,7 @@
  *                                       nothing to replay
  *   GET    /api/v1/recordings/timeline  the recording as a timeline (JSON, timeline.h) for the
  *                                       admin page, with the bands of the recording's own rules
- *                                       and of the running scenarios (faults; may be NULL);
+ *                                       and of the running scenarios;
  *                                       from=W&to=W: windows [from, to) only; 404 when nothing
  *                                       was recorded */
 #ifndef KC_RECORD_ROUTES_H
@@ -20,6 +20,13 @@
 #include "fault/engine.h"
 #include "record/recorder.h"
 
-int kc_record_routes(kc_admin_t *a, kc_recorder_t *r, kc_faults_t *faults);
+/* What the routes read: the process's recorder, and its fault engine (NULL: no bands for the
+ * running scenarios). The caller owns it and keeps it until the admin listener is gone. */
+typedef struct kc_record_api {
+    kc_recorder_t *rec;
+    kc_faults_t *faults;
+} kc_record_api_t;
+
+int kc_record_routes(kc_admin_t *a, kc_record_api_t *api);
 
 #endif
