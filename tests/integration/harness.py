@@ -465,6 +465,21 @@ class Kchaos:
             sys.stderr.write("---- kchaos log (tail) ----\n" + self.log_text()[-6000:] + "\n")
 
 
+def kchaos_cli(*args, timeout=60):
+    """`kchaos ARGS...` (the CLI: check-scenario, record, top, scenario...), its output kept."""
+    return subprocess.run([KCHAOS_BIN] + [str(a) for a in args], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def scenario_roundtrip(path):
+    """tests/tools/scenario_roundtrip on an exported scenario: loading it and exporting it again
+    gives its rules in the same words (asserted), twice; its report."""
+    r = subprocess.run([os.path.join(BUILD, "scenario_roundtrip"), str(path)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return r.stdout.strip()
+
+
 def run_client(args, timeout=180, env=None):
     """Run a test client (tests/clients/README.md contract); return its JSON summary."""
     e = dict(os.environ)

@@ -59,8 +59,7 @@ def world():
 
 
 def kchaos(*args, timeout=20):
-    return subprocess.run([harness.KCHAOS_BIN] + [str(a) for a in args], capture_output=True,
-                          text=True, timeout=timeout)
+    return harness.kchaos_cli(*args, timeout=timeout)
 
 
 def addr(port):

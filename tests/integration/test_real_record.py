@@ -4,8 +4,9 @@
 
 1. the recording run: `kchaos record` runs while partition 0's leader moves, a broker quota
    (producer_byte_rate) throttles the Java producer, and the leader of partition 1 stops
-   (controlled) and comes back; the export is checked (`kchaos check-scenario`) and fetched
-   again through the admin API with `topic-map=old=new`, which must be the same rules;
+   (controlled) and comes back; the export is checked (`kchaos check-scenario`), loaded and
+   written again with the same rules (tests/tools/scenario_roundtrip), and fetched again
+   through the admin API with `topic-map=old=new`, which must be the same rules;
 2. the replay run: the same cluster made healthy (quota removed, every broker up), a fresh
    topic, the same producers with the same settings, kchaos started with `--scenario` on the
    mapped export; time 0 is the scenario's start (kchaos's log) as it was the recording's;
@@ -19,8 +20,9 @@
    producer alone in the same windows (kchaos's throttled responses per client; Java's own
    produce-throttle-time-max only as a whole-run figure, so it is required above 0 in both);
    the broker's stop shows as connections closed in the same windows (kchaos's closes, and the
-   producers' own lost connections taken together: the rule cuts whoever asks first). The client leg's latency percentiles per window of
-   both runs are printed side by side, not gated.
+   producers' own lost connections taken together: the rule cuts whoever asks first). The
+   client leg's latency percentiles per window of both runs are printed side by side, not
+   gated.
 
 Producers: Java and confluent-kafka non-idempotent, so that an injected error leaves no gap in a
 producer sequence for the healthy broker to answer with OUT_OF_ORDER_SEQUENCE_NUMBER (see
@@ -330,11 +332,6 @@ def leaders(kafka, topic):
             for p in json.loads(kafka.ctl("describe %s" % topic))["partitions"]}
 
 
-def kchaos_cli(*args, timeout=120):
-    return subprocess.run([harness.KCHAOS_BIN] + list(args), capture_output=True, text=True,
-                          timeout=timeout)
-
-
 def throttled_windows(sampler, cid):
     return sorted({w for w, _ in sampler.deltas("throttled").get(cid, [])})
 
@@ -349,7 +346,7 @@ def record(kafka, tmp_path):
     with harness.Kchaos(kafka, extra=["--admin", "127.0.0.1:%d" % admin, "--threads", "1"],
                         log_level="info") as kc:
         rec = {}
-        t = threading.Thread(target=lambda: rec.setdefault("r", kchaos_cli(
+        t = threading.Thread(target=lambda: rec.setdefault("r", harness.kchaos_cli(
             "record", "--admin", "127.0.0.1:%d" % admin, "--out", out, "--for",
             "%ds" % (SECONDS + 4), "--topic", topic, timeout=SECONDS + 60)), daemon=True)
         t.start()
@@ -436,13 +433,14 @@ def test_record_a_real_incident_and_replay_it(kafka, tmp_path):
     text = open(a["out"]).read()
     print("\n---- export (%s) ----\n%s" % (a["state"], text))
     print("recording marks (s after t0): %s" % a["marks"])
-    chk = kchaos_cli("check-scenario", a["out"])
+    chk = harness.kchaos_cli("check-scenario", a["out"])
     assert chk.returncode == 0, chk.stdout + chk.stderr
+    print(harness.scenario_roundtrip(a["out"]))  # load -> export gives the same rules
     # The admin API's export with topic-map is the CLI's with the topic renamed, rule for rule.
     assert a["mapped"].replace("REPLAY_TOPIC", a["topic"]) == text, a["mapped"]
 
     b = replay(kafka, tmp_path, a["mapped"])
-    chk = kchaos_cli("check-scenario", b["path"])
+    chk = harness.kchaos_cli("check-scenario", b["path"])
     assert chk.returncode == 0, chk.stdout + chk.stderr
     wall = time.monotonic() - t_start
 

@@ -1,13 +1,12 @@
 """Recording an incident and replaying it (proxy/record/, issue 16), against librdkafka's mock
 cluster. The incident is made by the mock brokers themselves (push-errors: the broker answers
 NOT_LEADER_OR_FOLLOWER; broker-rtt: one broker slow), so what kchaos records is the brokers'
-own answer. `kchaos record` writes the export; `kchaos check-scenario` accepts it; kchaos
+own answer. `kchaos record` writes the export; `kchaos check-scenario` accepts it, and loaded
+and exported again it gives the same rules (tests/tools/scenario_roundtrip); kchaos
 replaying it in front of a fresh, healthy mock cluster gives the same producer the same error on
 the same partition within the window resolution, judged by kchaos's /api/v1/clients
 (injected_errors by partition in the replay against the broker's errors in the recording)."""
-import os
 import re
-import subprocess
 import threading
 import time
 
@@ -45,11 +44,6 @@ class producer:
         return self.runs
 
 
-def kchaos_cli(*args, timeout=60):
-    return subprocess.run([os.environ.get("KCHAOS_BIN", "kchaos")] + list(args),
-                          capture_output=True, text=True, timeout=timeout)
-
-
 def partition_errors(admin, key):
     """{error name: count} on TOPIC partition 0 for the test's producer ("errors" or
     "injected_errors"), or {} before it produced."""
@@ -83,7 +77,7 @@ def test_record_export_replay(tmp_path):
         admin, args = kcmetrics.admin_args()
         with harness.Kchaos(mock, extra=args, log_level="info") as kc:
             rec = {}
-            t = threading.Thread(target=lambda: rec.setdefault("r", kchaos_cli(
+            t = threading.Thread(target=lambda: rec.setdefault("r", harness.kchaos_cli(
                 "record", "--admin", "127.0.0.1:%d" % admin, "--out", out, "--for", "8s",
                 "--topic", TOPIC)))
             t.start()
@@ -113,8 +107,9 @@ def test_record_export_replay(tmp_path):
     assert 1 <= at <= 6, "the errors came about 2.5 s in, the export says %d s" % at
     assert re.search(r"brokers: \[1\]\n    at: \d+s\n    for: \d+s\n    latency: "
                      r"\{distribution: normal, ms: \d+", text), "no latency rule for broker 1"
-    chk = kchaos_cli("check-scenario", out)
+    chk = harness.kchaos_cli("check-scenario", out)
     assert chk.returncode == 0, chk.stdout + chk.stderr
+    print(harness.scenario_roundtrip(out))  # record -> export -> load -> export: the same rules
 
     # ---- replayed in front of a healthy cluster ----
     with harness.MockCluster(brokers=3, topics=[TOPIC + ":1"]) as mock:
@@ -138,8 +133,8 @@ def test_record_export_replay(tmp_path):
     # ---- an export cut short or edited is refused with FILE:LINE ----
     bad = tmp_path / "bad.yaml"
     bad.write_text(text[: text.index("error: NOT_LEADER") + 9])
-    chk = kchaos_cli("check-scenario", str(bad))
+    chk = harness.kchaos_cli("check-scenario", str(bad))
     assert chk.returncode != 0 and re.search(r"bad\.yaml:\d+", chk.stdout + chk.stderr), chk
     bad.write_text(text.replace("error: NOT_LEADER_OR_FOLLOWER", "error: NOT_A_LEADER_AT_ALL", 1))
-    chk = kchaos_cli("check-scenario", str(bad))
+    chk = harness.kchaos_cli("check-scenario", str(bad))
     assert chk.returncode != 0 and re.search(r"bad\.yaml:\d+:\d+", chk.stdout + chk.stderr), chk
