@@ -367,3 +367,106 @@ def test_page_with_an_admin_token(tmp_path):
                 assert dom.find(id="status", class_="err"), "no problem reported without the token"
             finally:
                 p.stop()
+
+
+def webdriver(download_dir):
+    """Debian's chromium driven through chromedriver (python3-selenium), headless, cut off from
+    any network but loopback, saving downloads to download_dir without asking."""
+    from selenium import webdriver as wd
+    from selenium.webdriver.chrome.service import Service
+    opts = wd.ChromeOptions()
+    opts.binary_location = chromium()
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+              "--disable-extensions", "--disable-sync", "--disable-background-networking",
+              NO_NETWORK, "--window-size=%d,%d" % SIZE):
+        opts.add_argument(a)
+    opts.add_experimental_option("prefs", {"download.default_directory": str(download_dir),
+                                           "download.prompt_for_download": False})
+    driver = shutil.which("chromedriver")
+    assert driver, "chromedriver is not installed (.ci/apt-packages, test line: chromium-driver)"
+    return wd.Chrome(service=Service(driver), options=opts)
+
+
+def test_record_from_the_page(tmp_path):
+    """The page's own controls, clicked in a real browser with --admin-token (the page sends the
+    token from its fragment): Start records with the duration and topic typed in (kchaos's
+    GET /api/v1/recordings says so), the incident is drawn while it runs, Stop ends it, and
+    "Download as a scenario" saves exactly what GET /api/v1/recordings/scenario answers, which
+    `kchaos check-scenario` accepts. A refusal (Start with a duration kchaos cannot read) shows
+    kchaos's own reason on the page."""
+    from selenium.webdriver.common.by import By
+    token = tmp_path / "token"
+    token.write_text("rec-t0ken\n")
+    auth = {"Authorization": "Bearer rec-t0ken"}
+
+    def api(method, path):
+        c = http.client.HTTPConnection("127.0.0.1", admin, timeout=10)
+        try:
+            c.request(method, path, headers=auth)
+            r = c.getresponse()
+            return r.status, r.read().decode()
+        finally:
+            c.close()
+
+    def state():
+        status, body = api("GET", "/api/v1/recordings")
+        assert status == 200, body
+        return json.loads(body)
+
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    with harness.MockCluster(brokers=3, topics=["one:1"]) as mock:
+        admin, args = kcmetrics.admin_args()
+        with harness.Kchaos(mock, extra=args + ["--admin-token", str(token)],
+                            log_level="info") as kc:
+            p = producer(kc, "one", "page-rec")
+            browser = webdriver(downloads)
+            try:
+                at = lambda id_: browser.find_element(By.ID, id_)  # noqa: E731
+                body = lambda k: browser.find_element(By.TAG_NAME, "body").get_attribute(k)  # noqa: E731,E501
+                browser.get("http://127.0.0.1:%d/ui#token=rec-t0ken" % admin)
+                harness.wait_for(lambda: body("data-recording") == "none", 20, "the page idle")
+                assert at("rec-start").is_displayed() and not at("rec-stop").is_displayed()
+                assert not at("rec-export").is_displayed(), "a download with nothing recorded"
+
+                # A refusal: kchaos's reason on the page, nothing started.
+                at("rec-for").clear()
+                at("rec-for").send_keys("soon")
+                at("rec-start").click()
+                harness.wait_for(lambda: "not a duration" in at("rec-msg").text, 20,
+                                 "kchaos's reason on the page")
+                assert "err" in at("rec-msg").get_attribute("class")
+                assert state()["state"] == "idle", state()
+
+                at("rec-for").clear()
+                at("rec-for").send_keys("90s")
+                at("rec-topic").send_keys("one")
+                at("rec-start").click()
+                harness.wait_for(lambda: state()["state"] == "running", 20, "a recording")
+                st = state()
+                assert st["for_s"] == 90 and st["topic"] == "one", st
+                harness.wait_for(lambda: at("rec-stop").is_displayed(), 20, "the Stop button")
+                assert not at("rec-start").is_displayed() and at("rec-for").get_attribute("disabled")
+
+                harness.wait_for(lambda: state()["windows"] >= 2, 10, "two windows")
+                mock.ctl("push-errors 0 %s" % ",".join([str(NOT_LEADER)] * 4))
+                harness.wait_for(lambda: browser.find_elements(
+                    By.CSS_SELECTOR, "rect.incident[data-code=NOT_LEADER_OR_FOLLOWER]"), 30,
+                    "the incident drawn while recording")
+                at("rec-stop").click()
+                harness.wait_for(lambda: state()["state"] == "done", 20, "the recording stopped")
+                harness.wait_for(lambda: body("data-recording") == "done", 20, "the page done")
+
+                at("rec-export").click()
+                saved = downloads / "kchaos-recording.yaml"
+                harness.wait_for(saved.exists, 20, "the download")
+                status, export = api("GET", "/api/v1/recordings/scenario")
+                assert status == 200, export
+                assert saved.read_text() == export, "the download is not the export"
+                assert "NOT_LEADER_OR_FOLLOWER" in export, export
+                chk = harness.kchaos_cli("check-scenario", saved)
+                assert chk.returncode == 0, chk.stdout + chk.stderr
+                assert "kchaos --scenario" in at("rec-msg").text
+            finally:
+                browser.quit()
+                p.stop()
