@@ -400,6 +400,54 @@ static void run_rules(rules_t *rs, const kc_record_data_t *d, const kc_export_op
     }
 }
 
+/* ---- the leaders that moved: said, not replayed ---- */
+
+typedef struct move {
+    uint32_t window;
+    int32_t from, to, partition;
+    const char *topic;
+} move_t;
+
+static int move_cmp(const void *x, const void *y)
+{
+    const move_t *a = x, *b = y;
+    if (a->window != b->window)
+        return a->window < b->window ? -1 : 1;
+    int c = strcmp(a->topic, b->topic);
+    return c ? c : (a->partition > b->partition) - (a->partition < b->partition);
+}
+
+char *kc_record_leader_moves(const kc_record_data_t *d, const kc_export_opts_t *o, int max)
+{
+    move_t *v = malloc(((size_t)d->ncells + 1) * sizeof(*v));
+    if (!v)
+        return NULL;
+    size_t n = 0;
+    for (uint32_t i = 0; i < d->ncells; i++) {
+        const kc_rec_cell_t *c = &d->cells[i];
+        const kc_rec_series_t *s = &d->series[c->series];
+        if (s->kind == KC_REC_LEADER)
+            v[n++] = (move_t){c->window, c->code, s->node, s->partition, s->name};
+    }
+    qsort(v, n, sizeof(*v), move_cmp);
+    kc_sb_t b = {0};
+    for (size_t i = 0; i < n && (int)i < max; i++) {
+        char from[16] = "?";
+        if (v[i].from >= 0)
+            snprintf(from, sizeof(from), "%d", map_broker(o, v[i].from));
+        kc_sb_printf(&b, "window %u: %s[%d] led by broker %s, then %d\n", v[i].window,
+                     map_topic(o, v[i].topic), v[i].partition, from, map_broker(o, v[i].to));
+    }
+    if (n > (size_t)max)
+        kc_sb_printf(&b, "and %zu more\n", n - (size_t)max);
+    free(v);
+    size_t len;
+    char *text = kc_sb_done(&b, &len);
+    if (text && len && text[len - 1] == '\n')
+        text[len - 1] = 0;
+    return text;
+}
+
 /* The scenario's name as a scenario may have one ([A-Za-z0-9._-], 1 to 64: it goes into URLs
  * and metric labels): any other character becomes '-'; none given (or empty), "recorded". */
 static char *scenario_name(const char *given)
@@ -435,6 +483,7 @@ kc_scenario_t *kc_record_rules(const kc_record_data_t *d, const kc_export_opts_t
         if (s->kind == KC_REC_LATENCY && s->node >= 0)
             latency_rules(&rs, d, o, i, j);
         else if (s->kind != KC_REC_PRODUCE && s->kind != KC_REC_LATENCY &&
+                 s->kind != KC_REC_LEADER && /* said in the header: a replay moves no leader */
                  (s->kind != KC_REC_CONNECT || s->node >= 0) &&
                  (s->kind != KC_REC_LEADERLESS || s->partition >= 0))
             run_rules(&rs, d, o, i, j);

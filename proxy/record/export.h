@@ -11,7 +11,9 @@
  *   - per client id, throttled windows become enforced `throttle` rules;
  *   - partitions Metadata showed leaderless become `leader: none`;
  *   - failed connects to a broker become `refuse`, its resets `disconnect {reset: true}` at most
- *     as many times as seen.
+ *     as many times as seen;
+ *   - leaders that moved (seen in Metadata) are listed in the header, not replayed: the replay's
+ *     leaders are its cluster's own, and what is reproduced is what the producers met.
  * Each rule carries a comment saying which windows and counts it came from. */
 #ifndef KC_RECORD_EXPORT_H
 #define KC_RECORD_EXPORT_H
@@ -49,6 +51,10 @@ char *kc_scenario_yaml(const kc_scenario_t *sc, char *const *comments, const cha
 /* The length of the well-formed UTF-8 character at s (its code point in *cp), or 0 (not UTF-8,
  * or the end). The YAML writer and the export's globs agree on it. */
 int kc_export_utf8(const char *s, uint32_t *cp);
+/* The leaders that moved, one line each ("window 3: orders[0] led by broker 1, then 2"), in
+ * window order, topics and brokers mapped, at most max lines (then "and N more"); malloc'd, ""
+ * when none moved, NULL: no memory. */
+char *kc_record_leader_moves(const kc_record_data_t *d, const kc_export_opts_t *o, int max);
 /* Both: the export of a recording as YAML, malloc'd; *nrules (when not NULL) how many rules it
  * holds (0: nothing to replay, which kc_scenario_parse would refuse). */
 char *kc_record_export(const kc_record_data_t *d, const kc_export_opts_t *o, size_t *len,

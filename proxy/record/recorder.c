@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,6 +219,7 @@ struct kc_recorder {
     kc_record_opts_t opts;
     uint64_t started, stopped;
     kc_record_data_t data;
+    kc_rec_leaders_t leaders; /* not part of the figures: what makes a move a move */
 };
 
 kc_recorder_t *kc_recorder_new(void)
@@ -233,6 +235,7 @@ void kc_recorder_free(kc_recorder_t *r)
     if (!r)
         return;
     kc_record_data_free(&r->data);
+    kc_rec_leaders_free(&r->leaders);
     pthread_mutex_destroy(&r->mu);
     free(r);
 }
@@ -250,6 +253,7 @@ int kc_recorder_start(kc_recorder_t *r, const kc_record_opts_t *o, uint64_t now)
         return -EBUSY;
     }
     kc_record_data_free(&r->data);
+    kc_rec_leaders_reset(&r->leaders);
     r->opts = *o;
     uint64_t cap = (uint64_t)KC_REC_MAX_WINDOWS * KC_REC_WINDOW_NS;
     if (!r->opts.for_ns || r->opts.for_ns > cap)
@@ -307,10 +311,12 @@ char *kc_recorder_json(kc_recorder_t *r, uint64_t now, size_t *len)
     kc_sb_printf(&b, "\",\"topic\":\"");
     kc_sb_str(&b, r->opts.topic, 1);
     kc_sb_printf(&b, "\",\"series\":%u,\"cells\":%u,\"histograms\":%u,\"dropped_series\":%llu,"
-                     "\"dropped_cells\":%llu,\"dropped_histograms\":%llu,\"bytes\":%zu}\n",
+                     "\"dropped_cells\":%llu,\"dropped_histograms\":%llu,"
+                     "\"leaders_followed\":%u,\"leaders_untracked\":%llu,\"bytes\":%zu}\n",
                  d->nseries, d->ncells, d->nhists, (unsigned long long)d->dropped_series,
                  (unsigned long long)d->dropped_cells, (unsigned long long)d->dropped_hists,
-                 kc_record_data_bytes(d));
+                 r->leaders.n, (unsigned long long)r->leaders.untracked,
+                 kc_record_data_bytes(d) + kc_rec_leaders_bytes(&r->leaders));
     pthread_mutex_unlock(&r->mu);
     return kc_sb_done(&b, len);
 }
@@ -318,7 +324,7 @@ char *kc_recorder_json(kc_recorder_t *r, uint64_t now, size_t *len)
 size_t kc_recorder_bytes(kc_recorder_t *r)
 {
     pthread_mutex_lock(&r->mu);
-    size_t n = kc_record_data_bytes(&r->data);
+    size_t n = kc_record_data_bytes(&r->data) + kc_rec_leaders_bytes(&r->leaders);
     pthread_mutex_unlock(&r->mu);
     return n;
 }
@@ -446,17 +452,25 @@ typedef struct md_walk {
     int64_t w;
 } md_walk_t;
 
-/* A partition in an election: LEADER_NOT_AVAILABLE, or no leader named (-1). */
+/* A partition in an election (LEADER_NOT_AVAILABLE, or no leader named: -1), or one whose
+ * leader moved since the recording last saw it. */
 static void md_partition(void *ctx, const kc_metadata_topic_t *t, const kc_metadata_partition_t *p)
 {
     md_walk_t *m = ctx;
-    if (p->error_code != 5 && p->leader_id >= 0)
-        return;
     char name[256];
     topic_name(&t->name, NULL, NULL, name, sizeof(name));
     if (!name[0] || !wanted(m->r->opts.topic, name))
         return;
-    kc_record_data_add(&m->r->data, (uint32_t)m->w, KC_REC_LEADERLESS, -1, p->index, name, 0, 1, 0);
+    if (p->error_code == 5 || p->leader_id < 0) {
+        kc_record_data_add(&m->r->data, (uint32_t)m->w, KC_REC_LEADERLESS, -1, p->index, name, 0,
+                           1, 0);
+        return;
+    }
+    int32_t from;
+    if (!p->error_code &&
+        kc_rec_leaders_see(&m->r->leaders, name, p->index, p->leader_id, p->leader_epoch, &from))
+        kc_record_data_add(&m->r->data, (uint32_t)m->w, KC_REC_LEADER, p->leader_id, p->index,
+                           name, from >= 0 && from <= INT16_MAX ? (int16_t)from : -1, 1, 0);
 }
 
 void kc_record_response(kc_recorder_t *r, kc_pool_t *pool, uint64_t now, int32_t node,

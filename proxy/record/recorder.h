@@ -15,7 +15,8 @@
  * Memory is bounded: at most KC_REC_MAX_WINDOWS windows (then the recording stops by itself,
  * state "full"), KC_REC_MAX_SERIES series (a broker, topic and partition; a client; a broker),
  * KC_REC_MAX_CELLS (window, series, code) counters, KC_REC_MAX_HISTS latency histograms and
- * KC_REC_MAX_NAME_BYTES of names: KC_REC_MAX_BYTES (15.4 MiB) in all, by the capacities of its
+ * KC_REC_MAX_NAME_BYTES of names, KC_REC_LEADERS_MAX partitions' leaders followed (leaders.h):
+ * KC_REC_MAX_BYTES (15.9 MiB) in all, by the capacities of its
  * arrays (kc_recorder_bytes; test_record's 6 h run on a fake clock checks it against the heap).
  * Past a cap new series or cells are not kept and counted as dropped (the export says so in its
  * header); what is already kept goes on counting. Nothing of the records' contents is kept. */
@@ -28,6 +29,7 @@
 #include <stdint.h>
 
 #include "metrics/hist.h"
+#include "record/leaders.h"
 #include "route/topics.h"
 #include "util/buf.h"
 
@@ -44,6 +46,8 @@ typedef enum kc_rec_kind {
     KC_REC_THROTTLE,   /* client id. a = responses with throttle_time_ms > 0, b = their sum (ms) */
     KC_REC_LATENCY,    /* node. a = Produce responses; hist = the broker leg's histogram */
     KC_REC_LEADERLESS, /* topic, partition. a = Metadata responses showing it leaderless */
+    KC_REC_LEADER,     /* topic, partition, node = its new leader. code = the leader before
+                        * (-1 when not an int16); a = moves seen (leaders.h: each once) */
     KC_REC_CONNECT,    /* node. code 0: a = connects that failed; code 1: a = connections the broker
                         * reset or closed under a client still there */
 } kc_rec_kind_t;
@@ -80,12 +84,13 @@ typedef struct kc_record_data {
 } kc_record_data_t;
 
 /* What a store may hold at most (kc_record_data_bytes): every array at its cap, each index at
- * twice its array's cap (4-byte entries), the names at theirs. 15.4 MiB. */
+ * twice its array's cap (4-byte entries), the names at theirs, and the leaders followed
+ * (leaders.h). 15.9 MiB. */
 #define KC_REC_MAX_BYTES                                                                           \
     ((size_t)KC_REC_MAX_SERIES * (sizeof(kc_rec_series_t) + 2 * sizeof(uint32_t)) +                \
      KC_REC_MAX_NAME_BYTES +                                                                       \
      (size_t)KC_REC_MAX_CELLS * (sizeof(kc_rec_cell_t) + 2 * sizeof(uint32_t)) +                   \
-     (size_t)KC_REC_MAX_HISTS * sizeof(kc_hist_t))
+     (size_t)KC_REC_MAX_HISTS * sizeof(kc_hist_t) + KC_REC_LEADERS_BYTES)
 
 typedef enum kc_rec_state { KC_REC_IDLE, KC_REC_RUNNING, KC_REC_DONE, KC_REC_FULL } kc_rec_state_t;
 
@@ -123,7 +128,8 @@ bool kc_recorder_on(const kc_recorder_t *r);
 /* ---- feeds, from any loop ---- */
 
 /* A response as the broker sent it (msg: the whole message after the size prefix). Produce:
- * partition results, throttle, latency (t_resp - t_sent); Metadata: leaderless partitions. */
+ * partition results, throttle, latency (t_resp - t_sent); Metadata: leaderless partitions and
+ * leaders that moved. */
 void kc_record_response(kc_recorder_t *r, kc_pool_t *pool, uint64_t now, int32_t node,
                         const char *client_id, int16_t api, int16_t version, const uint8_t *msg,
                         uint32_t len, uint64_t t_sent, kc_topics_t *topics);

@@ -233,16 +233,25 @@ char *kc_record_export(const kc_record_data_t *d, const kc_export_opts_t *o, siz
         return NULL;
     if (nrules)
         *nrules = sc->nrules;
-    char header[768];
-    snprintf(header, sizeof(header),
-             "Recorded by kchaos (kchaos record): %u windows of 1 s, %u series, %u counters.\n"
-             "Replay it with `kchaos --scenario FILE` in front of any cluster; check it with\n"
-             "`kchaos check-scenario FILE`. Each rule says which windows it came from.%s",
-             d->nwindows, d->nseries, d->ncells,
-             d->dropped_series || d->dropped_cells || d->dropped_hists
-                 ? "\nThe recording reached its memory caps: some series or windows are missing."
-                 : "");
-    char *text = kc_scenario_yaml(sc, comments, header, len);
+    kc_sb_t h = {0};
+    kc_sb_printf(&h,
+                 "Recorded by kchaos (kchaos record): %u windows of 1 s, %u series, %u counters.\n"
+                 "Replay it with `kchaos --scenario FILE` in front of any cluster; check it with\n"
+                 "`kchaos check-scenario FILE`. Each rule says which windows it came from.%s",
+                 d->nwindows, d->nseries, d->ncells,
+                 d->dropped_series || d->dropped_cells || d->dropped_hists
+                     ? "\nThe recording reached its memory caps: some series or windows are "
+                       "missing."
+                     : "");
+    char *moves = kc_record_leader_moves(d, o, 50);
+    if (moves && moves[0])
+        kc_sb_printf(&h, "\nLeaders that moved, as Metadata showed them (a replay moves no leader: "
+                         "it gives\nthe producers what they met):\n%s", moves);
+    free(moves);
+    size_t hlen;
+    char *header = kc_sb_done(&h, &hlen);
+    char *text = header ? kc_scenario_yaml(sc, comments, header, len) : NULL;
+    free(header);
     for (int i = 0; i < sc->nrules; i++)
         free(comments[i]);
     free(comments);

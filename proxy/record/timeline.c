@@ -111,7 +111,7 @@ void kc_tl_bands_free(kc_tl_bands_t *b)
 
 enum { LANE_PART, LANE_BROKER, LANE_CLIENT };
 /* What a point counts, by lane; the order they are written in. */
-enum { P_RESULTS, P_ERROR, P_LEADERLESS };             /* partition */
+enum { P_RESULTS, P_ERROR, P_LEADERLESS, P_LEADER };   /* partition */
 enum { B_LATENCY, B_CONNECT_FAILED, B_CONNECT_RESET }; /* broker */
 enum { C_THROTTLE };                                   /* client */
 
@@ -121,7 +121,7 @@ typedef struct pt {
     int32_t key;      /* partition or node; -1 */
     const char *name; /* topic or client id (the snapshot's); "" */
     uint32_t col;
-    uint64_t a, b;
+    uint64_t a, b;  /* P_LEADER: a = the leader before + 1 (0: not known), b = the new one */
     int32_t hist; /* B_LATENCY: into the snapshot's hists; else -1 */
 } pt_t;
 
@@ -170,6 +170,10 @@ static pt_t *points(const kc_record_data_t *d, uint32_t from, uint32_t to, uint3
             break;
         case KC_REC_LEADERLESS:
             p.lane = LANE_PART, p.what = P_LEADERLESS;
+            break;
+        case KC_REC_LEADER: /* one point a move: written one by one, never summed */
+            p.lane = LANE_PART, p.what = P_LEADER;
+            p.a = c->code >= 0 ? (uint64_t)c->code + 1 : 0, p.b = (uint64_t)(uint32_t)s->node;
             break;
         case KC_REC_LATENCY:
             p.lane = LANE_BROKER, p.what = B_LATENCY, p.key = s->node, p.hist = c->hist;
@@ -253,6 +257,15 @@ static void series(out_t *o, size_t i, size_t j, uint8_t lane, uint8_t what, con
     while (e < j && o->v[e].what == what)
         e++;
     kc_sb_printf(&o->b, ",\"%s\":", key);
+    if (lane == LANE_PART && what == P_LEADER) { /* [window, from (-1: not known), to] */
+        kc_sb_printf(&o->b, "[");
+        for (size_t k = i; k < e; k++)
+            kc_sb_printf(&o->b, "%s[%u,%lld,%d]", k == i ? "" : ",",
+                         o->from + o->v[k].col * o->step, (long long)o->v[k].a - 1,
+                         (int32_t)(uint32_t)o->v[k].b);
+        kc_sb_printf(&o->b, "]");
+        return;
+    }
     if (lane != LANE_PART || what != P_ERROR) {
         columns(o, i, e);
         return;
@@ -286,6 +299,7 @@ static void write_lane(out_t *o, size_t n, uint8_t lane, const char *key)
             series(o, i, j, LANE_PART, P_RESULTS, "results");
             series(o, i, j, LANE_PART, P_ERROR, "errors");
             series(o, i, j, LANE_PART, P_LEADERLESS, "leaderless");
+            series(o, i, j, LANE_PART, P_LEADER, "leaders");
         } else if (lane == LANE_BROKER) {
             kc_sb_printf(&o->b, "\"node\":%d", p->key);
             series(o, i, j, LANE_BROKER, B_LATENCY, "latency");

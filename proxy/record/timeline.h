@@ -1,6 +1,7 @@
 /* A recording as a timeline, for the admin page (GET /api/v1/recordings/timeline, proxy/admin/
- * timeline.html): per topic and partition the Produce results, their errors by code and the
- * leaderless Metadata; per broker the Produce latency (count, p50, p99, max of the broker leg)
+ * timeline.html): per topic and partition the Produce results, their errors by code, the
+ * leaderless Metadata and the leader moves ("leaders": [window, from (-1: not known), to] each,
+ * never merged); per broker the Produce latency (count, p50, p99, max of the broker leg)
  * and failed or reset connections; per client the throttle; and, as bands over the same windows,
  * the scenario rules that were active: the recording's own export (kc_record_rules, "where each
  * rule came from") and the scenarios running in the engine.

@@ -85,7 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     kc_record_data_t d = {0};
     while (in.n) {
-        uint32_t op = u8(&in) % 6, w = u8(&in);
+        uint32_t op = u8(&in) % 7, w = u8(&in);
         switch (op) {
         case 0: { /* Produce results of a partition, and those of them with an error */
             int32_t nd = node(&in), p = partition(&in);
@@ -118,6 +118,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             int32_t nd = node(&in);
             int16_t what = (int16_t)(u8(&in) % 2);
             kc_record_data_add(&d, w, KC_REC_CONNECT, nd, -1, "", what, u16(&in) + 1, 0);
+            break;
+        }
+        case 6: { /* a leader move: to a broker, from one (or -1: not known) */
+            int32_t to = node(&in), p = partition(&in);
+            kc_record_data_add(&d, w, KC_REC_LEADER, to, p, names[u8(&in) % NAMES],
+                               (int16_t)node(&in), 1, 0);
             break;
         }
         default: /* Produce results without errors */

@@ -4,9 +4,11 @@
 
 1. the recording run: `kchaos record` runs while partition 0's leader moves, a broker quota
    (producer_byte_rate) throttles the Java producer, and the leader of partition 1 stops
-   (controlled) and comes back; the export is checked (`kchaos check-scenario`), loaded and
-   written again with the same rules (tests/tools/scenario_roundtrip), and fetched again
-   through the admin API with `topic-map=old=new`, which must be the same rules;
+   (controlled) and comes back; the leader moves the recording saw in Metadata must be the
+   cluster's own (its describe before and after each event); the export is checked
+   (`kchaos check-scenario`), loaded and written again with the same rules
+   (tests/tools/scenario_roundtrip), and fetched again through the admin API with
+   `topic-map=old=new`, which must be the same rules;
 2. the replay run: another three-broker cluster (KCHAOS_KAFKA_REPLAY, its own JVMs, healthy),
    a topic of another name, the same producers with the same settings, kchaos started with
    `--scenario` on the mapped export; time 0 is the scenario's start (kchaos's log) as it was
@@ -336,6 +338,11 @@ def wait_records(kafka, topic, more):
                      start + more, 60, "%d more records in %s" % (more, topic), interval=0.2)
 
 
+def moved(before, after, mark):
+    """(partition, leader before, leader after, mark) of each partition whose leader changed."""
+    return [(p, before[p], after[p], mark) for p in sorted(before) if before[p] != after.get(p)]
+
+
 def leaders(kafka, topic):
     return {p["partition"]: p["leader"]
             for p in json.loads(kafka.ctl("describe %s" % topic))["partitions"]}
@@ -365,13 +372,14 @@ def record(kafka, tmp_path):
         sampler = Sampler(admin, topic, t0)
         prods = start_producers(kc, topic, t0)
         stamp = lambda what: marks.setdefault(what, round(time.monotonic() - t0, 1))  # noqa
-        victim = None
+        victim, cluster_moves = None, []
         try:
             wait_records(kafka, topic, 900)
             lead = leaders(kafka, topic)
             stamp("move-leader p0")
             kafka.ctl("move-leader %s 0 %d" % (topic, lead[0] % 3 + 1))
             wait_records(kafka, topic, 900)
+            cluster_moves += moved(lead, leaders(kafka, topic), marks["move-leader p0"])
             stamp("quota on")
             kafka.ctl("quota %s producer_byte_rate=%d" % (JAVA_ID, QUOTA))
             harness.wait_for(lambda: len(throttled_windows(sampler, JAVA_ID)) >= 3, 30,
@@ -384,6 +392,7 @@ def record(kafka, tmp_path):
             stamp("stop broker %d" % victim)
             kafka.ctl("stop-broker %d controlled" % victim)
             wait_records(kafka, topic, 900)
+            cluster_moves += moved(lead, leaders(kafka, topic), marks["stop broker %d" % victim])
         finally:
             kafka.ctl("quota %s producer_byte_rate=none" % JAVA_ID)
             if victim is not None:
@@ -395,9 +404,11 @@ def record(kafka, tmp_path):
         assert r.returncode == 0, r.stdout + r.stderr
         mapped = kcmetrics.get(admin, "/api/v1/recordings/scenario?topic-map=%s=%s" % (
             topic, "REPLAY_TOPIC"))
+        timeline = json.loads(kcmetrics.get(admin, "/api/v1/recordings/timeline"))
         state = kcmetrics.get(admin, "/api/v1/recordings")
     return dict(topic=topic, out=out, mapped=mapped, state=state, kc=kc, t0_wall=t0_wall,
-                sampler=sampler, prods=prods, summaries=summaries, marks=marks, victim=victim)
+                sampler=sampler, prods=prods, summaries=summaries, marks=marks, victim=victim,
+                timeline=timeline, cluster_moves=cluster_moves)
 
 
 def finish(prods, sampler):
@@ -441,6 +452,17 @@ def test_record_a_real_incident_and_replay_it(kafka, replay_kafka, tmp_path):
     text = open(a["out"]).read()
     print("\n---- export (%s) ----\n%s" % (a["state"], text))
     print("recording marks (s after t0): %s" % a["marks"])
+    # The leaders that moved, as the recording saw them in Metadata, against the cluster's own
+    # answer (describe) before and after each event: the same partition, from and to, within
+    # SLACK windows of the event (the recording began just before t0).
+    seen = {q["partition"]: q.get("leaders", []) for q in a["timeline"]["partitions"]
+            if q["topic"] == a["topic"]}
+    print("leader moves: cluster %s | recorded %s" % (a["cluster_moves"], seen))
+    assert {p for p, *_ in a["cluster_moves"]} >= {0, 1}, a["cluster_moves"]
+    for part, before, after, mark in a["cluster_moves"]:
+        assert any((f, t) == (before, after) and near(w, [int(mark)]) for w, f, t in
+                   seen.get(part, [])), (part, before, after, mark, seen)
+        assert "led by broker %d, then %d" % (before, after) in text, text[:3000]
     chk = harness.kchaos_cli("check-scenario", a["out"])
     assert chk.returncode == 0, chk.stdout + chk.stderr
     print(harness.scenario_roundtrip(a["out"]))  # load -> export gives the same rules

@@ -338,6 +338,64 @@ def test_timeline_page(tmp_path):
                 shutil.copy(png, keep)
 
 
+def test_leader_moves(tmp_path):
+    """Leaders that move while a recording runs (the mock moves one[0] from broker 1 to 2, then
+    to 3, on the test's command): the recording holds each move once, in the window the producer
+    learned of it (a new run's Metadata, or the one after the old leader's
+    NOT_LEADER_OR_FOLLOWER: within a few windows of the command), the export lists them in its header (a replay moves no leader),
+    and the page marks them on the partition's lane."""
+    with harness.MockCluster(brokers=3, topics=["one:1"]) as mock:
+        mock.ctl("set-leader one 0 1")
+        admin, args = kcmetrics.admin_args()
+        with harness.Kchaos(mock, extra=args, log_level="info") as kc:
+            p = producer(kc, "one", "mover")
+            try:
+                harness.wait_for(lambda: any(c["client_id"] == "mover" for c in
+                                             kcmetrics.clients(admin)["clients"]), 30, "a producer")
+                status, _, body = request(admin, "POST", "/api/v1/recordings")
+                assert status == 201, body
+                windows = lambda: json.loads(kcmetrics.get(admin, "/api/v1/recordings"))["windows"]  # noqa: E731,E501
+
+                def moves():
+                    tl = json.loads(kcmetrics.get(admin, "/api/v1/recordings/timeline"))
+                    return [m for q in tl["partitions"] if (q["topic"], q["partition"]) == ("one", 0)
+                            for m in q.get("leaders", [])]
+                commanded = []
+                for to in (2, 3):
+                    harness.wait_for(lambda: windows() >= (commanded[-1] + 3 if commanded else 2),
+                                     15, "windows before the move")
+                    commanded.append(windows() - 1)  # the move falls in this window or later
+                    mock.ctl("set-leader one 0 %d" % to)
+                    harness.wait_for(lambda: any(m[2] == to for m in moves()), 30,
+                                     "the move to broker %d recorded" % to)
+                # Something to replay, so that there is an export to carry the moves (each run of
+                # the producer is a new process: it starts from fresh Metadata and meets no error).
+                mock.ctl("push-errors 0 %d,%d" % (NOT_LEADER, NOT_LEADER))
+                harness.wait_for(lambda: '"NOT_LEADER_OR_FOLLOWER"' in kcmetrics.get(
+                    admin, "/api/v1/recordings/timeline"), 30, "the errors recorded")
+                status, _, body = request(admin, "DELETE", "/api/v1/recordings")
+                assert status == 200, body
+            finally:
+                p.stop()
+            got = moves()
+            print("commanded in windows %s; recorded %s" % (commanded, got))
+            assert [(f, t) for _, f, t in got] == [(1, 2), (2, 3)], got
+            for (w, _, _), c in zip(got, commanded):
+                assert c <= w <= c + 3, (got, commanded)
+
+            export = kcmetrics.get(admin, "/api/v1/recordings/scenario")
+            for w, f, t in got:
+                line = "# window %d: one[0] led by broker %d, then %d\n" % (w, f, t)
+                assert line in export, export
+            assert "leader: none" not in export and "\n    leader:" not in export, export
+
+            dom = Dom(browse("http://127.0.0.1:%d/ui" % admin))
+            drawn = {(int(e["data-window"]), int(e["data-from"]), int(e["data-to"]))
+                     for e in dom.find("g", class_="leader-move", data_topic="one",
+                                       data_partition=0)}
+            assert drawn == {tuple(m) for m in got}, (drawn, got)
+
+
 def test_page_with_an_admin_token(tmp_path):
     """With --admin-token the page itself is served without the token (it holds no data), and
     draws the producers only when given the token in its fragment (/ui#token=T), which it sends

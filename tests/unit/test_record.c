@@ -1,7 +1,7 @@
 /* proxy/record/: the recorder's windows and caps, a 6 h recording on a fake clock staying
  * within its memory bound (its own accounting and the heap's), the feed from a Produce response,
  * the export of a synthetic recording as a scenario, its round trip through kc_scenario_parse,
- * and a mangled export refused with FILE:LINE. */
+ * a mangled export refused with FILE:LINE, and leader moves fed from Metadata. */
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +11,7 @@
 #include "kafka/wire.h"
 #include "record/export.h"
 #include "record/recorder.h"
+#include "record/timeline.h"
 
 #include "kc_test.h"
 
@@ -134,6 +135,34 @@ static kc_buf_t *produce_answer(kc_pool_t *pool, int16_t code, size_t *n)
     return b;
 }
 
+/* A MetadataResponse v12 (flexible) as a broker sends it, after the size: orders[partition] led
+ * by `leader` in `epoch` (a leader of -1: leaderless). */
+static void md_v12(tb_t *t, int32_t partition, int32_t leader, int32_t epoch)
+{
+    t->n = 0;
+    tb_i32(t, 7);                   /* correlation id */
+    tb_tags0(t, true);              /* response header v1 */
+    tb_i32(t, 0);                   /* throttle_time_ms */
+    tb_arr(t, true, 0);             /* brokers */
+    tb_str(t, true, "c");           /* cluster_id */
+    tb_i32(t, 1);                   /* controller_id */
+    tb_arr(t, true, 1);             /* topics */
+    tb_i16(t, 0);
+    tb_str(t, true, "orders");
+    tb_raw(t, "0123456789abcdef", 16); /* topic_id */
+    tb_i8(t, 0);                    /* is_internal */
+    tb_arr(t, true, 1);             /* partitions */
+    tb_i16(t, leader < 0 ? 5 : 0);
+    tb_i32(t, partition);
+    tb_i32(t, leader);
+    tb_i32(t, epoch);
+    tb_arr(t, true, 0), tb_arr(t, true, 0), tb_arr(t, true, 0); /* replicas, isr, offline */
+    tb_tags0(t, true);
+    tb_i32(t, INT32_MIN);           /* topic_authorized_operations */
+    tb_tags0(t, true);
+    tb_tags0(t, true);
+}
+
 /* A recording left running for its whole 6 h on a fake clock, fed each 1 s window with a Produce
  * answer (3 brokers in turn, one of 60 error codes, a throttled client id of 6,000) and 16
  * connection events (node ids out of 4,000): it passes the series cap near window 240, the
@@ -160,6 +189,7 @@ static void test_long_recording(void **state)
     assert_int_equal(kc_recorder_start(r, &o, t0), 0);
     size_t most = 0, margin = 512 * 1024;
     char client[32];
+    tb_t t;
     for (uint32_t w = 0; w < KC_REC_MAX_WINDOWS; w++) {
         uint64_t now = t0 + w * S + S / 2;
         int k = (int)(w % CODES);
@@ -170,6 +200,9 @@ static void test_long_recording(void **state)
         for (uint32_t e = 0; e < 16; e++)
             kc_record_conn(r, now, 100 + (int32_t)((w * 16 + e) % 4000),
                            e % 2 ? KC_REC_CONN_RESET : KC_REC_CONN_FAILED);
+        md_v12(&t, (int32_t)w, 1, 0); /* a partition more to follow: 21,600 past the cap */
+        kc_record_response(r, &pool, now, 1, client, KC_API_METADATA, 12, t.b, (uint32_t)t.n, 0,
+                           NULL);
         if (w % 360 == 359) {
             size_t bytes = kc_recorder_bytes(r), heap = heap_in_use() - heap0;
             assert_true(bytes <= KC_REC_MAX_BYTES);
@@ -186,6 +219,7 @@ static void test_long_recording(void **state)
     size_t len;
     char *json = kc_recorder_json(r, t0 + 7 * HOUR_WINDOWS * S, &len);
     assert_non_null(strstr(json, "\"state\":\"full\""));
+    assert_non_null(strstr(json, "\"leaders_followed\":16384,\"leaders_untracked\":5216"));
     free(json);
     kc_record_data_t d;
     assert_int_equal(kc_recorder_snapshot(r, t0 + 7 * HOUR_WINDOWS * S, &d), 0);
@@ -446,6 +480,75 @@ static void test_mangled_refused(void **state)
     kc_record_data_free(&d);
 }
 
+/* Leader moves from Metadata: each once, when first seen (not when other clients' Metadata names
+ * the new leader again, nor when a broker behind answers with the older epoch); in the export's
+ * header and the timeline, not as a rule (a replay moves no leader). */
+static void test_leader_moves(void **state)
+{
+    (void)state;
+    kc_pool_t pool;
+    kc_buf_pool_init(&pool, 1 << 20);
+    kc_recorder_t *r = kc_recorder_new();
+    kc_record_opts_t o = {0};
+    assert_int_equal(kc_recorder_start(r, &o, S), 0);
+    static const struct { uint32_t w; int32_t leader, epoch; } seen[] = {
+        {0, 1, 4}, {0, 1, 4}, /* where it starts: no move */
+        {2, 2, 5}, {2, 2, 5}, /* moved to 2: once */
+        {2, 1, 4},            /* a broker behind, the older epoch: no move back */
+        {3, -1, 5},           /* leaderless (an election) */
+        {5, 3, 6}, {6, 3, 6}, /* then 3 */
+    };
+    tb_t t;
+    for (size_t i = 0; i < sizeof(seen) / sizeof(seen[0]); i++) {
+        md_v12(&t, 0, seen[i].leader, seen[i].epoch);
+        kc_record_response(r, &pool, S + seen[i].w * S + S / 2, 1, "app", KC_API_METADATA, 12,
+                           t.b, (uint32_t)t.n, 0, NULL);
+    }
+    assert_true(kc_recorder_bytes(r) <= KC_REC_MAX_BYTES);
+    kc_record_data_t d;
+    assert_int_equal(kc_recorder_snapshot(r, 8 * S, &d), 0);
+    int moves = 0, leaderless = 0;
+    for (uint32_t i = 0; i < d.ncells; i++) {
+        const kc_rec_cell_t *c = &d.cells[i];
+        const kc_rec_series_t *s = &d.series[c->series];
+        if (s->kind == KC_REC_LEADER) {
+            moves++;
+            assert_int_equal(c->a, 1);
+            assert_true((c->window == 2 && c->code == 1 && s->node == 2) ||
+                        (c->window == 5 && c->code == 2 && s->node == 3));
+        }
+        leaderless += s->kind == KC_REC_LEADERLESS;
+    }
+    assert_int_equal(moves, 2);
+    assert_int_equal(leaderless, 1);
+
+    kc_export_opts_t xo = {0};
+    assert_int_equal(kc_export_topic_map(&xo, "orders=replayed"), 0);
+    assert_int_equal(kc_export_broker_map(&xo, "3=30"), 0);
+    size_t len;
+    int nrules;
+    char *text = kc_record_export(&d, &xo, &len, &nrules);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "# window 2: replayed[0] led by broker 1, then 2\n"
+                                 "# window 5: replayed[0] led by broker 2, then 30\n"));
+    assert_int_equal(nrules, 1); /* the leaderless window's rule alone */
+    kc_scenario_diags_t diags = {0};
+    kc_scenario_t *back = kc_scenario_parse("rec.yaml", text, len, &diags);
+    assert_non_null(back);
+    kc_scenario_free(back);
+    free(text);
+    char *few = kc_record_leader_moves(&d, NULL, 1);
+    assert_string_equal(few, "window 2: orders[0] led by broker 1, then 2\nand 1 more");
+    free(few);
+    char *json = kc_record_timeline_json(&d, 0, 0, NULL, NULL, &len);
+    assert_non_null(strstr(json, "\"leaders\":[[2,1,2],[5,2,3]]"));
+    free(json);
+    free((char *)xo.topic_from[0]);
+    kc_record_data_free(&d);
+    kc_recorder_free(r);
+    kc_buf_pool_free(&pool);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -453,7 +556,7 @@ int main(void)
         cmocka_unit_test(test_long_recording),    cmocka_unit_test(test_feed_produce),
         cmocka_unit_test(test_export_text),       cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_export_odd_values), cmocka_unit_test(test_mangled_refused),
-        cmocka_unit_test(test_latency_runs),
+        cmocka_unit_test(test_latency_runs),      cmocka_unit_test(test_leader_moves),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
