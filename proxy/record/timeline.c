@@ -120,7 +120,7 @@ typedef struct pt {
     int16_t code;     /* P_ERROR: the Kafka error code */
     int32_t key;      /* partition or node; -1 */
     const char *name; /* topic or client id (the snapshot's); "" */
-    uint32_t col;
+    uint32_t col, window; /* window: orders the points of one column (moves: as they came) */
     uint64_t a, b;  /* P_LEADER: a = the leader before + 1 (0: not known), b = the new one */
     int32_t hist; /* B_LATENCY: into the snapshot's hists; else -1 */
 } pt_t;
@@ -146,7 +146,8 @@ static int pt_cmp(const void *a, const void *b) /* ... and column */
     const pt_t *x = a, *y = b;
     int c = pt_series_cmp(x, y);
     if (c) return c;
-    return x->col < y->col ? -1 : x->col > y->col;
+    if (x->col != y->col) return x->col < y->col ? -1 : 1;
+    return x->window < y->window ? -1 : x->window > y->window;
 }
 
 /* The cells of [from, to) as points, in columns of `step` windows. */
@@ -161,6 +162,7 @@ static pt_t *points(const kc_record_data_t *d, uint32_t from, uint32_t to, uint3
         pt_t p = {.key = s->partition,
                   .name = s->name,
                   .col = (c->window - from) / step,
+                  .window = c->window,
                   .a = c->a,
                   .b = c->b,
                   .hist = -1};

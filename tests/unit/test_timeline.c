@@ -18,7 +18,8 @@
 /* orders[3]: 10 results a window on broker 1 in windows 0-4, NOT_LEADER_OR_FOLLOWER on 4 of them
  * in windows 2 and 3, and broker 2 answering 2 more (both errors) in window 3; broker 1's latency
  * 1 ms but 100 ms in window 3; client c"1 throttled twice (500 ms) in window 1; orders[3]
- * leaderless in window 4; broker 2 reset one connection in window 2. */
+ * leaderless in window 4; broker 2 reset one connection in window 2; orders[3]'s leader moved
+ * from 1 to 2 in window 3, and to 1 (from a leader not known) in window 4. */
 static void incident(kc_record_data_t *d)
 {
     memset(d, 0, sizeof(*d));
@@ -34,6 +35,8 @@ static void incident(kc_record_data_t *d)
     kc_record_data_add(d, 1, KC_REC_THROTTLE, -1, -1, "c\"1", 0, 2, 500);
     kc_record_data_add(d, 4, KC_REC_LEADERLESS, -1, 3, "orders", 0, 1, 0);
     kc_record_data_add(d, 2, KC_REC_CONNECT, 2, -1, "", KC_REC_CONN_RESET, 1, 0);
+    kc_record_data_add(d, 3, KC_REC_LEADER, 2, 3, "orders", 1, 1, 0); /* 1 -> 2 */
+    kc_record_data_add(d, 4, KC_REC_LEADER, 1, 3, "orders", -1, 1, 0); /* ? -> 1 */
     d->nwindows = 5;
     kc_record_data_seal(d);
 }
@@ -64,7 +67,7 @@ static void test_lanes(void **state)
     /* Summed over the brokers that answered for the partition. */
     HAS(j, "{\"topic\":\"orders\",\"partition\":3,\"results\":[[0,10],[1,10],[2,10],[3,12],[4,10]],"
            "\"errors\":[{\"code\":6,\"name\":\"NOT_LEADER_OR_FOLLOWER\",\"cells\":[[2,4],[3,6]]}],"
-           "\"leaderless\":[[4,1]]}");
+           "\"leaderless\":[[4,1]],\"leaders\":[[3,1,2],[4,-1,1]]}");
     /* Broker 1's window 3: the percentiles of its own histogram. */
     kc_hist_t h = {0};
     for (int i = 0; i < 10; i++)
@@ -107,6 +110,8 @@ static void test_columns_bounded(void **state)
     for (uint32_t w = 0; w < KC_REC_MAX_WINDOWS; w++) {
         kc_record_data_add(&d, w, KC_REC_PRODUCE, 1, 0, "t", 0, 2, 0);
         if (w % 1000 == 999) kc_record_data_add(&d, w, KC_REC_PRODUCE, 1, 0, "t", 6, 1, 0);
+        if (w == 37 || w == 38) /* two moves in one column: both listed, at the column's start */
+            kc_record_data_add(&d, w, KC_REC_LEADER, (int32_t)w % 3, 0, "t", 0, 1, 0);
         kc_record_data_latency(&d, w, 1, (w + 1) * 1000);
     }
     d.nwindows = KC_REC_MAX_WINDOWS;
@@ -117,6 +122,7 @@ static void test_columns_bounded(void **state)
     HAS(j, "[21564,72]],\"errors\":[{\"code\":6,\"name\":\"NOT_LEADER_OR_FOLLOWER\","
            "\"cells\":[[972,1],[1980,1],");
     HAS(j, "{\"node\":1,\"latency\":[[0,36,");
+    HAS(j, "\"leaders\":[[36,0,1],[36,0,2]]");
     /* One entry a column at most: 600 results, 600 latency points, 21 error windows. */
     size_t entries = 0;
     for (const char *p = strstr(j, "\"partitions\""); (p = strstr(p, "],[")); p++)
