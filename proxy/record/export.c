@@ -68,6 +68,12 @@ static int32_t map_broker(const kc_export_opts_t *o, int32_t n)
     return n;
 }
 
+/* The range's end: to, or the recording's when 0 or past it. */
+static uint32_t range_to(const kc_record_data_t *d, const kc_export_opts_t *o)
+{
+    return o && o->to && o->to < d->nwindows ? o->to : d->nwindows;
+}
+
 /* ---- the rules ---- */
 
 typedef struct xrule {
@@ -426,7 +432,7 @@ char *kc_record_leader_moves(const kc_record_data_t *d, const kc_export_opts_t *
     for (uint32_t i = 0; i < d->ncells; i++) {
         const kc_rec_cell_t *c = &d->cells[i];
         const kc_rec_series_t *s = &d->series[c->series];
-        if (s->kind == KC_REC_LEADER)
+        if (s->kind == KC_REC_LEADER && c->window >= (o ? o->from : 0) && c->window < range_to(d, o))
             v[n++] = (move_t){c->window, c->code, s->node, s->partition, s->name};
     }
     qsort(v, n, sizeof(*v), move_cmp);
@@ -452,9 +458,7 @@ char *kc_record_leader_moves(const kc_record_data_t *d, const kc_export_opts_t *
  * and metric labels): any other character becomes '-'; none given (or empty), "recorded". */
 static char *scenario_name(const char *given)
 {
-    if (!given || !given[0])
-        given = "recorded";
-    char *out = strndup(given, 64);
+    char *out = given && given[0] ? strndup(given, 64) : strdup("recorded");
     for (char *p = out; p && *p; p++)
         if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", *p))
             *p = '-';
@@ -469,6 +473,29 @@ static int xrule_cmp(const void *x, const void *y)
     if (a->r.action.kind != b->r.action.kind)
         return a->r.action.kind < b->r.action.kind ? -1 : 1;
     return strcmp(a->comment ? a->comment : "", b->comment ? b->comment : "");
+}
+
+/* Rules cut to the export's range and moved to start at its first window; those outside it
+ * dropped (their comments freed). */
+static void cut_to_range(rules_t *rs, const kc_record_data_t *d, const kc_export_opts_t *o)
+{
+    const uint64_t W = KC_REC_WINDOW_NS;
+    uint64_t from = (uint64_t)(o ? o->from : 0) * W, to = (uint64_t)range_to(d, o) * W;
+    int n = 0;
+    for (int i = 0; i < rs->n; i++) {
+        kc_fault_rule_t *r = &rs->v[i].r;
+        uint64_t a = r->window.at_ns, b = a + r->window.for_ns;
+        a = a > from ? a : from, b = b < to ? b : to;
+        if (a >= b) {
+            free(rs->v[i].comment);
+            free(r->match.topic), free(r->match.client_id);
+            free(r->match.partitions), free(r->match.brokers);
+            continue;
+        }
+        r->window.at_ns = a - from, r->window.for_ns = b - a;
+        rs->v[n++] = rs->v[i];
+    }
+    rs->n = n;
 }
 
 kc_scenario_t *kc_record_rules(const kc_record_data_t *d, const kc_export_opts_t *o,
@@ -488,6 +515,8 @@ kc_scenario_t *kc_record_rules(const kc_record_data_t *d, const kc_export_opts_t
                  (s->kind != KC_REC_LEADERLESS || s->partition >= 0))
             run_rules(&rs, d, o, i, j);
     }
+    if (o && (o->from || o->to))
+        cut_to_range(&rs, d, o);
     if (rs.n)
         qsort(rs.v, (size_t)rs.n, sizeof(*rs.v), xrule_cmp);
     kc_scenario_t *sc = calloc(1, sizeof(*sc));
@@ -495,7 +524,8 @@ kc_scenario_t *kc_record_rules(const kc_record_data_t *d, const kc_export_opts_t
     if (sc) {
         sc->name = scenario_name(o ? o->name : NULL);
         sc->description = strdup("recorded by kchaos: what the brokers answered, window by window");
-        sc->max_duration_ns = (uint64_t)(d->nwindows ? d->nwindows : 1) * KC_REC_WINDOW_NS;
+        uint32_t from = o ? o->from : 0, to = range_to(d, o);
+        sc->max_duration_ns = (uint64_t)(to > from ? to - from : 1) * KC_REC_WINDOW_NS;
         sc->rules = calloc((size_t)rs.n + 1, sizeof(*sc->rules));
     }
     if (!sc || !cm || !sc->rules || !sc->name || !sc->description)

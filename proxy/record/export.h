@@ -14,7 +14,8 @@
  *     as many times as seen;
  *   - leaders that moved (seen in Metadata) are listed in the header, not replayed: the replay's
  *     leaders are its cluster's own, and what is reproduced is what the producers met.
- * Each rule carries a comment saying which windows and counts it came from. */
+ * Each rule carries a comment saying which windows and counts it came from (the recording's
+ * own numbers, also when a range of it is exported). */
 #ifndef KC_RECORD_EXPORT_H
 #define KC_RECORD_EXPORT_H
 
@@ -32,6 +33,9 @@ typedef struct kc_export_opts {
     int ntopic_maps;
     int32_t broker_from[KC_EXPORT_MAPS], broker_to[KC_EXPORT_MAPS];    /* --broker-map old=new */
     int nbroker_maps;
+    /* Windows [from, to) only (to 0: to the end), shifted to start at 0: the rules are those of
+     * the whole recording (its latency baseline is the whole's), cut to the range. */
+    uint32_t from, to;
 } kc_export_opts_t;
 
 /* Parse "old=new" onto o (topic: any names; broker: node ids). 0 or -1 (malformed, too many). */

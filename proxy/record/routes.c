@@ -99,6 +99,17 @@ static bool body_options(const kc_admin_req_t *req, kc_record_opts_t *o, char *w
     return ok;
 }
 
+/* A window number: digits only. */
+static bool window_param(const char *v, uint32_t *out)
+{
+    char *end;
+    unsigned long n = strtoul(v, &end, 10);
+    if (!*v || *end || v[0] == '-' || v[0] == '+' || n > KC_REC_MAX_WINDOWS)
+        return false;
+    *out = (uint32_t)n;
+    return true;
+}
+
 /* The recording's state as JSON, the answer to start, stop and GET alike. */
 static void reply_state(kc_recorder_t *rec, kc_admin_reply_t *r, int status)
 {
@@ -160,12 +171,18 @@ static void on_scenario(void *ctx, const kc_admin_req_t *req, kc_admin_reply_t *
         } else if (!strcmp(k, "name")) {
             snprintf(name, sizeof(name), "%s", v);
             o.name = name;
+        } else if (!strcmp(k, "from") || !strcmp(k, "to")) {
+            ok = window_param(v, !strcmp(k, "from") ? &o.from : &o.to);
         } else {
             ok = false;
         }
         if (!ok)
             snprintf(why, sizeof(why), "bad option %s=%s (topic-map=old=new, broker-map=1=2, "
-                                       "name=NAME)\n", k, v);
+                                       "name=NAME, from=W, to=W)\n", k, v);
+    }
+    if (ok && o.to && o.to <= o.from) {
+        snprintf(why, sizeof(why), "from=%u, to=%u: an empty range of windows\n", o.from, o.to);
+        ok = false;
     }
     kc_record_data_t d;
     if (ok && kc_recorder_snapshot(ctx, uv_hrtime(), &d)) {
@@ -210,17 +227,6 @@ static void running_bands(void *ctx, const kc_scenario_t *sc)
     running_t *x = ctx;
     kc_tl_bands_add(x->b, sc, NULL, (int64_t)sc->started_ns - (int64_t)x->started, x->nwindows,
                     false);
-}
-
-/* A window number: digits only. */
-static bool window_param(const char *v, uint32_t *out)
-{
-    char *end;
-    unsigned long n = strtoul(v, &end, 10);
-    if (!*v || *end || v[0] == '-' || v[0] == '+' || n > KC_REC_MAX_WINDOWS)
-        return false;
-    *out = (uint32_t)n;
-    return true;
 }
 
 static void on_timeline(void *ctx, const kc_admin_req_t *req, kc_admin_reply_t *r)

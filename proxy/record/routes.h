@@ -5,7 +5,8 @@
  *   DELETE /api/v1/recordings           stop it (404 when none runs)
  *   GET    /api/v1/recordings           its state (JSON: state, windows, series, caps, drops)
  *   GET    /api/v1/recordings/scenario  the export as a scenario (YAML); repeatable query keys
- *                                       topic-map=old=new, broker-map=1=2, and name=NAME; 404
+ *                                       topic-map=old=new, broker-map=1=2, and name=NAME,
+ *                                       from=W&to=W (windows [from, to) only, moved to 0); 404
  *                                       when nothing was recorded, 422 when the recording holds
  *                                       nothing to replay
  *   GET    /api/v1/recordings/timeline  the recording as a timeline (JSON, timeline.h) for the

@@ -243,6 +243,10 @@ char *kc_record_export(const kc_record_data_t *d, const kc_export_opts_t *o, siz
                      ? "\nThe recording reached its memory caps: some series or windows are "
                        "missing."
                      : "");
+    if (o && (o->from || o->to))
+        kc_sb_printf(&h, "\nWindows %u-%u of the recording only, moved to start at 0 (the comments "
+                         "give the\nrecording's own window numbers).",
+                     o->from, (o->to && o->to < d->nwindows ? o->to : d->nwindows) - 1);
     char *moves = kc_record_leader_moves(d, o, 50);
     if (moves && moves[0])
         kc_sb_printf(&h, "\nLeaders that moved, as Metadata showed them (a replay moves no leader: "

@@ -1,7 +1,8 @@
 /* Fuzz the export of a recording (proxy/record/export.c, scenario_yaml.c): the input is read as
  * a synthetic recording, built with kc_record_data_add / kc_record_data_latency (windows, kinds,
  * brokers, partitions, codes, counts, and names of any bytes: a client id or a topic is what a
- * client or broker sent), sealed and exported with topic and broker maps from the input.
+ * client or broker sent), sealed and exported with topic and broker maps and a range of windows
+ * from the input.
  * Invariants: an export with rules parses back (kc_scenario_parse) into as many rules, and
  * writing those again gives the text the export's rules give (the round trip); one without
  * rules is refused. The scenario parser on raw text is fuzz_scenario's. */
@@ -82,6 +83,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (uint32_t i = 0; i < (flags >> 3) % 4; i++) {
         o.broker_from[o.nbroker_maps] = (int32_t)(u8(&in) % 8);
         o.broker_to[o.nbroker_maps++] = (int32_t)u8(&in);
+    }
+    if (flags & 0x20) { /* a range of windows (to 0: the end; to <= from: nothing) */
+        o.from = u8(&in);
+        o.to = u8(&in);
     }
     kc_record_data_t d = {0};
     while (in.n) {

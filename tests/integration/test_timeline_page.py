@@ -450,7 +450,7 @@ def test_record_from_the_page(tmp_path):
     token from its fragment): Start records with the duration and topic typed in (kchaos's
     GET /api/v1/recordings says so), the incident is drawn while it runs, Stop ends it, and
     "Download as a scenario" saves exactly what GET /api/v1/recordings/scenario answers, which
-    `kchaos check-scenario` accepts. A refusal (Start with a duration kchaos cannot read) shows
+    `kchaos check-scenario` accepts, and zoomed to a range of windows the range alone. A refusal (Start with a duration kchaos cannot read) shows
     kchaos's own reason on the page."""
     from selenium.webdriver.common.by import By
     token = tmp_path / "token"
@@ -525,6 +525,23 @@ def test_record_from_the_page(tmp_path):
                 chk = harness.kchaos_cli("check-scenario", saved)
                 assert chk.returncode == 0, chk.stdout + chk.stderr
                 assert "kchaos --scenario" in at("rec-msg").text
+
+                # Zoomed to the errors' windows (#from=&to=), the download is that range alone,
+                # moved to start at 0: the admin API's export of the same range.
+                status, body = api("GET", "/api/v1/recordings/timeline")
+                w = min(c[0] for q in json.loads(body)["partitions"] for e in q["errors"]
+                        for c in e["cells"])
+                browser.get("http://127.0.0.1:%d/ui#token=rec-t0ken&from=%d&to=%d"
+                            % (admin, w, w + 2))
+                label = "Download windows %d-%d as a scenario" % (w, w + 1)
+                harness.wait_for(lambda: at("rec-export").text == label, 20, "the range's button")
+                at("rec-export").click()
+                part = downloads / "kchaos-recording (1).yaml"
+                harness.wait_for(part.exists, 20, "the range's download")
+                status, export = api("GET", "/api/v1/recordings/scenario?from=%d&to=%d"
+                                     % (w, w + 2))
+                assert status == 200 and part.read_text() == export, export
+                assert "# Windows %d-" % w in export and "    at: 0s\n" in export, export
             finally:
                 browser.quit()
                 p.stop()

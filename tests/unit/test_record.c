@@ -549,6 +549,46 @@ static void test_leader_moves(void **state)
     kc_buf_pool_free(&pool);
 }
 
+/* A range of the recording (windows [4, 8) of the synthetic one): its rules cut to it and moved
+ * to start at 0, the rest dropped; the comments keep the recording's own window numbers. */
+static void test_export_range(void **state)
+{
+    (void)state;
+    kc_record_data_t d;
+    synthetic(&d);
+    kc_export_opts_t o = {.from = 4, .to = 8};
+    char *text;
+    kc_scenario_t *sc = export_parsed(&d, &o, &text);
+    assert_int_equal(sc->nrules, 3);
+    assert_int_equal(sc->max_duration_ns, 4 * S);
+    static const struct { kc_fault_kind_t kind; uint64_t at, len; } want[] = {
+        {KC_FAULT_ERROR, 0, 1}, {KC_FAULT_LATENCY, 1, 2}, {KC_FAULT_THROTTLE, 3, 1}};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(sc->rules[i].action.kind, want[i].kind);
+        assert_int_equal(sc->rules[i].window.at_ns, want[i].at * S);
+        assert_int_equal(sc->rules[i].window.for_ns, want[i].len * S);
+    }
+    assert_non_null(strstr(text, "# Windows 4-7 of the recording only, moved to start at 0"));
+    assert_non_null(strstr(text, "# windows 2-4: broker 1 (and any other leader) answered"));
+    kc_scenario_free(sc);
+    free(text);
+    /* Past the end: to the end. Nothing in range: no rules. */
+    o = (kc_export_opts_t){.from = 8, .to = 100};
+    sc = export_parsed(&d, &o, &text);
+    assert_int_equal(sc->nrules, 2); /* refuse 8-9, disconnect 9 */
+    assert_int_equal(sc->max_duration_ns, 2 * S);
+    kc_scenario_free(sc);
+    free(text);
+    o = (kc_export_opts_t){.from = 1, .to = 2};
+    size_t len;
+    int nrules = -1;
+    text = kc_record_export(&d, &o, &len, &nrules);
+    assert_non_null(text);
+    assert_int_equal(nrules, 0);
+    free(text);
+    kc_record_data_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -557,6 +597,7 @@ int main(void)
         cmocka_unit_test(test_export_text),       cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_export_odd_values), cmocka_unit_test(test_mangled_refused),
         cmocka_unit_test(test_latency_runs),      cmocka_unit_test(test_leader_moves),
+        cmocka_unit_test(test_export_range),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
