@@ -137,10 +137,12 @@ def show_faults(kc_bin, port):
 
 
 def record_incident(kc, cluster, rdkafka):
-    """The mock brokers themselves make an incident (NOT_LEADER_OR_FOLLOWER on Produce, then
-    one broker slow) while a producer runs; `kchaos record` captures what they answered and
-    writes it as a scenario, which `check-scenario` accepts and any kchaos replays."""
+    """The mock brokers themselves make an incident (NOT_LEADER_OR_FOLLOWER on Produce, a leader
+    move, then every broker slow) while a producer runs; `kchaos record` captures what they
+    answered and writes it as a scenario, which `check-scenario` accepts and any kchaos
+    replays."""
     admin = "127.0.0.1:%d" % ADMIN_PORT
+    cluster.ctl("set-leader demo 0 1")  # where it starts, before the recording
     out = os.path.join(tempfile.mkdtemp(prefix="kchaos-demo-"), "incident.yaml")
     print("  $ kchaos record --admin %s --for 6s --topic demo --out incident.yaml" % admin,
           flush=True)
@@ -154,9 +156,10 @@ def record_incident(kc, cluster, rdkafka):
                                 "--idempotent", "--max-in-flight", "1",
                                 "--client-id", "demo-incident"])
     time.sleep(1.5)
-    print("  (the mock brokers answer 8 Produce requests with NOT_LEADER_OR_FOLLOWER; then "
-          "every broker is slow for 2 s)", flush=True)
+    print("  (the mock brokers answer 8 Produce requests with NOT_LEADER_OR_FOLLOWER, demo[0]'s "
+          "leader moves from broker 1 to 2; then every broker is slow for 2 s)", flush=True)
     cluster.ctl("push-errors 0 " + ",".join(["6"] * 8))
+    cluster.ctl("set-leader demo 0 2")
     time.sleep(1.5)
     for node in cluster.brokers:
         cluster.ctl("broker-rtt %d 150" % node)
@@ -169,6 +172,10 @@ def record_incident(kc, cluster, rdkafka):
     text = open(out).read()
     for line in rec.stdout.read().strip().splitlines():
         print("  " + line)
+    print("  the leaders it saw move (listed in its header: a replay moves no leader):")
+    for line in text.splitlines():
+        if line.startswith("# window "):
+            print("    " + line)
     print("  its rules, each with the comment that says where it came from:")
     for line in text.splitlines():
         if line.startswith("  # "):
