@@ -275,14 +275,19 @@ typedef struct lat_run {
 
 /* The run as a normally distributed latency rule on the response path; -1: out of memory. */
 static int latency_rule(rules_t *rs, const kc_export_opts_t *o, int32_t node, const lat_run_t *run,
-                        double base)
+                        double base, uint32_t first)
 {
     double mean = run->sum / (double)run->n, var = run->sq / (double)run->n - mean * mean;
+    /* The broker's first window: often new connections warming up (the first requests of a
+     * client, a broker's cold path), not the incident; said, for whoever edits the file. */
     kc_fault_rule_t *r = add(rs, KC_FAULT_LATENCY, KC_API_PRODUCE, run->w0, run->w1,
                              "windows %u-%u: broker %d's Produce latency averaged %.1f ms over "
-                             "%llu responses (p99 %.1f ms), baseline %.1f ms",
+                             "%llu responses (p99 %.1f ms), baseline %.1f ms%s",
                              run->w0, run->w1, node, (mean + base) / MS,
-                             (unsigned long long)run->n, run->p99 / MS, base / MS);
+                             (unsigned long long)run->n, run->p99 / MS, base / MS,
+                             run->w0 == first ? "; its first window in the recording: warm-up "
+                                                "of new connections, perhaps"
+                                              : "");
     if (!r)
         return -1;
     double ms = round(mean / MS);
@@ -313,11 +318,14 @@ static void latency_rules(rules_t *rs, const kc_record_data_t *d, const kc_expor
     double base = n ? means[n / 2] : 0;
     free(means);
     lat_run_t run = {0};
+    uint32_t first = UINT32_MAX; /* the broker's first window with a response */
     for (uint32_t i = from; i < to; i++) {
         const kc_rec_cell_t *c = &d->cells[i];
         const kc_hist_t *h = c->hist >= 0 ? &d->hists[c->hist] : NULL;
         if (!h || !h->count)
             continue;
+        if (first == UINT32_MAX)
+            first = c->window;
         double mean = (double)h->sum_ns / (double)h->count;
         if (mean < base * SLOW_FACTOR || mean - base < SLOW_MIN_NS)
             continue;
@@ -325,7 +333,7 @@ static void latency_rules(rules_t *rs, const kc_record_data_t *d, const kc_expor
         /* Consecutive slow windows within a factor of 1.5 of the run so far are one rule. */
         double avg = run.n ? run.sum / (double)run.n : 0;
         if (run.n && (c->window != run.w1 + 1 || added > avg * 1.5 || added < avg / 1.5)) {
-            if (latency_rule(rs, o, s->node, &run, base))
+            if (latency_rule(rs, o, s->node, &run, base, first))
                 return;
             run = (lat_run_t){0};
         }
@@ -339,7 +347,7 @@ static void latency_rules(rules_t *rs, const kc_record_data_t *d, const kc_expor
         run.p99 = p99 > run.p99 ? p99 : run.p99;
     }
     if (run.n)
-        (void)latency_rule(rs, o, s->node, &run, base);
+        (void)latency_rule(rs, o, s->node, &run, base, first);
 }
 
 /* Runs of consecutive windows of one series and code, as one rule each. */

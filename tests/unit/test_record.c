@@ -453,6 +453,21 @@ static void test_latency_runs(void **state)
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
         if (!strstr(text, want[i]))
             fail_msg("missing:\n%s\nin:\n%s", want[i], text);
+    assert_null(strstr(text, "warm-up")); /* window 3 is not the broker's first */
+    free(text);
+    kc_record_data_free(&d);
+    /* A broker slow in its first window: said to be warm-up, perhaps (and still a rule). */
+    memset(&d, 0, sizeof(d));
+    for (uint32_t w = 2; w < 10; w++)
+        for (int i = 0; i < 10; i++)
+            kc_record_data_latency(&d, w, 1, (w == 2 ? 40 : 2) * MSEC);
+    kc_record_data_seal(&d);
+    text = kc_record_export(&d, NULL, &len, &nrules);
+    assert_int_equal(nrules, 1);
+    assert_non_null(strstr(text, "# windows 2-2: broker 1's Produce latency averaged 40.0 ms over "
+                                 "10 responses (p99 "));
+    assert_non_null(strstr(text, "; its first window in the recording: warm-up of new "
+                                 "connections, perhaps\n"));
     free(text);
     kc_record_data_free(&d);
 }
