@@ -6,6 +6,7 @@ and exported again it gives the same rules (tests/tools/scenario_roundtrip); kch
 replaying it in front of a fresh, healthy mock cluster gives the same producer the same error on
 the same partition within the window resolution, judged by kchaos's /api/v1/clients
 (injected_errors by partition in the replay against the broker's errors in the recording)."""
+import json
 import re
 import threading
 import time
@@ -83,13 +84,16 @@ def test_record_export_replay(tmp_path):
             t.start()
             harness.wait_for(lambda: '"running"' in kcmetrics.get(admin, "/api/v1/recordings"),
                              what="the recording to start")
-            t0 = time.monotonic()
             p = producer(kc, "rec")
-            time.sleep(2.5)
+            # The incident on the recording's own clock: its windows, polled.
+            windows = lambda: json.loads(kcmetrics.get(admin, "/api/v1/recordings"))["windows"]  # noqa: E731,E501
+            harness.wait_for(lambda: windows() >= 3, 10, "window 2")
             mock.ctl("push-errors 0 %s" % ",".join([str(NOT_LEADER)] * 4))  # the broker says it
-            time.sleep(1.5)
-            mock.ctl("broker-rtt 1 120")  # broker 1, the leader, slow for 2 s
-            time.sleep(2)
+            w = windows()
+            harness.wait_for(lambda: windows() >= w + 2, 10, "two windows more")
+            mock.ctl("broker-rtt 1 120")  # broker 1, the leader, slow for 2 windows
+            w = windows()
+            harness.wait_for(lambda: windows() >= w + 2, 10, "two slow windows")
             mock.ctl("broker-rtt 1 0")
             t.join(60)
             p.result()
