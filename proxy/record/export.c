@@ -3,6 +3,7 @@
  * round trip (export, load, write again: the same rules). */
 #define _GNU_SOURCE /* vasprintf */
 #include "record/export.h"
+#include "record/export_int.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -52,7 +53,7 @@ int kc_export_broker_map(kc_export_opts_t *o, const char *spec)
     return 0;
 }
 
-static const char *map_topic(const kc_export_opts_t *o, const char *t)
+const char *kc_xr_topic(const kc_export_opts_t *o, const char *t)
 {
     for (int i = 0; o && i < o->ntopic_maps; i++)
         if (!strcmp(o->topic_from[i], t))
@@ -60,7 +61,7 @@ static const char *map_topic(const kc_export_opts_t *o, const char *t)
     return t;
 }
 
-static int32_t map_broker(const kc_export_opts_t *o, int32_t n)
+int32_t kc_xr_broker(const kc_export_opts_t *o, int32_t n)
 {
     for (int i = 0; o && i < o->nbroker_maps; i++)
         if (o->broker_from[i] == n)
@@ -76,21 +77,10 @@ static uint32_t range_to(const kc_record_data_t *d, const kc_export_opts_t *o)
 
 /* ---- the rules ---- */
 
-typedef struct xrule {
-    kc_fault_rule_t r;
-    char *comment;
-} xrule_t;
-
-typedef struct rules {
-    xrule_t *v;
-    int n, cap;
-    int oom;
-} rules_t;
-
 /* A topic or client id matched exactly: fnmatch's special characters escaped. A byte that is
  * not UTF-8 (a client id may hold any) cannot be written in YAML: '?' matches it (kchaos runs
  * in the C locale, where fnmatch's '?' is one byte). */
-static char *glob_exact(const char *s)
+char *kc_xr_glob_exact(const char *s)
 {
     char *out = malloc(strlen(s) * 2 + 1), *p = out;
     if (!out)
@@ -111,7 +101,7 @@ static char *glob_exact(const char *s)
     return out;
 }
 
-static int32_t *one(int32_t v)
+int32_t *kc_xr_one(int32_t v)
 {
     int32_t *p = malloc(sizeof(*p));
     if (p)
@@ -120,21 +110,19 @@ static int32_t *one(int32_t v)
 }
 
 /* A new rule over windows [w0, w1] with the match's defaults; the caller sets the rest. */
-static kc_fault_rule_t *add(rules_t *rs, kc_fault_kind_t kind, int16_t api, uint32_t w0,
-                            uint32_t w1, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-static kc_fault_rule_t *add(rules_t *rs, kc_fault_kind_t kind, int16_t api, uint32_t w0,
-                            uint32_t w1, const char *fmt, ...)
+kc_fault_rule_t *kc_xr_add(kc_xr_rules_t *rs, kc_fault_kind_t kind, int16_t api, uint32_t w0,
+                           uint32_t w1, const char *fmt, ...)
 {
     if (rs->n == rs->cap) {
         int cap = rs->cap ? rs->cap * 2 : 16;
-        xrule_t *v = realloc(rs->v, (size_t)cap * sizeof(*v));
+        kc_xr_rule_t *v = realloc(rs->v, (size_t)cap * sizeof(*v));
         if (!v) {
             rs->oom = 1;
             return NULL;
         }
         rs->v = v, rs->cap = cap;
     }
-    xrule_t *x = &rs->v[rs->n++];
+    kc_xr_rule_t *x = &rs->v[rs->n++];
     memset(x, 0, sizeof(*x));
     kc_fault_rule_t *r = &x->r;
     r->match = (kc_fault_match_t){.api = api, .version_min = KC_ANY, .version_max = KC_ANY,
@@ -149,99 +137,6 @@ static kc_fault_rule_t *add(rules_t *rs, kc_fault_kind_t kind, int16_t api, uint
         x->comment = NULL, rs->oom = 1;
     va_end(ap);
     return r;
-}
-
-/* Produce errors, summed over brokers per (topic, partition, code, window). */
-typedef struct agg {
-    const char *topic;
-    int32_t partition;
-    int16_t code;
-    uint32_t window;
-    uint64_t n;
-    int32_t node; /* one broker that answered it (the first seen), for the comment */
-} agg_t;
-
-static int agg_cmp(const void *x, const void *y)
-{
-    const agg_t *a = x, *b = y;
-    int c = strcmp(a->topic, b->topic);
-    if (c)
-        return c;
-    if (a->partition != b->partition)
-        return a->partition < b->partition ? -1 : 1;
-    if (a->code != b->code)
-        return a->code < b->code ? -1 : 1;
-    return a->window < b->window ? -1 : a->window > b->window;
-}
-
-static uint64_t results_at(const agg_t *v, size_t n, const agg_t *e, uint32_t w)
-{
-    agg_t key = {e->topic, e->partition, 0, w, 0, 0};
-    const agg_t *f = bsearch(&key, v, n, sizeof(*v), agg_cmp);
-    return f ? f->n : 0;
-}
-
-static void error_rules(rules_t *rs, const kc_record_data_t *d, const kc_export_opts_t *o)
-{
-    agg_t *v = malloc(((size_t)d->ncells + 1) * sizeof(*v));
-    size_t n = 0;
-    if (!v) {
-        rs->oom = 1;
-        return;
-    }
-    for (uint32_t i = 0; i < d->ncells; i++) {
-        const kc_rec_cell_t *c = &d->cells[i];
-        const kc_rec_series_t *s = &d->series[c->series];
-        if (s->kind == KC_REC_PRODUCE && s->partition >= 0) /* a broker's nonsense: no rule */
-            v[n++] = (agg_t){s->name, s->partition, c->code, c->window, c->a, s->node};
-    }
-    qsort(v, n, sizeof(*v), agg_cmp);
-    size_t m = 0; /* sum what several brokers answered for one window */
-    for (size_t i = 0; i < n; i++) {
-        if (m && !agg_cmp(&v[m - 1], &v[i]))
-            v[m - 1].n += v[i].n;
-        else
-            v[m++] = v[i];
-    }
-    for (size_t i = 0; i < m;) {
-        if (!v[i].code) {
-            i++;
-            continue;
-        }
-        size_t j = i;
-        uint64_t errs = 0, total = 0;
-        for (; j < m && v[j].code == v[i].code && v[j].partition == v[i].partition &&
-               !strcmp(v[j].topic, v[i].topic) && v[j].window == v[i].window + (j - i);
-             j++) {
-            errs += v[j].n;
-            total += results_at(v, m, &v[j], v[j].window);
-        }
-        /* Every Nth match, N the recorded ratio: deterministic, the rate the brokers answered
-         * with, and the first request of the run always meets the error, so a replaying
-         * producer that sends fewer requests than the recorded one (which retried) still
-         * meets it. A probability of errs/total would miss a rare error half the time. */
-        uint64_t every = errs && total > errs ? (total + errs / 2) / errs : 1;
-        const char *ename = kc_kafka_error_name(v[i].code);
-        if (!kc_fault_produce_error_ok(v[i].code)) {
-            i = j;
-            continue; /* not an error a scenario can give (the comment of the header says) */
-        }
-        kc_fault_rule_t *r = add(rs, KC_FAULT_ERROR, KC_API_PRODUCE, v[i].window, v[j - 1].window,
-                                 "windows %u-%u: broker %d (and any other leader) answered %s to "
-                                 "%llu of %llu partition results of %s[%d]",
-                                 v[i].window, v[j - 1].window, v[i].node, ename,
-                                 (unsigned long long)errs, (unsigned long long)total, v[i].topic,
-                                 v[i].partition);
-        if (r) {
-            r->match.topic = glob_exact(map_topic(o, v[i].topic));
-            r->match.partitions = one(v[i].partition), r->match.npartitions = 1;
-            r->trigger.every = every;
-            r->action.error = v[i].code;
-            r->action.when = KC_WHEN_BEFORE;
-        }
-        i = j;
-    }
-    free(v);
 }
 
 /* A histogram's standard deviation, each bucket at its middle. */
@@ -274,13 +169,13 @@ typedef struct lat_run {
 } lat_run_t;
 
 /* The run as a normally distributed latency rule on the response path; -1: out of memory. */
-static int latency_rule(rules_t *rs, const kc_export_opts_t *o, int32_t node, const lat_run_t *run,
+static int latency_rule(kc_xr_rules_t *rs, const kc_export_opts_t *o, int32_t node, const lat_run_t *run,
                         double base, uint32_t first)
 {
     double mean = run->sum / (double)run->n, var = run->sq / (double)run->n - mean * mean;
     /* The broker's first window: often new connections warming up (the first requests of a
      * client, a broker's cold path), not the incident; said, for whoever edits the file. */
-    kc_fault_rule_t *r = add(rs, KC_FAULT_LATENCY, KC_API_PRODUCE, run->w0, run->w1,
+    kc_fault_rule_t *r = kc_xr_add(rs, KC_FAULT_LATENCY, KC_API_PRODUCE, run->w0, run->w1,
                              "windows %u-%u: broker %d's Produce latency averaged %.1f ms over "
                              "%llu responses (p99 %.1f ms), baseline %.1f ms%s",
                              run->w0, run->w1, node, (mean + base) / MS,
@@ -291,7 +186,7 @@ static int latency_rule(rules_t *rs, const kc_export_opts_t *o, int32_t node, co
     if (!r)
         return -1;
     double ms = round(mean / MS);
-    r->match.brokers = one(map_broker(o, node)), r->match.nbrokers = 1;
+    r->match.brokers = kc_xr_one(kc_xr_broker(o, node)), r->match.nbrokers = 1;
     r->action.dist = KC_DIST_NORMAL;
     r->action.path = KC_PATH_RESPONSE;
     r->action.ms = ms < 1 ? 1 : ms;
@@ -300,7 +195,7 @@ static int latency_rule(rules_t *rs, const kc_export_opts_t *o, int32_t node, co
 }
 
 /* One broker's latency cells (contiguous, by window): the slow windows as rules. */
-static void latency_rules(rules_t *rs, const kc_record_data_t *d, const kc_export_opts_t *o,
+static void latency_rules(kc_xr_rules_t *rs, const kc_record_data_t *d, const kc_export_opts_t *o,
                           uint32_t from, uint32_t to)
 {
     const kc_rec_series_t *s = &d->series[d->cells[from].series];
@@ -351,7 +246,7 @@ static void latency_rules(rules_t *rs, const kc_record_data_t *d, const kc_expor
 }
 
 /* Runs of consecutive windows of one series and code, as one rule each. */
-static void run_rules(rules_t *rs, const kc_record_data_t *d, const kc_export_opts_t *o,
+static void run_rules(kc_xr_rules_t *rs, const kc_record_data_t *d, const kc_export_opts_t *o,
                       uint32_t from, uint32_t to)
 {
     const kc_rec_series_t *s = &d->series[d->cells[from].series];
@@ -372,31 +267,31 @@ static void run_rules(rules_t *rs, const kc_record_data_t *d, const kc_export_op
         kc_fault_rule_t *r = NULL;
         switch (s->kind) {
         case KC_REC_THROTTLE:
-            r = add(rs, KC_FAULT_THROTTLE, KC_API_PRODUCE, w0, w1,
+            r = kc_xr_add(rs, KC_FAULT_THROTTLE, KC_API_PRODUCE, w0, w1,
                     "windows %u-%u: %llu Produce responses to client %s throttled, %llu ms on "
                     "average", w0, w1, (unsigned long long)a, s->name, (unsigned long long)ms);
             if (r) {
-                r->match.client_id = glob_exact(s->name);
+                r->match.client_id = kc_xr_glob_exact(s->name);
                 r->action.throttle_ms = (uint32_t)(ms ? ms : 1);
                 r->action.enforce = true;
             }
             break;
         case KC_REC_LEADERLESS:
-            r = add(rs, KC_FAULT_LEADER, KC_API_METADATA, w0, w1,
+            r = kc_xr_add(rs, KC_FAULT_LEADER, KC_API_METADATA, w0, w1,
                     "windows %u-%u: %llu Metadata responses showed %s[%d] without a leader", w0,
                     w1, (unsigned long long)a, s->name, s->partition);
             if (r) {
-                r->match.topic = glob_exact(map_topic(o, s->name));
-                r->match.partitions = one(s->partition), r->match.npartitions = 1;
+                r->match.topic = kc_xr_glob_exact(kc_xr_topic(o, s->name));
+                r->match.partitions = kc_xr_one(s->partition), r->match.npartitions = 1;
             }
             break;
         case KC_REC_CONNECT:
             if (c->code == KC_REC_CONN_FAILED) {
-                r = add(rs, KC_FAULT_REFUSE, KC_ANY, w0, w1,
+                r = kc_xr_add(rs, KC_FAULT_REFUSE, KC_ANY, w0, w1,
                         "windows %u-%u: %llu connects to broker %d failed", w0, w1,
                         (unsigned long long)a, s->node);
             } else {
-                r = add(rs, KC_FAULT_DISCONNECT, KC_API_PRODUCE, w0, w1,
+                r = kc_xr_add(rs, KC_FAULT_DISCONNECT, KC_API_PRODUCE, w0, w1,
                         "windows %u-%u: broker %d reset or closed %llu connections", w0, w1,
                         s->node, (unsigned long long)a);
                 if (r) {
@@ -405,7 +300,7 @@ static void run_rules(rules_t *rs, const kc_record_data_t *d, const kc_export_op
                 }
             }
             if (r)
-                r->match.brokers = one(map_broker(o, s->node)), r->match.nbrokers = 1;
+                r->match.brokers = kc_xr_one(kc_xr_broker(o, s->node)), r->match.nbrokers = 1;
             break;
         default:
             break;
@@ -448,9 +343,9 @@ char *kc_record_leader_moves(const kc_record_data_t *d, const kc_export_opts_t *
     for (size_t i = 0; i < n && (int)i < max; i++) {
         char from[16] = "?";
         if (v[i].from >= 0)
-            snprintf(from, sizeof(from), "%d", map_broker(o, v[i].from));
+            snprintf(from, sizeof(from), "%d", kc_xr_broker(o, v[i].from));
         kc_sb_printf(&b, "window %u: %s[%d] led by broker %s, then %d\n", v[i].window,
-                     map_topic(o, v[i].topic), v[i].partition, from, map_broker(o, v[i].to));
+                     kc_xr_topic(o, v[i].topic), v[i].partition, from, kc_xr_broker(o, v[i].to));
     }
     if (n > (size_t)max)
         kc_sb_printf(&b, "and %zu more\n", n - (size_t)max);
@@ -475,7 +370,7 @@ static char *scenario_name(const char *given)
 
 static int xrule_cmp(const void *x, const void *y)
 {
-    const xrule_t *a = x, *b = y;
+    const kc_xr_rule_t *a = x, *b = y;
     if (a->r.window.at_ns != b->r.window.at_ns)
         return a->r.window.at_ns < b->r.window.at_ns ? -1 : 1;
     if (a->r.action.kind != b->r.action.kind)
@@ -485,7 +380,7 @@ static int xrule_cmp(const void *x, const void *y)
 
 /* Rules cut to the export's range and moved to start at its first window; those outside it
  * dropped (their comments freed). */
-static void cut_to_range(rules_t *rs, const kc_record_data_t *d, const kc_export_opts_t *o)
+static void cut_to_range(kc_xr_rules_t *rs, const kc_record_data_t *d, const kc_export_opts_t *o)
 {
     const uint64_t W = KC_REC_WINDOW_NS;
     uint64_t from = (uint64_t)(o ? o->from : 0) * W, to = (uint64_t)range_to(d, o) * W;
@@ -509,8 +404,8 @@ static void cut_to_range(rules_t *rs, const kc_record_data_t *d, const kc_export
 kc_scenario_t *kc_record_rules(const kc_record_data_t *d, const kc_export_opts_t *o,
                                char ***comments)
 {
-    rules_t rs = {0};
-    error_rules(&rs, d, o);
+    kc_xr_rules_t rs = {0};
+    kc_xr_error_rules(&rs, d, o);
     for (uint32_t i = 0, j; i < d->ncells; i = j) {
         const kc_rec_series_t *s = &d->series[d->cells[i].series];
         for (j = i; j < d->ncells && d->cells[j].series == d->cells[i].series; j++)
