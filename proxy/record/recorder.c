@@ -429,12 +429,21 @@ static void record_produce(kc_recorder_t *r, kc_pool_t *pool, uint64_t now, int3
             topic_name(&tr->name, tr->topic_id, topics, name, sizeof(name));
             if (!wanted(r->opts.topic, name))
                 continue;
+            char who[sizeof(name) + 1 + KC_REC_CLIENT_MAX + 1]; /* topic, client: see below */
+            who[0] = 0;
             for (int32_t p = 0; p < tr->part_count; p++) {
                 const kc_produce_part_result_t *pr = &tr->parts[p];
                 kc_record_data_add(d, (uint32_t)w, KC_REC_PRODUCE, node, pr->index, name, 0, 1, 0);
-                if (pr->error_code)
-                    kc_record_data_add(d, (uint32_t)w, KC_REC_PRODUCE, node, pr->index, name,
-                                       pr->error_code, 1, 0);
+                if (!pr->error_code)
+                    continue;
+                kc_record_data_add(d, (uint32_t)w, KC_REC_PRODUCE, node, pr->index, name,
+                                   pr->error_code, 1, 0);
+                /* Who met it, so that the export can give each producer its own errors. */
+                if (!who[0])
+                    snprintf(who, sizeof(who), "%s%c%.*s", name, KC_REC_SEP, KC_REC_CLIENT_MAX,
+                             client);
+                kc_record_data_add(d, (uint32_t)w, KC_REC_CLIENT_ERROR, -1, pr->index, who,
+                                   pr->error_code, 1, 0);
             }
         }
         if (w >= 0 && resp.throttle_time_ms > 0)

@@ -48,9 +48,17 @@ typedef enum kc_rec_kind {
     KC_REC_LEADERLESS, /* topic, partition. a = Metadata responses showing it leaderless */
     KC_REC_LEADER,     /* topic, partition, node = its new leader. code = the leader before
                         * (-1 when not an int16); a = moves seen (leaders.h: each once) */
+    KC_REC_CLIENT_ERROR, /* name = topic KC_REC_SEP client id, partition, code: a = the
+                          * client's partition results with that code (only errors: the
+                          * KC_REC_PRODUCE counts stay the partition's) */
     KC_REC_CONNECT,    /* node. code 0: a = connects that failed; code 1: a = connections the broker
                         * reset or closed under a client still there */
 } kc_rec_kind_t;
+
+/* Between a topic and a client id in one series name: no topic name holds it (Kafka allows
+ * [a-zA-Z0-9._-] only), so the first one splits them. */
+#define KC_REC_SEP '\x1f'
+#define KC_REC_CLIENT_MAX 1024 /* bytes of a client id kept in such a name */
 
 typedef struct kc_rec_series {
     kc_rec_kind_t kind;

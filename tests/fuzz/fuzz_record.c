@@ -90,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     kc_record_data_t d = {0};
     while (in.n) {
-        uint32_t op = u8(&in) % 7, w = u8(&in);
+        uint32_t op = u8(&in) % 8, w = u8(&in);
         switch (op) {
         case 0: { /* Produce results of a partition, and those of them with an error */
             int32_t nd = node(&in), p = partition(&in);
@@ -129,6 +129,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             int32_t to = node(&in), p = partition(&in);
             kc_record_data_add(&d, w, KC_REC_LEADER, to, p, names[u8(&in) % NAMES],
                                (int16_t)node(&in), 1, 0);
+            break;
+        }
+        case 7: { /* a client's errors on a partition: the export's per-client detail */
+            char who[2 * 64 + 2];
+            snprintf(who, sizeof(who), "%.64s%c%.64s", names[u8(&in) % NAMES], KC_REC_SEP,
+                     names[u8(&in) % NAMES]);
+            int32_t p = partition(&in);
+            kc_record_data_add(&d, w, KC_REC_CLIENT_ERROR, -1, p, who, code(&in), u8(&in) + 1, 0);
             break;
         }
         default: /* Produce results without errors */

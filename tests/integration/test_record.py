@@ -64,7 +64,7 @@ def error_rules(text):
     out = []
     for block in text.split("\n  - name: ")[1:]:
         m = re.search(r'topic: "one"\n      partitions: \[0\]\n    at: (\d+)s\n    for: (\d+)s\n'
-                      r'(?:    every: \d+\n)?    error: (\w+)', block)
+                      r'(?:    (?:every|max): \d+\n)?    error: (\w+)', block)
         if m:
             out.append((int(m.group(1)), int(m.group(2)), m.group(3)))
     return out
@@ -109,6 +109,11 @@ def test_record_export_replay(tmp_path):
     assert rules and all(e == "NOT_LEADER_OR_FOLLOWER" for _, _, e in rules), text
     at, span = rules[0][0], rules[-1][0] + rules[-1][1] - rules[0][0]
     assert 1 <= at <= 6, "the errors came about 2.5 s in, the export says %d s" % at
+    # The producer that met them is named, with as many as the mock was told to answer.
+    met = [int(m) for m in re.findall(r'client_id: "rec-producer"\n      topic: "one"\n'
+                                      r'      partitions: \[0\]\n    at: \d+s\n    for: \d+s\n'
+                                      r'    max: (\d+)\n    error: NOT_LEADER_OR_FOLLOWER', text)]
+    assert sum(met) == 4, (met, text)
     assert re.search(r"brokers: \[1\]\n    at: \d+s\n    for: \d+s\n    latency: "
                      r"\{distribution: normal, ms: \d+", text), "no latency rule for broker 1"
     chk = harness.kchaos_cli("check-scenario", out)

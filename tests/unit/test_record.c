@@ -604,6 +604,72 @@ static void test_export_range(void **state)
     kc_record_data_free(&d);
 }
 
+/* Who met the errors: when every window's client counts add up to the partition's, each client
+ * gets its own rules (its first N requests there, N what it met); when they do not (a series
+ * dropped at the caps), the partition's every-Nth rule as before. */
+static void test_client_rules(void **state)
+{
+    (void)state;
+    /* orders[3]: 10 results a window, 5 of them NOT_LEADER_OR_FOLLOWER in windows 2-4, met by
+     * app-a and app-b as below. */
+    static const struct { uint32_t w; const char *client; uint64_t n; } met[] = {
+        {2, "app-a", 3}, {2, "app-b", 2}, {3, "app-a", 5}, {4, "app-b", 5}};
+    char name[64];
+    kc_record_data_t d;
+    memset(&d, 0, sizeof(d));
+    for (uint32_t w = 0; w < 6; w++)
+        kc_record_data_add(&d, w, KC_REC_PRODUCE, 1, 3, "orders", 0, 10, 0);
+    for (uint32_t w = 2; w <= 4; w++)
+        kc_record_data_add(&d, w, KC_REC_PRODUCE, 1, 3, "orders", 6, 5, 0);
+    for (size_t i = 0; i < sizeof(met) / sizeof(met[0]); i++) {
+        snprintf(name, sizeof(name), "orders%c%s", KC_REC_SEP, met[i].client);
+        kc_record_data_add(&d, met[i].w, KC_REC_CLIENT_ERROR, -1, 3, name, 6, met[i].n, 0);
+    }
+    kc_record_data_seal(&d);
+    char *text;
+    kc_scenario_t *sc = export_parsed(&d, NULL, &text);
+    assert_int_equal(sc->nrules, 3);
+    static const struct { const char *client; uint64_t at, len, max; } want[] = {
+        {"app-b", 2, 1, 2}, {"app-a", 2, 2, 8}, {"app-b", 4, 1, 5}}; /* at, then comment */
+    for (int i = 0; i < 3; i++) {
+        const kc_fault_rule_t *r = &sc->rules[i];
+        assert_string_equal(r->match.client_id, want[i].client);
+        assert_string_equal(r->match.topic, "orders");
+        assert_int_equal(r->match.partitions[0], 3);
+        assert_int_equal(r->window.at_ns, want[i].at * S);
+        assert_int_equal(r->window.for_ns, want[i].len * S);
+        assert_int_equal(r->trigger.max, want[i].max);
+        assert_int_equal(r->trigger.every, 1);
+        assert_int_equal(r->action.error, 6);
+    }
+    assert_non_null(strstr(text, "# windows 2-3: client app-a met NOT_LEADER_OR_FOLLOWER 8 times "
+                                 "on orders[3] (broker 1 answered; all clients: "
+                                 "NOT_LEADER_OR_FOLLOWER on 15 of 30 partition results in "
+                                 "windows 2-4)"));
+    kc_scenario_free(sc);
+    free(text);
+    kc_record_data_free(&d);
+
+    /* One client's cell missing (dropped at a cap): the partition's rule. */
+    memset(&d, 0, sizeof(d));
+    for (uint32_t w = 0; w < 6; w++)
+        kc_record_data_add(&d, w, KC_REC_PRODUCE, 1, 3, "orders", 0, 10, 0);
+    for (uint32_t w = 2; w <= 4; w++)
+        kc_record_data_add(&d, w, KC_REC_PRODUCE, 1, 3, "orders", 6, 5, 0);
+    for (size_t i = 1; i < sizeof(met) / sizeof(met[0]); i++) {
+        snprintf(name, sizeof(name), "orders%c%s", KC_REC_SEP, met[i].client);
+        kc_record_data_add(&d, met[i].w, KC_REC_CLIENT_ERROR, -1, 3, name, 6, met[i].n, 0);
+    }
+    kc_record_data_seal(&d);
+    sc = export_parsed(&d, NULL, &text);
+    assert_int_equal(sc->nrules, 1);
+    assert_null(sc->rules[0].match.client_id);
+    assert_int_equal(sc->rules[0].trigger.every, 2);
+    kc_scenario_free(sc);
+    free(text);
+    kc_record_data_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -612,7 +678,7 @@ int main(void)
         cmocka_unit_test(test_export_text),       cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_export_odd_values), cmocka_unit_test(test_mangled_refused),
         cmocka_unit_test(test_latency_runs),      cmocka_unit_test(test_leader_moves),
-        cmocka_unit_test(test_export_range),
+        cmocka_unit_test(test_export_range),      cmocka_unit_test(test_client_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
