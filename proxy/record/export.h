@@ -1,10 +1,12 @@
 /* A recording as a scenario (issue 16): an ordinary scenario file, in the format of
  * scenarios/README.md, that reproduces what the producers met, window by window:
  *   - per topic and partition, runs of windows in which the brokers answered Produce with an
- *     error become `error` rules (every: partition results / errors over the run, rounded, so
- *     the first request of the run meets it and the rate is the brokers'; a run
- *     is consecutive windows with the same code, whichever broker answered: the leaders of the
- *     replay's cluster are its own);
+ *     error become `error` rules (a run is consecutive windows with the same code, whichever
+ *     broker answered: the leaders of the replay's cluster are its own): one per client that
+ *     met them (client_id, max: what it met, so its first requests there meet them), when the
+ *     recording knows who met each (export_errors.c); else the partition's (every: partition
+ *     results / errors over the run, rounded, so the first request of the run meets it and
+ *     the rate is the brokers');
  *   - per broker, windows whose Produce latency (the broker leg) is well above the recording's
  *     baseline become `latency` rules on the response path, normally distributed, the mean and
  *     spread of what was added to the baseline;
