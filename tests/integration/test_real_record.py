@@ -17,9 +17,9 @@
    within SLACK windows, seen two ways: the producers' own logs (Java's "Got error produce
    response" warnings, librdkafka's MSGSET debug lines, franz-go's debug "produced" lines, each
    timed as it arrives) and kchaos's per-client counts (/api/v1/clients, sampled twice a
-   second: the brokers' errors while recording, the injected ones in the replay). The producers
-   are compared together: the recorder keeps a partition's errors, not who got them, so the
-   replay's every-Nth rule hits whichever producer asks first. The throttle falls on the Java
+   second: the brokers' errors while recording, the injected ones in the replay); and each
+   producer meets errors on the same partitions as it did (the export's rules are per
+   producer), by its own log and by kchaos's counts. The throttle falls on the Java
    producer alone in the same windows (kchaos's throttled responses per client; Java's own
    produce-throttle-time-max only as a whole-run figure, so it is required above 0 in both);
    the broker's stop shows as connections closed in the same windows (kchaos's closes, and the
@@ -487,9 +487,9 @@ def test_record_a_real_incident_and_replay_it(kafka, replay_kafka, tmp_path):
         print("  %3d  %-28s | %s" % (w, "%5d %8.1f %8.1f" % x if x else "-",
                                      "%5d %8.1f %8.1f" % y if y else "-"))
     # ---- per partition, the kinds of answers in order ----
-    # The export holds a partition's errors over every client (the recorder keeps no client
-    # per error): the replay's Nth-request rule hits whichever producer asks first, so the
-    # producers are compared together, per partition.
+    # In order and in time the producers are compared together, per partition: a producer's
+    # own first request to a partition in a window may go out a window or two later in the
+    # replay (its linger, its requests in flight); who met what is compared per producer below.
     own = {r: client_view(x["prods"], x["topic"]) for r, x in (("recording", a), ("replay", b))}
     kc_rec, kc_rec_by = kchaos_view(a["sampler"], "errors")
     kc_rep, kc_rep_by = kchaos_view(b["sampler"], "injected")
@@ -511,6 +511,14 @@ def test_record_a_real_incident_and_replay_it(kafka, replay_kafka, tmp_path):
     print("  replay, kchaos per client: injected %s; the brokers' own %s" % (
         {k: episodes(v) for k, v in kc_rep_by.items()},
         {k: episodes(v) for k, v in kc_rep_broker.items()}))
+    # Each producer meets the errors on the partitions it met them on, and no other: the
+    # export gives each its own rules (by its own log, and by kchaos's per-client counts).
+    for name in own["recording"]:
+        met = lambda v: {(p, e) for p, ev in v.items() for _, e in ev}  # noqa: E731
+        assert met(own["recording"][name]) == met(rep_own[name]), \
+            (name, own["recording"][name], rep_own[name])
+    kinds = lambda by: {(c, p, e) for (c, p), ev in by.items() for _, e in ev}  # noqa: E731
+    assert kinds(kc_rec_by) == kinds(kc_rep_by), (kc_rec_by, kc_rep_by)
     for what, (x, y) in views.items():
         assert x, "%s: the incident gave no producer an error; the run proves nothing" % what
         for part in set(x) | set(y):
