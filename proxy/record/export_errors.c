@@ -19,17 +19,21 @@ typedef struct agg {
     int32_t node; /* one broker that answered it (the first seen), for the comment */
 } agg_t;
 
+/* Partition, then code: the order within a topic of both the partitions' and the clients'. */
+static int part_code_cmp(int32_t pa, int16_t ca, int32_t pb, int16_t cb)
+{
+    if (pa != pb)
+        return pa < pb ? -1 : 1;
+    return ca < cb ? -1 : ca > cb;
+}
+
 static int agg_cmp(const void *x, const void *y)
 {
     const agg_t *a = x, *b = y;
     int c = strcmp(a->topic, b->topic);
-    if (c)
-        return c;
-    if (a->partition != b->partition)
-        return a->partition < b->partition ? -1 : 1;
-    if (a->code != b->code)
-        return a->code < b->code ? -1 : 1;
-    return a->window < b->window ? -1 : a->window > b->window;
+    if (!c)
+        c = part_code_cmp(a->partition, a->code, b->partition, b->code);
+    return c ? c : (a->window > b->window) - (a->window < b->window);
 }
 
 static uint64_t results_at(const agg_t *v, size_t n, const agg_t *e, uint32_t w)
@@ -63,11 +67,7 @@ static int cerr_key(const cerr_t *c, const char *topic, int32_t partition, int16
     int t = strncmp(c->topic, topic, c->tlen);
     if (!t && topic[c->tlen])
         t = -1; /* c's topic is a prefix of the run's */
-    if (t)
-        return t;
-    if (c->partition != partition)
-        return c->partition < partition ? -1 : 1;
-    return c->code < code ? -1 : c->code > code;
+    return t ? t : part_code_cmp(c->partition, c->code, partition, code);
 }
 
 static int cerr_cmp(const void *x, const void *y)
@@ -77,14 +77,11 @@ static int cerr_cmp(const void *x, const void *y)
     int t = memcmp(a->topic, b->topic, n);
     if (!t && a->tlen != b->tlen)
         t = a->tlen < b->tlen ? -1 : 1;
-    if (t)
-        return t;
-    if (a->partition != b->partition)
-        return a->partition < b->partition ? -1 : 1;
-    if (a->code != b->code)
-        return a->code < b->code ? -1 : 1;
-    int c = strcmp(a->client, b->client);
-    return c ? c : (a->window > b->window) - (a->window < b->window);
+    if (!t)
+        t = part_code_cmp(a->partition, a->code, b->partition, b->code);
+    if (!t)
+        t = strcmp(a->client, b->client);
+    return t ? t : (a->window > b->window) - (a->window < b->window);
 }
 
 /* The recording's client error cells, sorted; v NULL: no memory. */

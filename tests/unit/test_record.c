@@ -604,28 +604,37 @@ static void test_export_range(void **state)
     kc_record_data_free(&d);
 }
 
+/* orders[3]: 10 results a window, 5 of them NOT_LEADER_OR_FOLLOWER in windows 2-4, met by app-a
+ * and app-b as MET says; the first `skip` of MET left out (as if dropped at a cap). */
+static const struct {
+    uint32_t w;
+    const char *client;
+    uint64_t n;
+} MET[] = {{2, "app-a", 3}, {2, "app-b", 2}, {3, "app-a", 5}, {4, "app-b", 5}};
+
+static void clients_met(kc_record_data_t *d, size_t skip)
+{
+    memset(d, 0, sizeof(*d));
+    for (uint32_t w = 0; w < 6; w++)
+        kc_record_data_add(d, w, KC_REC_PRODUCE, 1, 3, "orders", 0, 10, 0);
+    for (uint32_t w = 2; w <= 4; w++)
+        kc_record_data_add(d, w, KC_REC_PRODUCE, 1, 3, "orders", 6, 5, 0);
+    for (size_t i = skip; i < sizeof(MET) / sizeof(MET[0]); i++) {
+        char name[64];
+        snprintf(name, sizeof(name), "orders%c%s", KC_REC_SEP, MET[i].client);
+        kc_record_data_add(d, MET[i].w, KC_REC_CLIENT_ERROR, -1, 3, name, 6, MET[i].n, 0);
+    }
+    kc_record_data_seal(d);
+}
+
 /* Who met the errors: when every window's client counts add up to the partition's, each client
  * gets its own rules (its first N requests there, N what it met); when they do not (a series
  * dropped at the caps), the partition's every-Nth rule as before. */
 static void test_client_rules(void **state)
 {
     (void)state;
-    /* orders[3]: 10 results a window, 5 of them NOT_LEADER_OR_FOLLOWER in windows 2-4, met by
-     * app-a and app-b as below. */
-    static const struct { uint32_t w; const char *client; uint64_t n; } met[] = {
-        {2, "app-a", 3}, {2, "app-b", 2}, {3, "app-a", 5}, {4, "app-b", 5}};
-    char name[64];
     kc_record_data_t d;
-    memset(&d, 0, sizeof(d));
-    for (uint32_t w = 0; w < 6; w++)
-        kc_record_data_add(&d, w, KC_REC_PRODUCE, 1, 3, "orders", 0, 10, 0);
-    for (uint32_t w = 2; w <= 4; w++)
-        kc_record_data_add(&d, w, KC_REC_PRODUCE, 1, 3, "orders", 6, 5, 0);
-    for (size_t i = 0; i < sizeof(met) / sizeof(met[0]); i++) {
-        snprintf(name, sizeof(name), "orders%c%s", KC_REC_SEP, met[i].client);
-        kc_record_data_add(&d, met[i].w, KC_REC_CLIENT_ERROR, -1, 3, name, 6, met[i].n, 0);
-    }
-    kc_record_data_seal(&d);
+    clients_met(&d, 0);
     char *text;
     kc_scenario_t *sc = export_parsed(&d, NULL, &text);
     assert_int_equal(sc->nrules, 3);
@@ -650,17 +659,7 @@ static void test_client_rules(void **state)
     free(text);
     kc_record_data_free(&d);
 
-    /* One client's cell missing (dropped at a cap): the partition's rule. */
-    memset(&d, 0, sizeof(d));
-    for (uint32_t w = 0; w < 6; w++)
-        kc_record_data_add(&d, w, KC_REC_PRODUCE, 1, 3, "orders", 0, 10, 0);
-    for (uint32_t w = 2; w <= 4; w++)
-        kc_record_data_add(&d, w, KC_REC_PRODUCE, 1, 3, "orders", 6, 5, 0);
-    for (size_t i = 1; i < sizeof(met) / sizeof(met[0]); i++) {
-        snprintf(name, sizeof(name), "orders%c%s", KC_REC_SEP, met[i].client);
-        kc_record_data_add(&d, met[i].w, KC_REC_CLIENT_ERROR, -1, 3, name, 6, met[i].n, 0);
-    }
-    kc_record_data_seal(&d);
+    clients_met(&d, 1); /* app-a's 3 in window 2 missing: the partition's rule */
     sc = export_parsed(&d, NULL, &text);
     assert_int_equal(sc->nrules, 1);
     assert_null(sc->rules[0].match.client_id);
