@@ -155,9 +155,10 @@ static bool client_rules(kc_xr_rules_t *rs, const kc_export_opts_t *o, const cer
             n += cs->v[j].n;
         kc_fault_rule_t *r = kc_xr_add(
             rs, KC_FAULT_ERROR, KC_API_PRODUCE, c->window, cs->v[j - 1].window,
-            "windows %u-%u: client %s met %s %llu times on %s[%d] (broker %d answered; all "
+            "windows %u-%u: client %s met %s %llu time%s on %s[%d] (broker %d answered; all "
             "clients: %s on %llu of %llu partition results in windows %u-%u)",
-            c->window, cs->v[j - 1].window, c->client, ename, (unsigned long long)n, run[0].topic,
+            c->window, cs->v[j - 1].window, c->client, ename, (unsigned long long)n,
+            n == 1 ? "" : "s", run[0].topic,
             run[0].partition, run[0].node, ename, (unsigned long long)errs, (unsigned long long)total,
             w0, w1);
         if (r) {
