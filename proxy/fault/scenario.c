@@ -529,7 +529,7 @@ kc_scenario_t *kc_scenario_load(const char *path, kc_scenario_diags_t *diags)
     return sc;
 }
 
-static void free_match(kc_fault_match_t *m)
+void kc_scenario_match_free(kc_fault_match_t *m)
 {
     free(m->client_id);
     free(m->host);
@@ -546,7 +546,7 @@ void kc_scenario_free(kc_scenario_t *sc)
         return;
     for (int i = 0; i < sc->nrules; i++) {
         free(sc->rules[i].name);
-        free_match(&sc->rules[i].match);
+        kc_scenario_match_free(&sc->rules[i].match);
     }
     free(sc->rules);
     free(sc->name);

@@ -130,6 +130,8 @@ kc_scenario_t *kc_scenario_parse(const char *file, const char *text, size_t len,
 /* Read and parse a file (a read error is a diagnostic too). */
 kc_scenario_t *kc_scenario_load(const char *path, kc_scenario_diags_t *diags);
 void kc_scenario_free(kc_scenario_t *sc);
+/* What a rule's match holds (its globs and lists); for rules built outside a scenario. */
+void kc_scenario_match_free(kc_fault_match_t *m);
 void kc_scenario_diags_free(kc_scenario_diags_t *d);
 
 /* Names, for logs, metrics labels and the admin API. */

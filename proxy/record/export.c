@@ -378,6 +378,13 @@ static int xrule_cmp(const void *x, const void *y)
     return strcmp(a->comment ? a->comment : "", b->comment ? b->comment : "");
 }
 
+/* What a rule being built holds: its comment and its match. */
+static void xrule_free(kc_xr_rule_t *x)
+{
+    free(x->comment);
+    kc_scenario_match_free(&x->r.match);
+}
+
 /* Rules cut to the export's range and moved to start at its first window; those outside it
  * dropped (their comments freed). */
 static void cut_to_range(kc_xr_rules_t *rs, const kc_record_data_t *d, const kc_export_opts_t *o)
@@ -390,9 +397,7 @@ static void cut_to_range(kc_xr_rules_t *rs, const kc_record_data_t *d, const kc_
         uint64_t a = r->window.at_ns, b = a + r->window.for_ns;
         a = a > from ? a : from, b = b < to ? b : to;
         if (a >= b) {
-            free(rs->v[i].comment);
-            free(r->match.topic), free(r->match.client_id);
-            free(r->match.partitions), free(r->match.brokers);
+            xrule_free(&rs->v[i]);
             continue;
         }
         r->window.at_ns = a - from, r->window.for_ns = b - a;
@@ -441,9 +446,7 @@ kc_scenario_t *kc_record_rules(const kc_record_data_t *d, const kc_export_opts_t
             memcpy(&sc->rules[sc->nrules++], &rs.v[i].r, sizeof(rs.v[i].r));
             cm[i] = rs.v[i].comment;
         } else {
-            free(rs.v[i].comment);
-            free(rs.v[i].r.match.topic), free(rs.v[i].r.match.client_id);
-            free(rs.v[i].r.match.partitions), free(rs.v[i].r.match.brokers);
+            xrule_free(&rs.v[i]);
         }
     }
     free(rs.v);
