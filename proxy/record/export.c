@@ -69,10 +69,12 @@ int32_t kc_xr_broker(const kc_export_opts_t *o, int32_t n)
     return n;
 }
 
-/* The range's end: to, or the recording's when 0 or past it. */
-static uint32_t range_to(const kc_record_data_t *d, const kc_export_opts_t *o)
+bool kc_xr_range(const kc_record_data_t *d, const kc_export_opts_t *o, uint32_t *from,
+                 uint32_t *to)
 {
-    return o && o->to && o->to < d->nwindows ? o->to : d->nwindows;
+    *from = o ? o->from : 0;
+    *to = o && o->to && o->to < d->nwindows ? o->to : d->nwindows;
+    return o && (o->from || o->to);
 }
 
 /* ---- the rules ---- */
@@ -332,20 +334,22 @@ char *kc_record_leader_moves(const kc_record_data_t *d, const kc_export_opts_t *
     if (!v)
         return NULL;
     size_t n = 0;
+    uint32_t from, to;
+    kc_xr_range(d, o, &from, &to);
     for (uint32_t i = 0; i < d->ncells; i++) {
         const kc_rec_cell_t *c = &d->cells[i];
         const kc_rec_series_t *s = &d->series[c->series];
-        if (s->kind == KC_REC_LEADER && c->window >= (o ? o->from : 0) && c->window < range_to(d, o))
+        if (s->kind == KC_REC_LEADER && c->window >= from && c->window < to)
             v[n++] = (move_t){c->window, c->code, s->node, s->partition, s->name};
     }
     qsort(v, n, sizeof(*v), move_cmp);
     kc_sb_t b = {0};
     for (size_t i = 0; i < n && (int)i < max; i++) {
-        char from[16] = "?";
+        char was[16] = "?";
         if (v[i].from >= 0)
-            snprintf(from, sizeof(from), "%d", kc_xr_broker(o, v[i].from));
+            snprintf(was, sizeof(was), "%d", kc_xr_broker(o, v[i].from));
         kc_sb_printf(&b, "window %u: %s[%d] led by broker %s, then %d\n", v[i].window,
-                     kc_xr_topic(o, v[i].topic), v[i].partition, from, kc_xr_broker(o, v[i].to));
+                     kc_xr_topic(o, v[i].topic), v[i].partition, was, kc_xr_broker(o, v[i].to));
     }
     if (n > (size_t)max)
         kc_sb_printf(&b, "and %zu more\n", n - (size_t)max);
@@ -385,12 +389,10 @@ static void xrule_free(kc_xr_rule_t *x)
     kc_scenario_match_free(&x->r.match);
 }
 
-/* Rules cut to the export's range and moved to start at its first window; those outside it
- * dropped (their comments freed). */
-static void cut_to_range(kc_xr_rules_t *rs, const kc_record_data_t *d, const kc_export_opts_t *o)
+/* Rules cut to windows [w0, w1) and moved to start at w0; those outside dropped. */
+static void cut_to_range(kc_xr_rules_t *rs, uint32_t w0, uint32_t w1)
 {
-    const uint64_t W = KC_REC_WINDOW_NS;
-    uint64_t from = (uint64_t)(o ? o->from : 0) * W, to = (uint64_t)range_to(d, o) * W;
+    const uint64_t from = (uint64_t)w0 * KC_REC_WINDOW_NS, to = (uint64_t)w1 * KC_REC_WINDOW_NS;
     int n = 0;
     for (int i = 0; i < rs->n; i++) {
         kc_fault_rule_t *r = &rs->v[i].r;
@@ -423,8 +425,9 @@ kc_scenario_t *kc_record_rules(const kc_record_data_t *d, const kc_export_opts_t
                  (s->kind != KC_REC_LEADERLESS || s->partition >= 0))
             run_rules(&rs, d, o, i, j);
     }
-    if (o && (o->from || o->to))
-        cut_to_range(&rs, d, o);
+    uint32_t from, to;
+    if (kc_xr_range(d, o, &from, &to))
+        cut_to_range(&rs, from, to);
     if (rs.n)
         qsort(rs.v, (size_t)rs.n, sizeof(*rs.v), xrule_cmp);
     kc_scenario_t *sc = calloc(1, sizeof(*sc));
@@ -432,7 +435,6 @@ kc_scenario_t *kc_record_rules(const kc_record_data_t *d, const kc_export_opts_t
     if (sc) {
         sc->name = scenario_name(o ? o->name : NULL);
         sc->description = strdup("recorded by kchaos: what the brokers answered, window by window");
-        uint32_t from = o ? o->from : 0, to = range_to(d, o);
         sc->max_duration_ns = (uint64_t)(to > from ? to - from : 1) * KC_REC_WINDOW_NS;
         sc->rules = calloc((size_t)rs.n + 1, sizeof(*sc->rules));
     }

@@ -3,6 +3,8 @@
 #ifndef KC_RECORD_EXPORT_INT_H
 #define KC_RECORD_EXPORT_INT_H
 
+#include <stdbool.h>
+
 #include "record/export.h"
 
 /* A rule being built, with the comment that says where it came from (owned). */
@@ -27,6 +29,10 @@ int32_t *kc_xr_one(int32_t v);
 /* A new rule on windows [w0, w1] with its comment; NULL (rs->oom set) when memory ran out. */
 kc_fault_rule_t *kc_xr_add(kc_xr_rules_t *rs, kc_fault_kind_t kind, int16_t api, uint32_t w0,
                            uint32_t w1, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* The windows [*from, *to) the export covers: the options' range, to the recording's end when
+ * their `to` is 0 or past it. True when a range was asked for. */
+bool kc_xr_range(const kc_record_data_t *d, const kc_export_opts_t *o, uint32_t *from,
+                 uint32_t *to);
 /* The error rules (export_errors.c). */
 void kc_xr_error_rules(kc_xr_rules_t *rs, const kc_record_data_t *d, const kc_export_opts_t *o);
 

@@ -10,6 +10,7 @@
 #include "kafka/api.h"
 #include "kafka/errors.h"
 #include "record/export.h"
+#include "record/export_int.h"
 #include "util/sb.h"
 
 int kc_export_utf8(const char *str, uint32_t *cp)
@@ -243,10 +244,11 @@ char *kc_record_export(const kc_record_data_t *d, const kc_export_opts_t *o, siz
                      ? "\nThe recording reached its memory caps: some series or windows are "
                        "missing."
                      : "");
-    if (o && (o->from || o->to))
+    uint32_t from, to;
+    if (kc_xr_range(d, o, &from, &to))
         kc_sb_printf(&h, "\nWindows %u-%u of the recording only, moved to start at 0 (the comments "
                          "give the\nrecording's own window numbers).",
-                     o->from, (o->to && o->to < d->nwindows ? o->to : d->nwindows) - 1);
+                     from, to - 1);
     char *moves = kc_record_leader_moves(d, o, 50);
     if (moves && moves[0])
         kc_sb_printf(&h, "\nLeaders that moved, as Metadata showed them (a replay moves no leader: "
