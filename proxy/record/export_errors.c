@@ -43,6 +43,15 @@ static uint64_t results_at(const agg_t *v, size_t n, const agg_t *e, uint32_t w)
     return f ? f->n : 0;
 }
 
+/* What every error rule of a run holds: its topic (mapped), its partition, its code. */
+static void partition_error(kc_fault_rule_t *r, const kc_export_opts_t *o, const agg_t *run)
+{
+    r->match.topic = kc_xr_glob_exact(kc_xr_topic(o, run->topic));
+    r->match.partitions = kc_xr_one(run->partition), r->match.npartitions = 1;
+    r->action.error = run->code;
+    r->action.when = KC_WHEN_BEFORE;
+}
+
 /* ---- who met the errors ---- */
 
 /* A client's errors on a partition in a window (KC_REC_CLIENT_ERROR). */
@@ -108,7 +117,7 @@ static cerrs_t cerrs(const kc_record_data_t *d)
  * producer the same until it learns where to go). False: the partition's rule instead. */
 #define KC_XR_MAX_CLIENTS 8
 static bool client_rules(kc_xr_rules_t *rs, const kc_export_opts_t *o, const cerrs_t *cs,
-                         const agg_t *run, size_t len, uint64_t total)
+                         const agg_t *run, size_t len, uint64_t errs, uint64_t total)
 {
     uint32_t w0 = run[0].window, w1 = run[len - 1].window;
     size_t lo = 0, hi = cs->n; /* the first entry of the run's (topic, partition, code) */
@@ -138,9 +147,6 @@ static bool client_rules(kc_xr_rules_t *rs, const kc_export_opts_t *o, const cer
     if (!ok || !clients || clients > KC_XR_MAX_CLIENTS)
         return false;
     const char *ename = kc_kafka_error_name(run[0].code);
-    uint64_t errs = 0;
-    for (size_t k = 0; k < len; k++)
-        errs += run[k].n;
     for (size_t i = lo; i < end;) {
         const cerr_t *c = &cs->v[i];
         if (c->window < w0 || c->window > w1) {
@@ -162,12 +168,9 @@ static bool client_rules(kc_xr_rules_t *rs, const kc_export_opts_t *o, const cer
             run[0].partition, run[0].node, ename, (unsigned long long)errs, (unsigned long long)total,
             w0, w1);
         if (r) {
-            r->match.topic = kc_xr_glob_exact(kc_xr_topic(o, run[0].topic));
-            r->match.partitions = kc_xr_one(run[0].partition), r->match.npartitions = 1;
+            partition_error(r, o, run);
             r->match.client_id = kc_xr_glob_exact(c->client);
             r->trigger.max = n;
-            r->action.error = run[0].code;
-            r->action.when = KC_WHEN_BEFORE;
         }
         i = j;
     }
@@ -225,7 +228,7 @@ void kc_xr_error_rules(kc_xr_rules_t *rs, const kc_record_data_t *d, const kc_ex
             i = j;
             continue; /* not an error a scenario can give (the comment of the header says) */
         }
-        if (client_rules(rs, o, &cs, v + i, j - i, total)) {
+        if (client_rules(rs, o, &cs, v + i, j - i, errs, total)) {
             i = j;
             continue;
         }
@@ -236,11 +239,8 @@ void kc_xr_error_rules(kc_xr_rules_t *rs, const kc_record_data_t *d, const kc_ex
                                  (unsigned long long)errs, (unsigned long long)total, v[i].topic,
                                  v[i].partition);
         if (r) {
-            r->match.topic = kc_xr_glob_exact(kc_xr_topic(o, v[i].topic));
-            r->match.partitions = kc_xr_one(v[i].partition), r->match.npartitions = 1;
+            partition_error(r, o, &v[i]);
             r->trigger.every = every;
-            r->action.error = v[i].code;
-            r->action.when = KC_WHEN_BEFORE;
         }
         i = j;
     }
