@@ -130,6 +130,7 @@ static bool client_rules(kc_xr_rules_t *rs, const kc_export_opts_t *o, const cer
     }
     uint64_t *sum = calloc(len, sizeof(*sum));
     size_t end = lo, clients = 0;
+    const char *last = NULL; /* the client last counted: the entries are by client */
     bool ok = sum != NULL;
     for (; end < cs->n && !cerr_key(&cs->v[end], run[0].topic, run[0].partition, run[0].code);
          end++) {
@@ -138,7 +139,8 @@ static bool client_rules(kc_xr_rules_t *rs, const kc_export_opts_t *o, const cer
             continue;
         if (ok)
             sum[c->window - w0] += c->n;
-        clients += end == lo || strcmp(c->client, cs->v[end - 1].client);
+        if (!last || strcmp(c->client, last))
+            clients++, last = c->client;
         ok = ok && strlen(c->client) < KC_REC_CLIENT_MAX; /* one cut short matches no one */
     }
     for (size_t k = 0; ok && k < len; k++)

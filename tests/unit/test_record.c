@@ -633,6 +633,7 @@ static void clients_met(kc_record_data_t *d, size_t skip)
 static void test_client_rules(void **state)
 {
     (void)state;
+    char name[64];
     kc_record_data_t d;
     clients_met(&d, 0);
     char *text;
@@ -655,6 +656,28 @@ static void test_client_rules(void **state)
                                  "on orders[3] (broker 1 answered; all clients: "
                                  "NOT_LEADER_OR_FOLLOWER on 15 of 30 partition results in "
                                  "windows 2-4)"));
+    kc_scenario_free(sc);
+    free(text);
+    kc_record_data_free(&d);
+
+    /* One client in two runs of one partition (windows 0 and 2, none in 1): both its own. */
+    memset(&d, 0, sizeof(d));
+    snprintf(name, sizeof(name), "orders%capp-a", KC_REC_SEP);
+    for (uint32_t w = 0; w < 3; w++)
+        kc_record_data_add(&d, w, KC_REC_PRODUCE, 1, 3, "orders", 0, 10, 0);
+    for (uint32_t w = 0; w < 3; w += 2) {
+        kc_record_data_add(&d, w, KC_REC_PRODUCE, 1, 3, "orders", 6, 2, 0);
+        kc_record_data_add(&d, w, KC_REC_CLIENT_ERROR, -1, 3, name, 6, 2, 0);
+    }
+    kc_record_data_seal(&d);
+    sc = export_parsed(&d, NULL, &text);
+    assert_int_equal(sc->nrules, 2);
+    for (int i = 0; i < 2; i++) {
+        assert_non_null(sc->rules[i].match.client_id);
+        assert_string_equal(sc->rules[i].match.client_id, "app-a");
+        assert_int_equal(sc->rules[i].window.at_ns, (uint64_t)(2 * i) * S);
+        assert_int_equal(sc->rules[i].trigger.max, 2);
+    }
     kc_scenario_free(sc);
     free(text);
     kc_record_data_free(&d);
