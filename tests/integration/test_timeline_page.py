@@ -95,10 +95,11 @@ class Dom(HTMLParser):
         return out
 
 
-def request(port, method, path, body=None):
+def request(port, method, path, body=None, headers=None):
+    """(status, headers lower-cased, body bytes) of one request to the admin listener."""
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
-        c.request(method, path, body=body)
+        c.request(method, path, body=body, headers=headers or {})
         r = c.getresponse()
         return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
     finally:
@@ -205,11 +206,8 @@ def test_timeline_page(tmp_path):
             # The index links the page for a browser; a plain client still gets the text list.
             status, h, body = request(admin, "GET", "/")
             assert status == 200 and body.startswith(b"kchaos admin") and b"GET /ui" in body
-            c = http.client.HTTPConnection("127.0.0.1", admin, timeout=10)
-            c.request("GET", "/", headers={"Accept": "text/html,*/*"})
-            r = c.getresponse()
-            assert r.status == 200 and b'<a href="/ui">' in r.read()
-            c.close()
+            status, _, body = request(admin, "GET", "/", headers={"Accept": "text/html,*/*"})
+            assert status == 200 and b'<a href="/ui">' in body
             assert request(admin, "GET", "/api/v1/recordings/timeline")[0] == 404
 
             a = producer(kc, "one", "page-a")
@@ -411,10 +409,9 @@ def test_page_with_an_admin_token(tmp_path):
             p = producer(kc, "one", "page-token")
             try:
                 def clients():
-                    c = http.client.HTTPConnection("127.0.0.1", admin, timeout=10)
-                    c.request("GET", "/api/v1/clients",
-                              headers={"Authorization": "Bearer page-t0ken"})
-                    return {x["client_id"] for x in json.loads(c.getresponse().read())["clients"]}
+                    _, _, body = request(admin, "GET", "/api/v1/clients",
+                                         headers={"Authorization": "Bearer page-t0ken"})
+                    return {x["client_id"] for x in json.loads(body)["clients"]}
                 harness.wait_for(lambda: "page-token" in clients(), 30, "the producer")
                 url = "http://127.0.0.1:%d/ui" % admin
                 dom = Dom(browse(url + "#token=page-t0ken"))
@@ -458,13 +455,8 @@ def test_record_from_the_page(tmp_path):
     auth = {"Authorization": "Bearer rec-t0ken"}
 
     def api(method, path):
-        c = http.client.HTTPConnection("127.0.0.1", admin, timeout=10)
-        try:
-            c.request(method, path, headers=auth)
-            r = c.getresponse()
-            return r.status, r.read().decode()
-        finally:
-            c.close()
+        status, _, body = request(admin, method, path, headers=auth)
+        return status, body.decode()
 
     def state():
         status, body = api("GET", "/api/v1/recordings")
