@@ -32,6 +32,11 @@ def get(port, path, timeout=10):
         c.close()
 
 
+def recording_windows(port):
+    """The windows the recording has covered so far (GET /api/v1/recordings)."""
+    return json.loads(get(port, "/api/v1/recordings"))["windows"]
+
+
 def clients(port):
     """GET /api/v1/clients, parsed."""
     return json.loads(get(port, "/api/v1/clients"))

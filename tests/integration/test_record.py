@@ -6,7 +6,6 @@ and exported again it gives the same rules (tests/tools/scenario_roundtrip); kch
 replaying it in front of a fresh, healthy mock cluster gives the same producer the same error on
 the same partition within the window resolution, judged by kchaos's /api/v1/clients
 (injected_errors by partition in the replay against the broker's errors in the recording)."""
-import json
 import re
 import threading
 import time
@@ -86,7 +85,7 @@ def test_record_export_replay(tmp_path):
                              what="the recording to start")
             p = producer(kc, "rec")
             # The incident on the recording's own clock: its windows, polled.
-            windows = lambda: json.loads(kcmetrics.get(admin, "/api/v1/recordings"))["windows"]  # noqa: E731,E501
+            windows = lambda: kcmetrics.recording_windows(admin)  # noqa: E731
             harness.wait_for(lambda: windows() >= 3, 10, "window 2")
             mock.ctl("push-errors 0 %s" % ",".join([str(NOT_LEADER)] * 4))  # the broker says it
             w = windows()

@@ -228,7 +228,7 @@ def test_timeline_page(tmp_path):
                 # ---- the incident, recorded ----
                 status, _, body = request(admin, "POST", "/api/v1/recordings")
                 assert status == 201, body
-                windows = lambda: json.loads(kcmetrics.get(admin, "/api/v1/recordings"))["windows"]
+                windows = lambda: kcmetrics.recording_windows(admin)  # noqa: E731
                 status, _, body = request(admin, "POST", "/api/v1/scenarios", SCENARIO)
                 assert status == 201, body
                 harness.wait_for(lambda: windows() >= 3, 10, "three windows")
@@ -352,7 +352,7 @@ def test_leader_moves(tmp_path):
                                              kcmetrics.clients(admin)["clients"]), 30, "a producer")
                 status, _, body = request(admin, "POST", "/api/v1/recordings")
                 assert status == 201, body
-                windows = lambda: json.loads(kcmetrics.get(admin, "/api/v1/recordings"))["windows"]  # noqa: E731,E501
+                windows = lambda: kcmetrics.recording_windows(admin)  # noqa: E731
 
                 def moves():
                     tl = json.loads(kcmetrics.get(admin, "/api/v1/recordings/timeline"))
