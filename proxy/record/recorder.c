@@ -459,16 +459,26 @@ static void record_produce(kc_recorder_t *r, kc_pool_t *pool, uint64_t now, int3
 typedef struct md_walk {
     kc_recorder_t *r;
     int64_t w;
+    char name[256]; /* the topic being walked; "" when the recording does not want it */
 } md_walk_t;
+
+/* A topic, once before its partitions: its name and whether the recording wants it. */
+static void md_topic(void *ctx, const kc_metadata_topic_t *t)
+{
+    md_walk_t *m = ctx;
+    topic_name(&t->name, NULL, NULL, m->name, sizeof(m->name));
+    if (m->name[0] && !wanted(m->r->opts.topic, m->name))
+        m->name[0] = 0;
+}
 
 /* A partition in an election (LEADER_NOT_AVAILABLE, or no leader named: -1), or one whose
  * leader moved since the recording last saw it. */
 static void md_partition(void *ctx, const kc_metadata_topic_t *t, const kc_metadata_partition_t *p)
 {
+    (void)t;
     md_walk_t *m = ctx;
-    char name[256];
-    topic_name(&t->name, NULL, NULL, name, sizeof(name));
-    if (!name[0] || !wanted(m->r->opts.topic, name))
+    const char *name = m->name;
+    if (!name[0])
         return;
     if (p->error_code == 5 || p->leader_id < 0) {
         kc_record_data_add(&m->r->data, (uint32_t)m->w, KC_REC_LEADERLESS, -1, p->index, name, 0,
@@ -501,9 +511,9 @@ void kc_record_response(kc_recorder_t *r, kc_pool_t *pool, uint64_t now, int32_t
         return;
     }
     pthread_mutex_lock(&r->mu);
-    md_walk_t m = {r, window_of(r, now)};
+    md_walk_t m = {.r = r, .w = window_of(r, now)};
     if (m.w >= 0) {
-        kc_metadata_walk_t walk = {.partition = md_partition, .ctx = &m};
+        kc_metadata_walk_t walk = {.topic = md_topic, .partition = md_partition, .ctx = &m};
         kc_metadata_response_topics(&rd, version, &walk);
     }
     pthread_mutex_unlock(&r->mu);
